@@ -1,0 +1,114 @@
+/**
+ * The engine's shared contracts. Models (`models/<family>/`) call the hooks;
+ * PEFT methods (`peft/<method>/`) provide them; the training loop (`train/`)
+ * only sees `TransformerModel` + `PeftAttachment`.
+ *
+ * Tensor shapes are written as `[batch, seq, dModel]`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export type ModelFamily = 'gpt2' | 'bert' | 'llama';
+export type HeadKind = 'causal-lm' | 'sequence-classification' | 'token-classification';
+export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt';
+
+/** Family-specific config.json keys renamed once at load (transformers.js `getNormalizedConfig` habit). */
+export interface NormalizedConfig {
+  family: ModelFamily;
+  vocabSize: number;
+  dModel: number;
+  numLayers: number;
+  numHeads: number;
+  /** Grouped-query attention (Llama); equals numHeads elsewhere. */
+  numKvHeads: number;
+  headDim: number;
+  ffnDim: number;
+  maxPositions: number;
+  layerNormEps: number;
+  /** Number of labels for classification heads; absent for causal LM. */
+  numLabels?: number;
+  /** Anything family-specific (rope theta, activation name, type vocab size…). */
+  extra: Record<string, unknown>;
+}
+
+/** Model inputs, padded on the right. `attentionMask` is 1 for real tokens, 0 for padding. */
+export interface ModelInputs {
+  /** [batch, seq] int32 */
+  inputIds: tf.Tensor2D;
+  /** [batch, seq] int32 or float32 */
+  attentionMask: tf.Tensor2D;
+  /** [batch, seq] int32 (BERT only) */
+  tokenTypeIds?: tf.Tensor2D;
+}
+
+export interface Batch extends ModelInputs {
+  /**
+   * sequence-classification: [batch] int32.
+   * token-classification and causal-lm: [batch, seq] int32, -100 = ignored position.
+   * (For causal LM the labels are the input ids; the loss shifts them.)
+   */
+  labels: tf.Tensor;
+}
+
+/**
+ * Points where a PEFT method changes the forward pass. A model calls each hook
+ * that is present; absent hooks cost nothing. All hooks run inside the
+ * caller's `tf.tidy`, so they must be synchronous.
+ */
+export interface ModelHooks {
+  /**
+   * After every linear projection `y = x·W + b` of a module named by its
+   * Hugging Face path (e.g. `transformer.h.0.attn.c_attn`,
+   * `model.layers.0.self_attn.q_proj`). LoRA returns `y + scale·(x·Aᵀ)·Bᵀ`.
+   * x: [..., in], y: [..., out].
+   */
+  linear?(moduleName: string, x: tf.Tensor, y: tf.Tensor): tf.Tensor;
+  /** Output of layer `layer`'s attention sub-block (before the residual add). [batch, seq, dModel] */
+  afterAttention?(layer: number, h: tf.Tensor): tf.Tensor;
+  /** Output of layer `layer`'s feed-forward sub-block (before the residual add). [batch, seq, dModel] */
+  afterFfn?(layer: number, h: tf.Tensor): tf.Tensor;
+  /**
+   * Key/value prefixes for layer `layer`, each [batch, numKvHeads, prefixLen, headDim],
+   * prepended to the keys and values (after rotary, which prefixes do not get).
+   * The model extends the attention mask with ones for them.
+   */
+  attentionPrefix?(layer: number, batchSize: number): { key: tf.Tensor; value: tf.Tensor };
+  /**
+   * Token embeddings (after lookup, before positions are added) [batch, seq, dModel]
+   * → [batch, promptLen + seq, dModel]. The model extends the mask with ones and
+   * drops the prompt positions from token-level outputs so logits keep [batch, seq, …].
+   */
+  inputEmbeddings?(embeds: tf.Tensor): tf.Tensor;
+}
+
+export interface TransformerModel {
+  readonly config: NormalizedConfig;
+  readonly head: HeadKind;
+  /** Every base weight, keyed by its Hugging Face name (as in model.safetensors). */
+  readonly weights: Map<string, tf.Variable>;
+  /** The active PEFT attachment's hooks; null = plain base model. */
+  hooks: ModelHooks | null;
+  /**
+   * causal-lm: [batch, seq, vocab]; sequence-classification: [batch, numLabels];
+   * token-classification: [batch, seq, numLabels]. Synchronous; call inside tf.tidy.
+   */
+  forward(inputs: ModelInputs, opts: { training: boolean }): tf.Tensor;
+  /** Names of the linear modules LoRA may target, by short name (`c_attn`, `q_proj`, …). */
+  linearModules(): { name: string; shortName: string; inFeatures: number; outFeatures: number }[];
+  dispose(): void;
+}
+
+/** What a PEFT method attached to a model. Keyed by adapter name like peft's layers. */
+export interface PeftAttachment {
+  readonly method: PeftMethodName;
+  readonly adapterName: string;
+  readonly config: Record<string, unknown>;
+  readonly hooks: ModelHooks;
+  /** Variables the optimiser updates, keyed by their saved (PEFT-format where one exists) names. */
+  readonly trainable: Map<string, tf.Variable>;
+  /** Bytes of what must be stored for this task (adapter file, or the full checkpoint for full FT). */
+  storedBytes(): number;
+  /** Zero-latency inference where the method allows it (LoRA); unmerge restores the base weights. */
+  merge?(): void;
+  unmerge?(): void;
+  dispose(): void;
+}
