@@ -52,3 +52,21 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   }
   return { tensors, metadata: (header.__metadata__ ?? {}) as Record<string, string> };
 }
+
+/** Exact byte length of the safetensors file `encodeSafetensors` would write for these F32 shapes (no data needed). */
+export function safetensorsByteLength(shapes: Map<string, number[]>, metadata: Record<string, string> = {}): number {
+  const fake = new Map<string, NamedArray>();
+  let dataBytes = 0;
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, shape] of shapes) {
+    const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  dataBytes = offset;
+  void fake;
+  const json = JSON.stringify(header);
+  const len = Buffer.byteLength(json);
+  return 8 + len + ((8 - ((8 + len) % 8)) % 8) + dataBytes;
+}

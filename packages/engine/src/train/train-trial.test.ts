@@ -81,7 +81,7 @@ describe('trainTrial', () => {
   it('ends with a reason on a non-finite loss, and on shouldStop', async () => {
     const model = createTinyDecoder({ seed: 6 });
     const w = model.weights.get('transformer.h.0.mlp.c_fc.weight')!;
-    const after3 = base(model, { callbacks: { onStep: (s) => { if (s === 3) w.assign(tf.fill(w.shape, NaN) as tf.Tensor2D); } } });
+    const after3 = base(model, { callbacks: { onStep: (s) => { if (s === 3) w.assign(tf.fill(w.shape, NaN)); } } });
     const r = await trainTrial(after3);
     expect(r.status).toBe('failed');
     expect(r.reason).toBe('non-finite loss at step 4');

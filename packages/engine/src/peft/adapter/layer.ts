@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import type { PeftAttachment, TransformerModel } from '../../types.js';
+import { safetensorsByteLength } from '../../train/safetensors-io.js';
+import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';
+
+type Site = 'attention' | 'ffn';
+
+function activate(kind: AdapterConfig['nonLinearity'], x: tf.Tensor): tf.Tensor {
+  switch (kind) {
+    case 'relu': return tf.relu(x);
+    case 'tanh': return tf.tanh(x);
+    // swish = SiLU = x·sigmoid(x); gelu uses the tanh approximation (GPT-2's).
+    case 'swish': return x.mul(tf.sigmoid(x));
+    case 'gelu': {
+      const c = Math.sqrt(2 / Math.PI);
+      return x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(c)).add(1));
+    }
+  }
+}
+
+/** Names of one module's four tensors, as saved (`adapters.{layer}.{site}.{down|up}.{weight|bias}`). */
+export function adapterTensorNames(layer: number, site: Site) {
+  const p = `adapters.${layer}.${site}`;
+  return { downW: `${p}.down.weight`, downB: `${p}.down.bias`, upW: `${p}.up.weight`, upB: `${p}.up.bias` };
+}
+
+/** Analytical trainable parameter count: per module 2·d·m + m + d. */
+export function adapterParamCount(c: AdapterConfig, dModel: number, numLayers: number): number {
+  const m = bottleneckSize(c, dModel);
+  const perModule = 2 * dModel * m + m + dModel;
+  return perModule * numLayers * (c.placement === 'houlsby' ? 2 : 1);
+}
+
+/**
+ * Inserts bottleneck modules `h + up(act(down(h)))` on the attention and/or
+ * FFN sub-block outputs of every layer. Weights are [in, out] (x·W), the
+ * up-projection starts at zero so the model starts unchanged.
+ */
+export function createAdapterAttachment(model: TransformerModel, input: AdapterConfigInput = {}, adapterName = 'default'): PeftAttachment {
+  const config = AdapterConfigSchema.parse(input);
+  const d = model.config.dModel;
+  const m = bottleneckSize(config, d);
+  const sites: Site[] = config.placement === 'houlsby' ? ['attention', 'ffn'] : ['ffn'];
+  const trainable = new Map<string, tf.Variable>();
+  let seed = config.seed;
+  for (let layer = 0; layer < model.config.numLayers; layer++) {
+    for (const site of sites) {
+      const n = adapterTensorNames(layer, site);
+      tf.tidy(() => {
+        trainable.set(n.downW, tf.variable(tf.randomNormal([d, m], 0, config.downInitStd, 'float32', seed++)));
+        trainable.set(n.downB, tf.variable(tf.zeros([m])));
+        const up = config.upInitStd > 0 ? tf.randomNormal([m, d], 0, config.upInitStd, 'float32', seed++) : tf.zeros([m, d]);
+        trainable.set(n.upW, tf.variable(up));
+        trainable.set(n.upB, tf.variable(tf.zeros([d])));
+      });
+    }
+  }
+  const apply = (layer: number, site: Site, h: tf.Tensor): tf.Tensor => {
+    const n = adapterTensorNames(layer, site);
+    const shape = h.shape;
+    const x = h.reshape([-1, d]);
+    const z = activate(config.nonLinearity, x.matMul(trainable.get(n.downW)!).add(trainable.get(n.downB)!));
+    return x.add(z.matMul(trainable.get(n.upW)!).add(trainable.get(n.upB)!)).reshape(shape);
+  };
+  const shapes = new Map([...trainable].map(([k, v]) => [k, v.shape]));
+  return {
+    method: 'adapter',
+    adapterName,
+    config: { ...config, bottleneck: m },
+    hooks: {
+      ...(config.placement === 'houlsby' ? { afterAttention: (layer: number, h: tf.Tensor) => apply(layer, 'attention', h) } : {}),
+      afterFfn: (layer: number, h: tf.Tensor) => apply(layer, 'ffn', h),
+    },
+    trainable,
+    storedBytes: () => safetensorsByteLength(shapes) + Buffer.byteLength(JSON.stringify(adapterConfigJson(config, m))),
+    dispose() {
+      for (const v of trainable.values()) v.dispose();
+      trainable.clear();
+    },
+  };
+}
+
+/** adapter_config.json contents (peft has no bottleneck adapter; the fields follow the `adapters` library's names). */
+export function adapterConfigJson(c: AdapterConfig, bottleneck: number): Record<string, unknown> {
+  return {
+    peft_type: 'BOTTLENECK_ADAPTER',
+    placement: c.placement,
+    mh_adapter: c.placement === 'houlsby',
+    output_adapter: true,
+    bottleneck,
+    reduction_factor: c.reductionFactor ?? null,
+    non_linearity: c.nonLinearity,
+    weight_layout: '[in, out]',
+  };
+}

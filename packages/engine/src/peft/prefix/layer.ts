@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NormalizedConfig, PeftAttachment, TransformerModel } from '../../types.js';
+import { safetensorsByteLength } from '../../train/safetensors-io.js';
+import { PrefixConfigSchema, type PrefixConfig, type PrefixConfigInput } from './config.js';
+
+/** The folded table's name, as peft saves it. */
+export const PREFIX_TABLE = 'prompt_embeddings';
+const MLP = {
+  embedding: 'prompt_encoder.embedding.weight',
+  w0: 'prompt_encoder.transform.0.weight',
+  b0: 'prompt_encoder.transform.0.bias',
+  w2: 'prompt_encoder.transform.2.weight',
+  b2: 'prompt_encoder.transform.2.bias',
+} as const;
+
+/** Width of one position's row: 2 (key, value) · layers · kvHeads · headDim. */
+export function prefixRowWidth(c: NormalizedConfig): number {
+  return 2 * c.numLayers * c.numKvHeads * c.headDim;
+}
+
+/** Analytical trainable parameter count (before fold when prefixProjection is on). */
+export function prefixParamCount(p: PrefixConfig, c: NormalizedConfig): number {
+  const L = p.numVirtualTokens, out = prefixRowWidth(c);
+  if (!p.prefixProjection) return L * out;
+  const d = c.dModel, h = p.encoderHiddenSize ?? d;
+  return L * d + d * h + h + h * out + out;
+}
+
+export interface PrefixAttachment extends PeftAttachment {
+  /** Replaces the MLP by the table it computes; the outputs stay the same. No-op without projection. */
+  fold(): void;
+  /** True once there is only the plain table (always, without projection). */
+  readonly folded: boolean;
+}
+
+/**
+ * Row layout follows peft (`past_key_values.view(L, layers·2, heads, headDim)`):
+ * column block 2i is layer i's key, 2i+1 its value, so the folded
+ * `prompt_embeddings` [L, 2·layers·kvHeads·headDim] is peft's saved tensor.
+ */
+export function createPrefixAttachment(model: TransformerModel, input: PrefixConfigInput = {}, adapterName = 'default'): PrefixAttachment {
+  const config = PrefixConfigSchema.parse(input);
+  const c = model.config;
+  const L = config.numVirtualTokens;
+  const width = prefixRowWidth(c);
+  const kvDim = c.numKvHeads * c.headDim;
+  const hidden = config.encoderHiddenSize ?? c.dModel;
+  const trainable = new Map<string, tf.Variable>();
+  let seed = config.seed;
+  const normal = (shape: number[]) => tf.randomNormal(shape, 0, config.initStd, 'float32', seed++);
+  tf.tidy(() => {
+    if (config.prefixProjection) {
+      trainable.set(MLP.embedding, tf.variable(normal([L, c.dModel])));
+      trainable.set(MLP.w0, tf.variable(normal([c.dModel, hidden])));
+      trainable.set(MLP.b0, tf.variable(tf.zeros([hidden])));
+      trainable.set(MLP.w2, tf.variable(normal([hidden, width])));
+      trainable.set(MLP.b2, tf.variable(tf.zeros([width])));
+    } else {
+      trainable.set(PREFIX_TABLE, tf.variable(normal([L, width])));
+    }
+  });
+
+  /** [L, width]: the table itself, or the MLP's output. */
+  const table = (): tf.Tensor2D => {
+    const t = trainable.get(PREFIX_TABLE);
+    if (t) return t as tf.Tensor2D;
+    const g = (k: string) => trainable.get(k)!;
+    return tf.tanh(g(MLP.embedding).matMul(g(MLP.w0)).add(g(MLP.b0))).matMul(g(MLP.w2)).add(g(MLP.b2)) as tf.Tensor2D;
+  };
+  // The models call layer 0 first in every forward; the MLP then runs once per
+  // forward instead of once per layer. A disposed cache (the caller's tidy
+  // ended) is recomputed.
+  let cached: tf.Tensor2D | null = null;
+  const layerKv = (layer: number, batchSize: number) => {
+    if (layer === 0 || !cached || cached.isDisposed) cached = table();
+    const kv = (which: 0 | 1) =>
+      cached!.slice([0, (2 * layer + which) * kvDim], [L, kvDim])
+        .reshape([1, L, c.numKvHeads, c.headDim]).transpose([0, 2, 1, 3])
+        .tile([batchSize, 1, 1, 1]);
+    return { key: kv(0), value: kv(1) };
+  };
+
+  let shapes = new Map([...trainable].map(([k, v]) => [k, v.shape]));
+  const configJson = () => ({
+    peft_type: 'PREFIX_TUNING', task_type: model.head === 'causal-lm' ? 'CAUSAL_LM' : model.head === 'sequence-classification' ? 'SEQ_CLS' : 'TOKEN_CLS',
+    num_virtual_tokens: L, token_dim: c.dModel, num_transformer_submodules: 1, num_attention_heads: c.numHeads,
+    num_layers: c.numLayers, encoder_hidden_size: hidden, prefix_projection: config.prefixProjection,
+  });
+  const attachment: PrefixAttachment = {
+    method: 'prefix',
+    adapterName,
+    config: { ...config, encoderHiddenSize: hidden },
+    hooks: { attentionPrefix: layerKv },
+    trainable,
+    get folded() { return trainable.has(PREFIX_TABLE); },
+    // What is stored per task is always the folded table (peft saves the MLP's output too).
+    storedBytes: () => safetensorsByteLength(new Map([[PREFIX_TABLE, [L, width]]])) + Buffer.byteLength(JSON.stringify(configJson())),
+    fold() {
+      if (trainable.has(PREFIX_TABLE)) return;
+      const folded = tf.tidy(() => tf.variable(table()));
+      for (const v of trainable.values()) v.dispose();
+      trainable.clear();
+      trainable.set(PREFIX_TABLE, folded);
+      cached = null;
+      shapes = new Map([[PREFIX_TABLE, folded.shape]]);
+    },
+    dispose() {
+      for (const v of trainable.values()) v.dispose();
+      trainable.clear();
+    },
+  };
+  void shapes;
+  return attachment;
+}
+
+export { MLP as PREFIX_MLP_NAMES };

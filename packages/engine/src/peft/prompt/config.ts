@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Prompt tuning (Lester et al. 2021): a soft prompt [L, dModel] before the input embeddings. */
+export const PromptConfigSchema = z
+  .object({
+    /** Prompt length L (peft: num_virtual_tokens). */
+    numVirtualTokens: z.number().int().positive().default(20),
+    /**
+     * random: uniform in [-0.5, 0.5] (Lester et al.); sampled-vocab: rows of the
+     * token embedding matrix drawn with the seed; text: embeddings of
+     * `initTokenIds` (repeated/truncated to L), which the caller tokenises.
+     */
+    init: z.enum(['random', 'sampled-vocab', 'text']).default('random'),
+    initTokenIds: z.array(z.number().int().nonnegative()).optional(),
+    seed: z.number().int().default(0),
+  })
+  .refine((c) => c.init !== 'text' || (c.initTokenIds?.length ?? 0) > 0, {
+    message: 'init "text" needs initTokenIds (the tokenised init text)',
+    path: ['initTokenIds'],
+  });
+
+export type PromptConfigInput = z.input<typeof PromptConfigSchema>;
+export type PromptConfig = z.output<typeof PromptConfigSchema>;

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { TrainingConfigError } from '../../train/errors.js';
+import type { PeftAttachment, TransformerModel } from '../../types.js';
+import { safetensorsByteLength } from '../../train/safetensors-io.js';
+import { SeededRng } from '../../train/rng.js';
+import { PromptConfigSchema, type PromptConfigInput } from './config.js';
+
+export const PROMPT_TABLE = 'prompt_embeddings';
+const EMBEDDING_NAME = /(^|\.)(wte|embed_tokens|word_embeddings)\.weight$/;
+
+/** The token embedding matrix [vocab, dModel] of any family (GPT-2 wte, Llama embed_tokens, BERT word_embeddings). */
+export function tokenEmbedding(model: TransformerModel): tf.Variable {
+  for (const [name, v] of model.weights) if (EMBEDDING_NAME.test(name)) return v;
+  throw new TrainingConfigError('prompt init', 'sampled-vocab/text', `no token embedding matrix among the model weights (looked for ${EMBEDDING_NAME})`);
+}
+
+/** Analytical trainable parameter count: L · dModel. */
+export function promptParamCount(numVirtualTokens: number, dModel: number): number {
+  return numVirtualTokens * dModel;
+}
+
+export function createPromptAttachment(model: TransformerModel, input: PromptConfigInput = {}, adapterName = 'default'): PeftAttachment {
+  const config = PromptConfigSchema.parse(input);
+  const { vocabSize: V, dModel: d } = model.config;
+  const L = config.numVirtualTokens;
+  let rows: number[] | null = null;
+  if (config.init === 'sampled-vocab') {
+    const rng = new SeededRng(config.seed);
+    rows = Array.from({ length: L }, () => Math.floor(rng.next() * V));
+  } else if (config.init === 'text') {
+    const ids = config.initTokenIds!;
+    const bad = ids.find((i) => i >= V);
+    if (bad !== undefined) throw new TrainingConfigError('initTokenIds', bad, `id is outside the vocabulary (size ${V})`);
+    rows = Array.from({ length: L }, (_, i) => ids[i % ids.length]);
+  }
+  const prompt = tf.tidy(() => {
+    const init = rows
+      ? tf.gather(tokenEmbedding(model), tf.tensor1d(rows, 'int32'))
+      : tf.randomUniform([L, d], -0.5, 0.5, 'float32', config.seed);
+    return tf.variable(init);
+  });
+  const trainable = new Map<string, tf.Variable>([[PROMPT_TABLE, prompt]]);
+  const configJson = {
+    peft_type: 'PROMPT_TUNING', num_virtual_tokens: L, token_dim: d, num_transformer_submodules: 1,
+    prompt_tuning_init: config.init === 'text' ? 'TEXT' : config.init === 'sampled-vocab' ? 'SAMPLE_VOCAB' : 'RANDOM',
+  };
+  return {
+    method: 'prompt',
+    adapterName,
+    config,
+    hooks: {
+      inputEmbeddings: (embeds: tf.Tensor) => {
+        const batch = embeds.shape[0];
+        return tf.concat([prompt.expandDims(0).tile([batch, 1, 1]), embeds], 1);
+      },
+    },
+    trainable,
+    storedBytes: () => safetensorsByteLength(new Map([[PROMPT_TABLE, [L, d]]])) + Buffer.byteLength(JSON.stringify(configJson)),
+    dispose() {
+      prompt.dispose();
+      trainable.clear();
+    },
+  };
+}
