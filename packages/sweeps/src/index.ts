@@ -1,1 +1,27 @@
-export {};
+/**
+ * @peft-lab/sweeps — the sweep spec (one zod schema), its expansion into
+ * trials (grid, random), and early-stopping rules. Pure: no database, engine,
+ * clock or disk.
+ */
+export * from './errors.js';
+export {
+  METHOD_NAMES,
+  METHOD_HYPERPARAMETERS,
+  METHOD_DESCRIPTIONS,
+  TRAINING_PARAMETERS,
+  TRAINING_PARAMETER_NAMES,
+  TRAINING_OVERRIDE_NAMES,
+  describeRule,
+  type MethodName,
+  type ParamKind,
+  type ParamDefinition,
+  type HyperValue,
+} from './hyperparameters.js';
+export type { ParamInput, RangeSpec, ChoicesSpec } from './param-value.js';
+export * from './spec.js';
+export { formatSpecError, formatSpecPath } from './format-error.js';
+export { countTrials, countTrialsByEntry, type EntryTrialCount } from './count.js';
+export { expandSweep, type Trial, type TrialTraining } from './expand.js';
+export { createRng, hashSeed, type Rng } from './prng.js';
+export { describeSpecForm, type SpecFormDescription, type FieldDescription } from './form-description.js';
+export * from './early-stopping/index.js';

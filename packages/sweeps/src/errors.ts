@@ -1,0 +1,49 @@
+/**
+ * Errors thrown by @peft-lab/sweeps. Messages name the field (as a spec path)
+ * and the bad value, so the API, the CLI and the form can show them as is.
+ */
+
+/** Base class shared by the PEFT Lab packages (each package keeps its own copy; match on `name`/`code`). */
+export class PeftLabError extends Error {
+  readonly code: string;
+  constructor(message: string, code = 'PEFT_LAB_ERROR') {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * A sweep spec that does not satisfy the schema. `lines` holds one
+ * `path: rule` line per problem, e.g. `methods[1].space.r: must be an integer ≥ 1 (got 0)`.
+ */
+export class SpecValidationError extends PeftLabError {
+  readonly lines: string[];
+  constructor(lines: string[]) {
+    super(`invalid sweep spec:\n  ${lines.join('\n  ')}`, 'SPEC_INVALID');
+    this.lines = lines;
+  }
+}
+
+/** The spec text is not well-formed YAML/JSON (before any schema check). */
+export class SpecSyntaxError extends PeftLabError {
+  readonly format: 'yaml' | 'json';
+  constructor(format: 'yaml' | 'json', detail: string) {
+    super(`sweep spec is not valid ${format.toUpperCase()}: ${detail}`, 'SPEC_SYNTAX');
+    this.format = format;
+  }
+}
+
+/** A valid spec that still cannot be expanded (e.g. random sampling could not find enough distinct configurations). */
+export class TrialExpansionError extends PeftLabError {
+  constructor(message: string) {
+    super(message, 'TRIAL_EXPANSION');
+  }
+}
+
+/** Bad arguments to an early-stopping decision (unknown rule, malformed history). */
+export class EarlyStoppingInputError extends PeftLabError {
+  constructor(message: string) {
+    super(message, 'EARLY_STOPPING_INPUT');
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * The sweep spec: ONE zod schema, read from YAML or JSON, shared by the API,
+ * the CLI, the worker and the dashboard form. Each method's `space` allows only
+ * that method's hyperparameters (a discriminated union on `method`); the
+ * tables in hyperparameters.ts say which, with bounds, defaults and help text.
+ *
+ * @example
+ * const spec = parseSweepSpec(fs.readFileSync('examples/lora-rank-sweep.yaml', 'utf8'));
+ * const trials = expandSweep(spec);
+ */
+import * as z from 'zod';
+import { parse as parseYaml } from 'yaml';
+import {
+  METHOD_HYPERPARAMETERS,
+  TRAINING_OVERRIDE_NAMES,
+  TRAINING_PARAMETERS,
+  findParam,
+  type MethodName,
+  type ParamDefinition,
+} from './hyperparameters.js';
+import { checkParamInput, dimensionFor, gridProblem, showValue, type ParamInput } from './param-value.js';
+import { formatSpecError } from './format-error.js';
+import { SpecSyntaxError, SpecValidationError } from './errors.js';
+import { countTrials } from './count.js';
+
+type Sink = (path: (string | number)[], message: string) => void;
+
+function param<T extends ParamInput>(def: ParamDefinition) {
+  return z.custom<T>().check(
+    z.superRefine((value, ctx) => checkParamInput(def, value, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: value }))),
+  );
+}
+
+/** A param group (a method's space or a training block): exclusive pairs, conditional parameters. */
+function checkGroup(defs: readonly ParamDefinition[], obj: Record<string, unknown>, issue: Sink): void {
+  for (const def of defs) {
+    const given = obj[def.name] !== undefined;
+    if (def.exclusiveWith && given && obj[def.exclusiveWith] !== undefined && def.name < def.exclusiveWith) {
+      issue([def.name], `give ${def.name} or ${def.exclusiveWith}, not both`);
+    }
+    if (def.appliesWhen) {
+      const ctrl = findParam(defs, def.appliesWhen.param)!;
+      const dim = dimensionFor(ctrl, obj[ctrl.name] ?? ctrl.default);
+      const values = Array.from({ length: dim.size }, (_, i) => dim.at(i));
+      const canApply = values.includes(def.appliesWhen.equals);
+      const when = `${ctrl.name} is ${showValue(def.appliesWhen.equals)}`;
+      if (given && !canApply) issue([def.name], `only used when ${when}`);
+      if (!given && canApply && def.default === undefined) issue([def.name], `required when ${when}`);
+    }
+  }
+}
+
+/**
+ * zod runs object-level checks even after a field reported a (non-fatal) custom
+ * issue; cross-field checks assume valid fields, so they wait for a clean object.
+ */
+const onlyIfValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
+function closedObject<S extends z.ZodRawShape>(shape: S, unknownKeyMessage: string) {
+  return z.strictObject(shape, { error: (iss) => (iss.code === 'unrecognized_keys' ? unknownKeyMessage : undefined) });
+}
+
+function spaceSchema<S extends z.ZodRawShape>(method: MethodName, shape: S) {
+  const defs = METHOD_HYPERPARAMETERS[method];
+  const allowed = defs.map((d) => d.name);
+  const msg =
+    allowed.length === 0
+      ? `not a hyperparameter of ${method} (${method} has no method-specific hyperparameters)`
+      : `not a hyperparameter of ${method} (allowed: ${allowed.join(', ')})`;
+  return closedObject(shape, msg).check(
+    z.superRefine((obj, ctx) => checkGroup(defs, obj as Record<string, unknown>, (path, message) => ctx.addIssue({ code: 'custom', path, message })), onlyIfValid),
+  );
+}
+
+const m = (method: MethodName, name: string): ParamDefinition => findParam(METHOD_HYPERPARAMETERS[method], name)!;
+const t = (name: string): ParamDefinition => findParam(TRAINING_PARAMETERS, name)!;
+type Num = ParamInput<number>;
+type Str = ParamInput<string>;
+type Bool = ParamInput<boolean>;
+
+export const loraSpaceSchema = spaceSchema('lora', {
+  r: param<Num>(m('lora', 'r')).optional(),
+  alpha: param<Num>(m('lora', 'alpha')).optional(),
+  dropout: param<Num>(m('lora', 'dropout')).optional(),
+  targetModules: param<ParamInput<string[]>>(m('lora', 'targetModules')).optional(),
+  useRslora: param<Bool>(m('lora', 'useRslora')).optional(),
+});
+export const adapterSpaceSchema = spaceSchema('adapter', {
+  bottleneck: param<Num>(m('adapter', 'bottleneck')).optional(),
+  reductionFactor: param<Num>(m('adapter', 'reductionFactor')).optional(),
+  placement: param<Str>(m('adapter', 'placement')).optional(),
+  activation: param<Str>(m('adapter', 'activation')).optional(),
+});
+export const prefixSpaceSchema = spaceSchema('prefix', {
+  prefixLength: param<Num>(m('prefix', 'prefixLength')).optional(),
+  reparameterize: param<Bool>(m('prefix', 'reparameterize')).optional(),
+  reparamHidden: param<Num>(m('prefix', 'reparamHidden')).optional(),
+});
+export const promptSpaceSchema = spaceSchema('prompt', {
+  promptLength: param<Num>(m('prompt', 'promptLength')).optional(),
+  init: param<Str>(m('prompt', 'init')).optional(),
+  initText: param<Str>(m('prompt', 'initText')).optional(),
+});
+export const fullSpaceSchema = spaceSchema('full', {});
+
+const trainingShape = {
+  lr: param<Num>(t('lr')).optional(),
+  epochs: param<Num>(t('epochs')).optional(),
+  maxSteps: param<Num>(t('maxSteps')).optional(),
+  batchSize: param<Num>(t('batchSize')).optional(),
+  evalEvery: param<Num>(t('evalEvery')).optional(),
+  warmupRatio: param<Num>(t('warmupRatio')).optional(),
+  weightDecay: param<Num>(t('weightDecay')).optional(),
+  gradClip: param<Num>(t('gradClip')).optional(),
+  maxSeqLen: param<Num>(t('maxSeqLen')).optional(),
+};
+
+/** The sweep-wide training block: every method trains with these unless its entry overrides them. */
+export const trainingSpaceSchema = closedObject(
+  trainingShape,
+  `not a training parameter (allowed: ${TRAINING_PARAMETERS.map((p) => p.name).join(', ')})`,
+).check(
+  z.superRefine((obj, ctx) => {
+    const n = (obj.epochs !== undefined ? 1 : 0) + (obj.maxSteps !== undefined ? 1 : 0);
+    if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: `give exactly one of epochs or maxSteps (got ${n === 0 ? 'neither' : 'both'})` });
+  }),
+);
+
+/** Per-method training overrides (e.g. a higher lr for LoRA than for full fine-tuning); the training length stays sweep-wide. */
+export const trainingOverrideSchema = closedObject(
+  { lr: trainingShape.lr, batchSize: trainingShape.batchSize, evalEvery: trainingShape.evalEvery, warmupRatio: trainingShape.warmupRatio, weightDecay: trainingShape.weightDecay, gradClip: trainingShape.gradClip, maxSeqLen: trainingShape.maxSeqLen },
+  `not a per-method training parameter (allowed: ${TRAINING_OVERRIDE_NAMES.join(', ')}; epochs/maxSteps are set once for the sweep)`,
+);
+
+function entry<M extends MethodName, S extends z.ZodType>(method: M, space: S) {
+  return closedObject(
+    {
+      method: z.literal(method),
+      /** Optional display name, e.g. "LoRA on attention only", to tell two entries of one method apart. */
+      label: z.string().min(1).optional(),
+      space: space.default({} as never),
+      training: trainingOverrideSchema.optional(),
+    },
+    'not a field of a method entry (allowed: method, label, space, training)',
+  );
+}
+
+export const methodEntrySchema = z.discriminatedUnion('method', [
+  entry('full', fullSpaceSchema),
+  entry('lora', loraSpaceSchema),
+  entry('adapter', adapterSpaceSchema),
+  entry('prefix', prefixSpaceSchema),
+  entry('prompt', promptSpaceSchema),
+]);
+
+const seedInt = z.int().min(0).max(2 ** 31 - 1);
+
+export const strategySchema = z.discriminatedUnion('type', [
+  closedObject({ type: z.literal('grid') }, 'not a field of a grid strategy (allowed: type)'),
+  closedObject(
+    { type: z.literal('random'), count: z.int().min(1), seed: seedInt.default(0) },
+    'not a field of a random strategy (allowed: type, count, seed)',
+  ),
+  // Typed slot for model-based search: accepted by the types, rejected by validation until implemented.
+  closedObject(
+    { type: z.literal('tpe'), count: z.int().min(1), seed: seedInt.default(0), startupTrials: z.int().min(1).optional() },
+    'not a field of a tpe strategy (allowed: type, count, seed, startupTrials)',
+  ).check(z.refine(() => false, { message: 'strategy "tpe" is not yet supported (use grid or random)', path: ['type'] })),
+]);
+
+export const earlyStoppingSchema = z.discriminatedUnion('type', [
+  closedObject({ type: z.literal('none') }, 'not a field of earlyStopping none (allowed: type)'),
+  closedObject(
+    {
+      type: z.literal('median'),
+      /** The rule applies from this many evaluations on (warm-up). */
+      afterEvals: z.int().min(1).default(2),
+      /** At least this many other trials must have reached the evaluation before any trial is stopped. */
+      minTrials: z.int().min(1).default(3),
+    },
+    'not a field of median early stopping (allowed: type, afterEvals, minTrials)',
+  ),
+  closedObject(
+    {
+      type: z.literal('asha'),
+      /** Evaluations before the first rung. */
+      minEvals: z.int().min(1).default(1),
+      /** η: each rung keeps the top 1/η and spaces rungs η× further apart. */
+      reductionFactor: z.int().min(2).default(3),
+    },
+    'not a field of asha early stopping (allowed: type, minEvals, reductionFactor)',
+  ),
+]);
+
+export const sweepSpecSchema = closedObject(
+  {
+    name: z.string().min(1).max(200),
+    description: z.string().optional(),
+    /** 'builtin' or a registered model name / local checkpoint directory. */
+    baseModel: z.string().min(1).default('builtin'),
+    /** A built-in task name or an imported dataset name. */
+    task: z.string().min(1),
+    /** The metric early stopping and "best" use; when absent the worker uses the task's own metric. */
+    objective: closedObject(
+      { metric: z.string().min(1), direction: z.enum(['maximize', 'minimize']) },
+      'not a field of objective (allowed: metric, direction)',
+    ).optional(),
+    methods: z.array(methodEntrySchema).min(1),
+    training: trainingSpaceSchema,
+    /** Explicit seeds, or a count n meaning seeds 0..n-1; every configuration runs once per seed. */
+    seeds: z.union([z.int().min(1).max(1000), z.array(seedInt).min(1)]).default(1),
+    strategy: strategySchema.default({ type: 'grid' }),
+    budget: closedObject(
+      { maxTrials: z.int().min(1).optional(), maxParallel: z.int().min(1).optional() },
+      'not a field of budget (allowed: maxTrials, maxParallel)',
+    ).default({}),
+    earlyStopping: earlyStoppingSchema.default({ type: 'none' }),
+    /** 'full' adds a full fine-tuning baseline unless methods already include full. */
+    baseline: z.enum(['full', 'none']).default('full'),
+  },
+  'not a field of a sweep spec (allowed: name, description, baseModel, task, objective, methods, training, seeds, strategy, budget, earlyStopping, baseline)',
+).check(z.superRefine((spec, ctx) => crossCheck(spec as SweepSpec, (path, message) => ctx.addIssue({ code: 'custom', path, message })), onlyIfValid));
+
+export type SweepSpec = z.output<typeof sweepSpecSchema>;
+/** What a user may write (defaults not yet applied). */
+export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
+export type MethodEntry = SweepSpec['methods'][number];
+export type TrainingSpace = SweepSpec['training'];
+export type TrainingOverrides = NonNullable<MethodEntry['training']>;
+export type Strategy = SweepSpec['strategy'];
+export type EarlyStoppingRule = SweepSpec['earlyStopping'];
+export type MedianStoppingRule = Extract<EarlyStoppingRule, { type: 'median' }>;
+export type AshaRule = Extract<EarlyStoppingRule, { type: 'asha' }>;
+export type Budget = SweepSpec['budget'];
+export type LoraSpace = z.output<typeof loraSpaceSchema>;
+export type AdapterSpace = z.output<typeof adapterSpaceSchema>;
+export type PrefixSpace = z.output<typeof prefixSpaceSchema>;
+export type PromptSpace = z.output<typeof promptSpaceSchema>;
+
+/** Checks across fields; runs once every field is valid on its own. */
+function crossCheck(spec: SweepSpec, issue: Sink): void {
+  if (Array.isArray(spec.seeds)) {
+    const seen = new Set<number>();
+    spec.seeds.forEach((s, i) => {
+      if (seen.has(s)) issue(['seeds', i], `duplicate seed ${s}`);
+      seen.add(s);
+    });
+  }
+  if (spec.strategy.type === 'grid') {
+    let problems = 0;
+    const report = (defs: readonly ParamDefinition[], obj: Record<string, unknown> | undefined, path: (string | number)[]) => {
+      for (const def of defs) {
+        const problem = obj?.[def.name] === undefined ? null : gridProblem(def, obj[def.name]);
+        if (problem) {
+          problems++;
+          issue([...path, def.name], problem);
+        }
+      }
+    };
+    report(TRAINING_PARAMETERS, spec.training, ['training']);
+    spec.methods.forEach((e, i) => {
+      report(METHOD_HYPERPARAMETERS[e.method], e.space as Record<string, unknown>, ['methods', i, 'space']);
+      report(TRAINING_PARAMETERS, e.training, ['methods', i, 'training']);
+    });
+    // a grid over a continuous range has no count; the lines above already say which range
+    if (problems > 0) return;
+  }
+  const max = spec.budget.maxTrials;
+  if (max !== undefined) {
+    const n = countTrials(spec);
+    if (n > max) issue(['budget', 'maxTrials'], `the sweep expands to ${n} trials, more than maxTrials ${max} (narrow the space, use fewer seeds or raise maxTrials)`);
+  }
+}
+
+/**
+ * Validates a plain object (already parsed from YAML/JSON, or built by the form).
+ * @throws SpecValidationError with one `path: rule` line per problem.
+ */
+export function validateSweepSpec(obj: unknown): SweepSpec {
+  const r = sweepSpecSchema.safeParse(obj, { reportInput: true });
+  if (!r.success) throw new SpecValidationError(formatSpecError(r.error));
+  return r.data;
+}
+
+/** Same as validateSweepSpec but returns the lines instead of throwing (for forms). */
+export function checkSweepSpec(obj: unknown): { ok: true; spec: SweepSpec } | { ok: false; errors: string[] } {
+  const r = sweepSpecSchema.safeParse(obj, { reportInput: true });
+  return r.success ? { ok: true, spec: r.data } : { ok: false, errors: formatSpecError(r.error) };
+}
+
+/**
+ * Parses YAML (the default; JSON is valid YAML too) or strict JSON, then validates.
+ * @throws SpecSyntaxError for malformed text, SpecValidationError for a bad spec.
+ */
+export function parseSweepSpec(text: string, format: 'yaml' | 'json' = 'yaml'): SweepSpec {
+  let obj: unknown;
+  try {
+    obj = format === 'json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new SpecSyntaxError(format, e instanceof Error ? e.message : String(e));
+  }
+  return validateSweepSpec(obj);
+}
