@@ -1,1 +1,6 @@
 export {};
+export * from './errors.js';
+export { SafetensorsFile, CheckpointReader, serializeSafetensors, writeSafetensors, type HostTensor } from './hf/safetensors.js';
+export { loadTokenizer, tokenizerFromJson, saveTokenizer, type HfTokenizer } from './hf/tokenizer.js';
+export { loadHfModel, saveHfModel, readHfConfig, hfStateDict, type LoadHfModelOptions, type LoadedHfModel } from './hf/model-io.js';
+export { createModel, normalizeHfConfig, toHfConfig, headFromHfConfig, SUPPORTED_MODEL_TYPES } from './models/registry.js';

@@ -1,0 +1,130 @@
+/**
+ * Local Hugging Face model directories: config.json + model.safetensors (or a
+ * sharded index) + tokenizer.json, read into a TransformerModel and written
+ * back in a form transformers' `from_pretrained` loads.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointFormatError, MissingWeightError, UnsupportedConfigError, WeightShapeError } from '../errors.js';
+import { createModel, headFromHfConfig, instantiateModel, nextId, normalizeHfConfig, toHfConfig } from '../models/registry.js';
+import { checkpointShape, type TransformerBase, type WeightSpec } from '../models/shared/transformer-base.js';
+import type { HeadKind, NormalizedConfig, TransformerModel } from '../types.js';
+import { CheckpointReader, writeSafetensors, type HostTensor } from './safetensors.js';
+import { loadTokenizer, saveTokenizer, type HfTokenizer } from './tokenizer.js';
+
+export interface LoadHfModelOptions {
+  /** Head to build; defaults to the checkpoint's own (from `architectures`). */
+  head?: HeadKind;
+  /** Labels for a classification head; defaults to the checkpoint's id2label/num_labels, else 2. */
+  numLabels?: number;
+  /** Seed for head weights the checkpoint lacks (another head was saved). */
+  seed?: number;
+}
+
+export interface LoadedHfModel {
+  model: TransformerModel;
+  /** null when the directory has no tokenizer.json. */
+  tokenizer: HfTokenizer | null;
+  config: NormalizedConfig;
+}
+
+export function readHfConfig(dir: string): Record<string, any> {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new CheckpointFormatError(`${dir}: config.json is missing`);
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/**
+ * Loads a local Hugging Face checkpoint directory.
+ * @example const { model, tokenizer } = loadHfModel('test-fixtures/gpt2-tiny');
+ * @throws UnsupportedConfigError naming the config key, WeightShapeError naming
+ *   the tensor and both shapes, MissingWeightError naming the tensor.
+ */
+export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedHfModel {
+  const raw = readHfConfig(dir);
+  const config = normalizeHfConfig(raw);
+  const savedHead = headFromHfConfig(raw);
+  const head = opts.head ?? savedHead;
+  if (opts.numLabels !== undefined) config.numLabels = opts.numLabels;
+  if (head !== 'causal-lm' && config.numLabels === undefined) config.numLabels = 2;
+  config.extra.sourceConfig = raw;
+  const reader = new CheckpointReader(dir);
+  const model = instantiateModel(config, head);
+  try {
+    const specs = model.weightSpecs();
+    // Head weights the checkpoint lacks (a causal-LM checkpoint fine-tuned as a classifier) start random, as in transformers.
+    const fresh = createModel(config, head, opts.seed ?? 0);
+    try {
+      for (const spec of specs) {
+        const value = readWeight(reader, spec, dir);
+        if (value) {
+          model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
+          value.dispose();
+        } else {
+          model.weights.set(spec.name, tf.variable(fresh.weights.get(spec.name)!, false, `${spec.name}#${nextId()}`));
+        }
+      }
+    } finally {
+      fresh.dispose();
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : null;
+  return { model, tokenizer, config };
+}
+
+/** Finds a spec's tensor (also without the base prefix, as in the original `gpt2` checkpoint); null for absent head weights. */
+function readWeight(reader: CheckpointReader, spec: WeightSpec, dir: string): tf.Tensor | null {
+  const bare = spec.name.replace(/^(transformer|model|bert)\./, '');
+  const name = reader.has(spec.name) ? spec.name : reader.has(bare) ? bare : null;
+  if (name === null) {
+    if (spec.role === 'head') return null;
+    throw new MissingWeightError(spec.name, dir);
+  }
+  const expected = checkpointShape(spec);
+  const actual = reader.shape(name);
+  if (expected.length !== actual.length || expected.some((n, i) => n !== actual[i])) throw new WeightShapeError(name, expected, actual);
+  const host = reader.get(name);
+  const t = tf.tensor(host.data, host.shape);
+  if (!spec.transposedInCheckpoint) return t;
+  const out = tf.transpose(t);
+  t.dispose();
+  return out;
+}
+
+/** The model's weights in checkpoint layout ([out, in] for nn.Linear), read to host memory. */
+export function hfStateDict(model: TransformerModel): Map<string, HostTensor> {
+  const specs = new Map((model as TransformerBase).weightSpecs().map((s) => [s.name, s]));
+  const out = new Map<string, HostTensor>();
+  for (const [name, v] of model.weights) {
+    const spec = specs.get(name);
+    const t = spec?.transposedInCheckpoint ? tf.transpose(v) : v;
+    out.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
+    if (t !== v) t.dispose();
+  }
+  return out;
+}
+
+/**
+ * Writes config.json + model.safetensors (+ tokenizer.json/tokenizer_config.json)
+ * that transformers' `AutoModelFor….from_pretrained(dir)` loads.
+ */
+export function saveHfModel(model: TransformerModel, tokenizer: HfTokenizer | null, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const source = (model.config.extra.sourceConfig as Record<string, unknown> | undefined) ?? {};
+  const config = { ...source, ...toHfConfig(model.config, model.head) };
+  if (model.head === 'causal-lm') {
+    delete config.id2label;
+    delete config.label2id;
+    delete config.num_labels;
+  } else {
+    delete config.num_labels;
+  }
+  if (!config.model_type) throw new UnsupportedConfigError('model_type', config.model_type);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  writeSafetensors(join(dir, 'model.safetensors'), hfStateDict(model));
+  if (tokenizer) saveTokenizer(tokenizer, dir);
+}

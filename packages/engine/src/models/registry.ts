@@ -1,0 +1,111 @@
+/**
+ * `model_type` → family: config normalisation, the config.json written back
+ * on save, the transformers architecture name per head, and the model class.
+ * Adding a family = one entry here plus a folder beside this file.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UnsupportedConfigError } from '../errors.js';
+import type { HeadKind, ModelFamily, NormalizedConfig } from '../types.js';
+import { BERT_ARCHITECTURES, bertHfConfig, normalizeBertConfig } from './bert/config.js';
+import { BertModel } from './bert/model.js';
+import { GPT2_ARCHITECTURES, gpt2HfConfig, normalizeGpt2Config } from './gpt2/config.js';
+import { Gpt2Model } from './gpt2/model.js';
+import { LLAMA_ARCHITECTURES, llamaHfConfig, normalizeLlamaConfig } from './llama/config.js';
+import { LlamaModel } from './llama/model.js';
+import type { TransformerBase, WeightSpec } from './shared/transformer-base.js';
+
+interface FamilyEntry {
+  normalize(raw: Record<string, any>): NormalizedConfig;
+  hfConfig(config: NormalizedConfig): Record<string, unknown>;
+  architectures: Partial<Record<HeadKind, string>>;
+  create(config: NormalizedConfig, head: HeadKind): TransformerBase;
+}
+
+const FAMILIES: Record<ModelFamily, FamilyEntry> = {
+  gpt2: { normalize: normalizeGpt2Config, hfConfig: gpt2HfConfig, architectures: GPT2_ARCHITECTURES, create: (c, h) => new Gpt2Model(c, h) },
+  bert: { normalize: normalizeBertConfig, hfConfig: bertHfConfig, architectures: BERT_ARCHITECTURES, create: (c, h) => new BertModel(c, h) },
+  llama: { normalize: normalizeLlamaConfig, hfConfig: llamaHfConfig, architectures: LLAMA_ARCHITECTURES, create: (c, h) => new LlamaModel(c, h) },
+};
+
+const MODEL_TYPES: Record<string, ModelFamily> = { gpt2: 'gpt2', bert: 'bert', llama: 'llama' };
+
+export const SUPPORTED_MODEL_TYPES = Object.keys(MODEL_TYPES);
+
+function familyEntry(family: ModelFamily): FamilyEntry {
+  const entry = FAMILIES[family];
+  if (!entry) throw new UnsupportedConfigError('family', family, `supported: ${Object.keys(FAMILIES).join(', ')}`);
+  return entry;
+}
+
+/** Renames a Hugging Face config.json's family keys once (n_embd → dModel …); rejects what the engine cannot run. */
+export function normalizeHfConfig(raw: Record<string, any>): NormalizedConfig {
+  const family = MODEL_TYPES[raw.model_type];
+  if (!family) throw new UnsupportedConfigError('model_type', raw.model_type, `supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+  return familyEntry(family).normalize(raw);
+}
+
+/** The head a checkpoint was saved with, from `architectures` (transformers class names). */
+export function headFromHfConfig(raw: Record<string, any>): HeadKind {
+  const arch: string = Array.isArray(raw.architectures) ? (raw.architectures[0] ?? '') : '';
+  if (arch.endsWith('ForSequenceClassification')) return 'sequence-classification';
+  if (arch.endsWith('ForTokenClassification')) return 'token-classification';
+  if (arch.endsWith('LMHeadModel') || arch.endsWith('ForCausalLM')) return 'causal-lm';
+  return raw.model_type === 'bert' ? 'sequence-classification' : 'causal-lm';
+}
+
+/** config.json contents for saving `config` with `head` (transformers reads it back). */
+export function toHfConfig(config: NormalizedConfig, head: HeadKind): Record<string, unknown> {
+  const entry = familyEntry(config.family);
+  const architecture = entry.architectures[head];
+  if (!architecture) throw new UnsupportedConfigError('head', head, `family ${config.family} supports ${Object.keys(entry.architectures).join(', ')}`);
+  const out: Record<string, unknown> = { architectures: [architecture], ...entry.hfConfig(config), dtype: 'float32' };
+  if (head !== 'causal-lm') {
+    const n = config.numLabels ?? 2;
+    out.id2label = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`]));
+    out.label2id = Object.fromEntries(Array.from({ length: n }, (_, i) => [`LABEL_${i}`, i]));
+  }
+  return out;
+}
+
+/** An empty model of `config` and `head` (no weights yet); createModel / loadHfModel fill it. */
+export function instantiateModel(config: NormalizedConfig, head: HeadKind): TransformerBase {
+  const entry = familyEntry(config.family);
+  if (!entry.architectures[head]) throw new UnsupportedConfigError('head', head, `family ${config.family} supports ${Object.keys(entry.architectures).join(', ')}`);
+  if (head !== 'causal-lm' && !(config.numLabels && config.numLabels >= 1)) {
+    throw new UnsupportedConfigError('numLabels', config.numLabels, `head ${head} needs numLabels ≥ 1`);
+  }
+  return entry.create(config, head);
+}
+
+function initialValue(spec: WeightSpec, seed: number): tf.Tensor {
+  switch (spec.init.kind) {
+    case 'zeros':
+      return tf.zeros(spec.shape);
+    case 'ones':
+      return tf.ones(spec.shape);
+    case 'normal':
+      return tf.randomNormal(spec.shape, 0, spec.init.std, 'float32', seed);
+  }
+}
+
+/**
+ * A randomly initialised model (normal(0, initializer_range) weights, zero
+ * biases, unit norms) — deterministic for a given seed. Weights are frozen
+ * (`trainable = false`) until a PEFT method or full fine-tuning claims them.
+ * @example const model = createModel(normalizeHfConfig(json), 'causal-lm', 42);
+ */
+export function createModel(config: NormalizedConfig, head: HeadKind, seed = 0): TransformerBase {
+  const model = instantiateModel(config, head);
+  model.weightSpecs().forEach((spec, i) => {
+    const value = initialValue(spec, seed * 100_003 + i);
+    model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
+    value.dispose();
+  });
+  return model;
+}
+
+let counter = 0;
+/** tfjs variable names are global; suffix them so two models can hold the same HF name. */
+export function nextId(): number {
+  return ++counter;
+}

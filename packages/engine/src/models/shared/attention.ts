@@ -1,0 +1,74 @@
+/**
+ * Multi-head / grouped-query scaled dot-product attention over 2-D activations.
+ * Queries stay [batch·seq, heads·headDim] until the head split, so the QKV
+ * projection is one plain matMul; grouped-query attention reshapes the queries
+ * into [batch, kvHeads, groups·seq, headDim] instead of tiling keys/values.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+const NEG = -1e9;
+
+/**
+ * Additive attention bias [batch, 1, queryLen, prefixLen + queryLen]:
+ * 0 where a query may look, -1e9 elsewhere. Prefix keys are always visible.
+ * keyMask: [batch, queryLen] (1 = real token).
+ */
+export function attentionBias(keyMask: tf.Tensor2D, prefixLen: number, causal: boolean): tf.Tensor4D {
+  const [batch, len] = keyMask.shape;
+  let full: tf.Tensor2D = keyMask;
+  if (prefixLen > 0) full = tf.concat([tf.ones([batch, prefixLen]), keyMask], 1);
+  const padding = tf.mul(tf.sub(1, full), NEG).reshape([batch, 1, 1, prefixLen + len]);
+  if (!causal) return padding as tf.Tensor4D;
+  return tf.add(padding, tf.tensor(causalBias(len, prefixLen), [1, 1, len, prefixLen + len])) as tf.Tensor4D;
+}
+
+const causalCache = new Map<string, Float32Array>();
+
+/** Host-side causal bias [len, prefix + len], cached per shape (uploads are cheap, kept tensors would leak). */
+function causalBias(len: number, prefix: number): Float32Array {
+  const key = `${len}:${prefix}`;
+  let bias = causalCache.get(key);
+  if (!bias) {
+    const width = prefix + len;
+    bias = new Float32Array(len * width);
+    for (let i = 0; i < len; i++) for (let j = prefix + i + 1; j < width; j++) bias[i * width + j] = NEG;
+    if (causalCache.size > 64) causalCache.clear();
+    causalCache.set(key, bias);
+  }
+  return bias;
+}
+
+/** [batch·seq, heads·headDim] → [batch, heads, seq, headDim] */
+export function splitHeads(x: tf.Tensor, batch: number, seq: number, heads: number, headDim: number): tf.Tensor4D {
+  return tf.transpose(x.reshape([batch, seq, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+}
+
+export interface AttentionInputs {
+  /** [batch, heads, seq, headDim] */
+  q: tf.Tensor4D;
+  /** [batch, kvHeads, keyLen, headDim] (prefix already prepended) */
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+  /** from attentionBias: [batch, 1, seq, keyLen] */
+  bias: tf.Tensor4D;
+  dropout: number;
+}
+
+/** Returns the merged heads [batch·seq, heads·headDim]. */
+export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionInputs): tf.Tensor2D {
+  const [batch, heads, seq, headDim] = q.shape;
+  const kvHeads = k.shape[1];
+  const keyLen = k.shape[2];
+  const groups = heads / kvHeads;
+  const scaled = tf.mul(q, 1 / Math.sqrt(headDim));
+  // Heads h = kv·groups + g are contiguous, so this reshape pairs each query head with its kv head.
+  const qg = groups === 1 ? scaled : scaled.reshape([batch, kvHeads, groups * seq, headDim]);
+  let scores = tf.matMul(qg, k, false, true);
+  if (groups !== 1) scores = scores.reshape([batch, heads, seq, keyLen]);
+  let probs = tf.softmax(tf.add(scores, bias));
+  if (dropout > 0) probs = tf.dropout(probs, dropout);
+  if (groups !== 1) probs = probs.reshape([batch, kvHeads, groups * seq, keyLen]);
+  let out = tf.matMul(probs, v);
+  if (groups !== 1) out = out.reshape([batch, heads, seq, headDim]);
+  return tf.transpose(out, [0, 2, 1, 3]).reshape([batch * seq, heads * headDim]);
+}

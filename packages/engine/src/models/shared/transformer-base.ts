@@ -1,0 +1,161 @@
+/**
+ * What the three families share: the weight map, the hooks, soft-prompt
+ * handling and the task heads. A family supplies its weight list, its token
+ * embedding and its encoder body (embeddings → layers → final norm).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { HeadKind, ModelHooks, ModelInputs, NormalizedConfig, TransformerModel } from '../../types.js';
+import { dense, denseTransposed, embeddingLookup } from './ops.js';
+
+export type WeightInit = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
+
+/** One base or head weight. `shape` is the engine's layout; linear weights are [in, out]. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  init: WeightInit;
+  /** nn.Linear stores [out, in] in checkpoints: transpose at load and save. */
+  transposedInCheckpoint: boolean;
+  /** Head weights may be absent from a checkpoint trained with another head (random init, as transformers does). */
+  role: 'base' | 'head';
+}
+
+export interface LinearModuleInfo {
+  name: string;
+  shortName: string;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+/** Shape of a spec as it appears in a Hugging Face checkpoint. */
+export function checkpointShape(spec: WeightSpec): number[] {
+  return spec.transposedInCheckpoint ? [...spec.shape].reverse() : spec.shape;
+}
+
+export function linearSpecs(name: string, inF: number, outF: number, opts: { bias: boolean; std: number; conv1d?: boolean; role?: 'base' | 'head' }): WeightSpec[] {
+  const role = opts.role ?? 'base';
+  const specs: WeightSpec[] = [
+    { name: `${name}.weight`, shape: [inF, outF], init: { kind: 'normal', std: opts.std }, transposedInCheckpoint: !opts.conv1d, role },
+  ];
+  if (opts.bias) specs.push({ name: `${name}.bias`, shape: [outF], init: { kind: 'zeros' }, transposedInCheckpoint: false, role });
+  return specs;
+}
+
+export function normSpecs(name: string, d: number, bias: boolean): WeightSpec[] {
+  const specs: WeightSpec[] = [{ name: `${name}.weight`, shape: [d], init: { kind: 'ones' }, transposedInCheckpoint: false, role: 'base' }];
+  if (bias) specs.push({ name: `${name}.bias`, shape: [d], init: { kind: 'zeros' }, transposedInCheckpoint: false, role: 'base' });
+  return specs;
+}
+
+/** What the family body receives. */
+export interface EncodeInputs {
+  /** [batch, len, dModel], len = promptLen + seq */
+  embeds: tf.Tensor3D;
+  /** [batch, len] float, 1 = real token */
+  mask: tf.Tensor2D;
+  /** [batch, len] int32 (BERT), zeros over the prompt */
+  tokenTypeIds?: tf.Tensor2D;
+  training: boolean;
+}
+
+export abstract class TransformerBase implements TransformerModel {
+  hooks: ModelHooks | null = null;
+  readonly weights = new Map<string, tf.Variable>();
+
+  constructor(readonly config: NormalizedConfig, readonly head: HeadKind) {}
+
+  /** Every base and head weight of this config and head. */
+  abstract weightSpecs(): WeightSpec[];
+  abstract linearModules(): LinearModuleInfo[];
+  /** HF name of the token embedding table [vocab, dModel]. */
+  protected abstract readonly tokenEmbeddingName: string;
+  /** Embeddings → layers → final norm. Returns [batch·len, dModel]. */
+  protected abstract encode(inputs: EncodeInputs): tf.Tensor2D;
+  /** The head's output projection for hidden states [n, dModel] → [n, out]. */
+  protected abstract headProjection(hidden: tf.Tensor2D): tf.Tensor2D;
+  /** Pools the token states [batch, seq, dModel] → [batch, dModel] for sequence classification. */
+  protected abstract poolSequence(tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D;
+
+  w(name: string): tf.Variable {
+    const v = this.weights.get(name);
+    if (!v) throw new Error(`weight ${name} is not in the model`);
+    return v;
+  }
+
+  /** Linear module `name` ([in, out] weight, optional bias) through `hooks.linear`. x: [n, in]. */
+  protected linear(name: string, x: tf.Tensor2D, bias = true): tf.Tensor2D {
+    const y = dense(x, this.w(`${name}.weight`) as tf.Tensor2D, bias ? (this.w(`${name}.bias`) as tf.Tensor1D) : undefined);
+    return this.hooks?.linear ? (this.hooks.linear(name, x, y) as tf.Tensor2D) : y;
+  }
+
+  /**
+   * Several linears over the same input as one matMul (QKV, gate+up): weights
+   * are concatenated on the output axis, then the result is split and each part
+   * passed through `hooks.linear` under its own module name.
+   */
+  protected fusedLinear(names: string[], x: tf.Tensor2D, bias: boolean): tf.Tensor2D[] {
+    const ws = names.map((n) => this.w(`${n}.weight`) as tf.Tensor2D);
+    const sizes = ws.map((w) => w.shape[1]);
+    const w = tf.concat(ws, 1);
+    const b = bias ? tf.concat(names.map((n) => this.w(`${n}.bias`) as tf.Tensor1D)) : undefined;
+    const y = dense(x, w, b);
+    const parts = tf.split(y, sizes, 1) as tf.Tensor2D[];
+    const hook = this.hooks?.linear;
+    return hook ? parts.map((p, i) => hook(names[i], x, p) as tf.Tensor2D) : parts;
+  }
+
+  protected dropout(x: tf.Tensor2D, rate: number, training: boolean): tf.Tensor2D {
+    return training && rate > 0 ? (tf.dropout(x, rate) as tf.Tensor2D) : x;
+  }
+
+  protected embedTokens(ids: tf.Tensor2D): tf.Tensor3D {
+    return embeddingLookup(this.w(this.tokenEmbeddingName) as tf.Tensor2D, ids) as tf.Tensor3D;
+  }
+
+  forward(inputs: ModelInputs, opts: { training: boolean }): tf.Tensor {
+    const [batch, seq] = inputs.inputIds.shape;
+    const d = this.config.dModel;
+    const ids = inputs.inputIds.dtype === 'int32' ? inputs.inputIds : tf.cast(inputs.inputIds, 'int32');
+    const realMask: tf.Tensor2D = inputs.attentionMask.dtype === 'float32' ? inputs.attentionMask : tf.cast(inputs.attentionMask, 'float32');
+    let embeds = this.embedTokens(ids);
+    let mask = realMask as tf.Tensor2D;
+    let tokenTypeIds = inputs.tokenTypeIds;
+    let promptLen = 0;
+    if (this.hooks?.inputEmbeddings) {
+      embeds = this.hooks.inputEmbeddings(embeds) as tf.Tensor3D;
+      promptLen = embeds.shape[1] - seq;
+      if (promptLen > 0) {
+        mask = tf.concat([tf.ones([batch, promptLen]) as tf.Tensor2D, realMask], 1);
+        if (tokenTypeIds) tokenTypeIds = tf.concat([tf.zeros([batch, promptLen], 'int32') as tf.Tensor2D, tokenTypeIds], 1);
+      }
+    }
+    const hidden = this.encode({ embeds, mask, tokenTypeIds, training: opts.training });
+    let tokens = hidden.reshape([batch, promptLen + seq, d]) as tf.Tensor3D;
+    // Token-level outputs keep [batch, seq, …]: the soft prompt's positions are dropped.
+    if (promptLen > 0) tokens = tf.slice(tokens, [0, promptLen, 0], [batch, seq, d]);
+    if (this.head === 'sequence-classification') {
+      return this.headProjection(this.poolSequence(tokens, realMask));
+    }
+    const out = this.headProjection(tokens.reshape([batch * seq, d]) as tf.Tensor2D);
+    return out.reshape([batch, seq, out.shape[1]]);
+  }
+
+  /** Decoder pooling as transformers' *ForSequenceClassification: the last non-padding token. */
+  protected lastTokenPool(tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+    const [, seq] = mask.shape;
+    const last = tf.maximum(tf.sub(tf.sum(mask, 1), 1), 0).cast('int32');
+    // A one-hot weighted sum instead of gather: differentiable on every backend.
+    const pick = tf.oneHot(last, seq).cast('float32').expandDims(2);
+    return tf.sum(tf.mul(tokens, pick), 1) as tf.Tensor2D;
+  }
+
+  /** LM logits against the (tied) embedding table [vocab, dModel]. */
+  protected tiedLmHead(hidden: tf.Tensor2D): tf.Tensor2D {
+    return denseTransposed(hidden, this.w(this.tokenEmbeddingName) as tf.Tensor2D);
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    this.weights.clear();
+  }
+}
