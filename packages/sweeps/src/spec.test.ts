@@ -144,7 +144,8 @@ describe('error messages, one class at a time', () => {
     expect(errorsOf({ methods: [{ method: 'full' }], strategy: { type: 'bayes' } })).toEqual(['strategy.type: unknown type "bayes" (expected one of grid, random, tpe)']);
     expect(errorsOf({ methods: [{ method: 'full' }], strategy: { type: 'random' } })).toEqual(['strategy.count: required']);
     expect(errorsOf({ methods: [{ method: 'full' }], seeds: [1, 2, 1] })).toEqual(['seeds[2]: duplicate seed 1']);
-    expect(errorsOf({ methods: [{ method: 'full' }], seeds: 0 })).toContain('seeds: must be ≥ 1 (got 0)');
+    expect(errorsOf({ methods: [{ method: 'full' }], seeds: 0 })).toEqual(['seeds: must be ≥ 1 (got 0)']);
+    expect(errorsOf({ methods: [{ method: 'full' }], seeds: 'three' })).toEqual(['seeds: must be a count of seeds (an integer ≥ 1) or a list of seeds (integers ≥ 0) (got "three")']);
     expect(errorsOf({ ...lora({ r: [1, 2, 4, 8, 16] }), seeds: 3, budget: { maxTrials: 10 } })).toEqual([
       'budget.maxTrials: the sweep expands to 18 trials, more than maxTrials 10 (narrow the space, use fewer seeds or raise maxTrials)',
     ]);
@@ -159,5 +160,14 @@ describe('error messages, one class at a time', () => {
       'methods[0].space.alpha: must be a number > 0 (got -1)',
       'methods[1].method: unknown method "nope" (expected one of full, lora, adapter, prefix, prompt)',
     ]);
+  });
+});
+
+describe('README', () => {
+  it('its full YAML example is a valid spec', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)![1];
+    const spec = parseSweepSpec(yaml);
+    expect(spec.methods.map((m) => m.method)).toEqual(['lora', 'adapter', 'prefix', 'prompt']);
   });
 });

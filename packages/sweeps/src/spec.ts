@@ -208,7 +208,11 @@ export const sweepSpecSchema = closedObject(
     methods: z.array(methodEntrySchema).min(1),
     training: trainingSpaceSchema,
     /** Explicit seeds, or a count n meaning seeds 0..n-1; every configuration runs once per seed. */
-    seeds: z.union([z.int().min(1).max(1000), z.array(seedInt).min(1)]).default(1),
+    seeds: z
+      .union([z.int().min(1).max(1000), z.array(seedInt).min(1)], {
+        error: (iss) => `must be a count of seeds (an integer ≥ 1) or a list of seeds (integers ≥ 0) (got ${showValue(iss.input)})`,
+      })
+      .default(1),
     strategy: strategySchema.default({ type: 'grid' }),
     budget: closedObject(
       { maxTrials: z.int().min(1).optional(), maxParallel: z.int().min(1).optional() },
