@@ -36,7 +36,7 @@ function base(model: TransformerModel, extra: Partial<TrainTrialOptions> = {}): 
   };
 }
 
-describe('trainTrial', () => {
+describe('trainTrial', { timeout: 30_000 }, () => {
   it('lowers the causal-LM loss and reports measurements', async () => {
     const model = createTinyDecoder({ seed: 3 });
     const evals: number[] = [];

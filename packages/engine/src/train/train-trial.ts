@@ -30,6 +30,8 @@ export interface StepInfo {
   /** Non-padding tokens per second over this step. */
   tokensPerSec: number;
   gradNorm: number;
+  /** Wall time of this step (batch build, forward, backward, update, the one read). */
+  stepMs: number;
 }
 
 export interface TrainCallbacks {
@@ -184,6 +186,10 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
   const params = attachment.trainable;
   const optimizer = new AdamW(params, { weightDecay: o.weightDecay ?? 0 });
   const varList = [...params.values()];
+  // Listing a variable in `trainable` is what claims it: the model family may
+  // create its base weights frozen (trainable = false), and tf.variableGrads
+  // silently skips frozen ones.
+  for (const v of varList) v.trainable = true;
   const keyOfVar = new Map([...params].map(([k, v]) => [v.name, k]));
   const rng = new SeededRng(o.seed);
 
@@ -234,7 +240,13 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       let grads: Map<string, tf.Tensor> | null = null;
       let stats: tf.Tensor | null = null;
       try {
-        const { value, grads: named } = tf.variableGrads(() => taskLoss(task, model.forward(batch, { training: true }), batch.labels), varList);
+        const { value, grads: named } = tf.variableGrads(() => {
+          const loss = taskLoss(task, model.forward(batch, { training: true }), batch.labels);
+          // Here every activation saved for the backward pass is alive: the
+          // closest sampling point to the true peak that tfjs exposes.
+          memory.sample();
+          return loss;
+        }, varList);
         grads = new Map();
         for (const [vn, g] of Object.entries(named)) if (g) grads.set(keyOfVar.get(vn)!, g);
         memory.sample();
@@ -255,7 +267,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
         tokens += nTokens;
         const ms = performance.now() - ts;
         stepMsSum += ms;
-        await o.callbacks?.onStep?.(step, { loss, lr, tokensPerSec: (nTokens / ms) * 1000, gradNorm });
+        await o.callbacks?.onStep?.(step, { loss, lr, tokensPerSec: (nTokens / ms) * 1000, gradNorm, stepMs: ms });
       } finally {
         if (grads) tf.dispose([...grads.values()]);
         stats?.dispose();

@@ -12,7 +12,7 @@ const ids = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 0]], [2, 4], 'int32');
 const mask = tf.tensor2d([[1, 1, 1, 1], [1, 1, 1, 0]], [2, 4], 'int32');
 const data = Array.from({ length: 16 }, (_, i) => ({ inputIds: [i % 7, (i + 1) % 7, (i * 3) % 7, 3, 4] }));
 
-describe('bottleneck adapters', () => {
+describe('bottleneck adapters', { timeout: 30_000 }, () => {
   it('count trainable parameters analytically (houlsby, pfeiffer, reductionFactor)', () => {
     const model = createTinyDecoder({ dModel: 16, numLayers: 2 });
     const h = createAdapterAttachment(model, { placement: 'houlsby', bottleneck: 4 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { PeftAttachment, TransformerModel } from '../../types.js';
-import { safetensorsByteLength } from '../../train/safetensors-io.js';
+import type { TransformerModel } from '../../types.js';
+import { safetensorsFileSize } from '../../hf/safetensors.js';
+import type { SavableAttachment } from '../../train/save-attachment.js';
 import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';
 
 type Site = 'attention' | 'ffn';
@@ -36,7 +37,7 @@ export function adapterParamCount(c: AdapterConfig, dModel: number, numLayers: n
  * FFN sub-block outputs of every layer. Weights are [in, out] (x·W), the
  * up-projection starts at zero so the model starts unchanged.
  */
-export function createAdapterAttachment(model: TransformerModel, input: AdapterConfigInput = {}, adapterName = 'default'): PeftAttachment {
+export function createAdapterAttachment(model: TransformerModel, input: AdapterConfigInput = {}, adapterName = 'default'): SavableAttachment {
   const config = AdapterConfigSchema.parse(input);
   const d = model.config.dModel;
   const m = bottleneckSize(config, d);
@@ -72,7 +73,8 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
       afterFfn: (layer: number, h: tf.Tensor) => apply(layer, 'ffn', h),
     },
     trainable,
-    storedBytes: () => safetensorsByteLength(shapes) + Buffer.byteLength(JSON.stringify(adapterConfigJson(config, m))),
+    storedBytes: () => safetensorsFileSize(shapes) + Buffer.byteLength(JSON.stringify(adapterConfigJson(config, m), null, 2)),
+    adapterConfigJson: () => adapterConfigJson(config, m),
     dispose() {
       for (const v of trainable.values()) v.dispose();
       trainable.clear();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NormalizedConfig, PeftAttachment, TransformerModel } from '../../types.js';
-import { safetensorsByteLength } from '../../train/safetensors-io.js';
+import type { NormalizedConfig, TransformerModel } from '../../types.js';
+import { safetensorsFileSize } from '../../hf/safetensors.js';
+import type { SavableAttachment } from '../../train/save-attachment.js';
 import { PrefixConfigSchema, type PrefixConfig, type PrefixConfigInput } from './config.js';
 
 /** The folded table's name, as peft saves it. */
@@ -26,7 +27,7 @@ export function prefixParamCount(p: PrefixConfig, c: NormalizedConfig): number {
   return L * d + d * h + h + h * out + out;
 }
 
-export interface PrefixAttachment extends PeftAttachment {
+export interface PrefixAttachment extends SavableAttachment {
   /** Replaces the MLP by the table it computes; the outputs stay the same. No-op without projection. */
   fold(): void;
   /** True once there is only the plain table (always, without projection). */
@@ -94,7 +95,9 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
     trainable,
     get folded() { return trainable.has(PREFIX_TABLE); },
     // What is stored per task is always the folded table (peft saves the MLP's output too).
-    storedBytes: () => safetensorsByteLength(new Map([[PREFIX_TABLE, [L, width]]])) + Buffer.byteLength(JSON.stringify(configJson())),
+    storedBytes: () => safetensorsFileSize(new Map([[PREFIX_TABLE, [L, width]]])) + Buffer.byteLength(JSON.stringify(configJson(), null, 2)),
+    adapterConfigJson: configJson,
+    beforeSave() { attachment.fold(); },
     fold() {
       if (trainable.has(PREFIX_TABLE)) return;
       const folded = tf.tidy(() => tf.variable(table()));

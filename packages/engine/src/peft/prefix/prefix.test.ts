@@ -12,7 +12,7 @@ const inputs = () => ({ inputIds: tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 0]], [2, 
 const data = Array.from({ length: 16 }, (_, i) => ({ inputIds: [i % 7, (i + 1) % 7, (i * 3) % 7, 3, 4] }));
 const size = (m: Map<string, tf.Variable>) => [...m.values()].reduce((s, v) => s + v.size, 0);
 
-describe('prefix tuning', () => {
+describe('prefix tuning', { timeout: 30_000 }, () => {
   it('counts trainable parameters analytically, with and without the MLP', () => {
     const model = createTinyDecoder({ dModel: 16, numLayers: 2, numHeads: 2 });
     const plain = createPrefixAttachment(model, { numVirtualTokens: 5 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { TrainingConfigError } from '../../train/errors.js';
-import type { PeftAttachment, TransformerModel } from '../../types.js';
-import { safetensorsByteLength } from '../../train/safetensors-io.js';
+import { PeftConfigError } from '../../errors.js';
+import type { TransformerModel } from '../../types.js';
+import type { SavableAttachment } from '../../train/save-attachment.js';
+import { safetensorsFileSize } from '../../hf/safetensors.js';
 import { SeededRng } from '../../train/rng.js';
 import { PromptConfigSchema, type PromptConfigInput } from './config.js';
 
@@ -11,7 +12,7 @@ const EMBEDDING_NAME = /(^|\.)(wte|embed_tokens|word_embeddings)\.weight$/;
 /** The token embedding matrix [vocab, dModel] of any family (GPT-2 wte, Llama embed_tokens, BERT word_embeddings). */
 export function tokenEmbedding(model: TransformerModel): tf.Variable {
   for (const [name, v] of model.weights) if (EMBEDDING_NAME.test(name)) return v;
-  throw new TrainingConfigError('prompt init', 'sampled-vocab/text', `no token embedding matrix among the model weights (looked for ${EMBEDDING_NAME})`);
+  throw new PeftConfigError(`prompt init: no token embedding matrix among the model weights (looked for ${EMBEDDING_NAME})`);
 }
 
 /** Analytical trainable parameter count: L · dModel. */
@@ -19,7 +20,7 @@ export function promptParamCount(numVirtualTokens: number, dModel: number): numb
   return numVirtualTokens * dModel;
 }
 
-export function createPromptAttachment(model: TransformerModel, input: PromptConfigInput = {}, adapterName = 'default'): PeftAttachment {
+export function createPromptAttachment(model: TransformerModel, input: PromptConfigInput = {}, adapterName = 'default'): SavableAttachment {
   const config = PromptConfigSchema.parse(input);
   const { vocabSize: V, dModel: d } = model.config;
   const L = config.numVirtualTokens;
@@ -30,7 +31,7 @@ export function createPromptAttachment(model: TransformerModel, input: PromptCon
   } else if (config.init === 'text') {
     const ids = config.initTokenIds!;
     const bad = ids.find((i) => i >= V);
-    if (bad !== undefined) throw new TrainingConfigError('initTokenIds', bad, `id is outside the vocabulary (size ${V})`);
+    if (bad !== undefined) throw new PeftConfigError(`initTokenIds: id ${bad} is outside the vocabulary (size ${V})`);
     rows = Array.from({ length: L }, (_, i) => ids[i % ids.length]);
   }
   const prompt = tf.tidy(() => {
@@ -55,7 +56,8 @@ export function createPromptAttachment(model: TransformerModel, input: PromptCon
       },
     },
     trainable,
-    storedBytes: () => safetensorsByteLength(new Map([[PROMPT_TABLE, [L, d]]])) + Buffer.byteLength(JSON.stringify(configJson)),
+    storedBytes: () => safetensorsFileSize(new Map([[PROMPT_TABLE, [L, d]]])) + Buffer.byteLength(JSON.stringify(configJson, null, 2)),
+    adapterConfigJson: () => configJson,
     dispose() {
       prompt.dispose();
       trainable.clear();

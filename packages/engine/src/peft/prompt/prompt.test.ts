@@ -9,7 +9,7 @@ beforeAll(async () => { await tf.setBackend('cpu'); });
 
 const data = Array.from({ length: 16 }, (_, i) => ({ inputIds: [i % 7, (i + 1) % 7, (i * 3) % 7], label: i % 3 }));
 
-describe('prompt tuning', () => {
+describe('prompt tuning', { timeout: 30_000 }, () => {
   it('counts L·d parameters and keeps the logits shape [batch, seq, vocab]', () => {
     const model = createTinyDecoder({ dModel: 16 });
     const a = createPromptAttachment(model, { numVirtualTokens: 6 });
