@@ -21,7 +21,7 @@ describe('grid', () => {
       [4, 8, 7], [4, 8, 9], [4, 16, 7], [4, 16, 9], [4, 32, 7], [4, 32, 9],
     ]);
     // defaults are filled in, training defaults too
-    expect(lora[0].hyperparameters).toEqual({ r: 2, alpha: 8, dropout: 0, targetModules: ['q', 'v'], useRslora: false });
+    expect(lora[0].hyperparameters).toEqual({ r: 2, alpha: 8, dropout: 0, useRslora: false });
     expect(lora[0].training).toEqual({ lr: 5e-4, maxSteps: 10, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128 });
     // one configKey per configuration, shared by its seeds
     expect(new Set(lora.map((t) => t.configKey)).size).toBe(6);
@@ -81,10 +81,10 @@ describe('grid', () => {
   });
 
   it('targetModules: a list of names is one value, a list of lists is a search', () => {
-    const one = expandSweep(spec({ baseline: 'none', methods: [{ method: 'lora', space: { targetModules: ['q', 'k', 'v'] } }] }));
-    expect(one.map((t) => t.hyperparameters.targetModules)).toEqual([['q', 'k', 'v']]);
-    const two = expandSweep(spec({ baseline: 'none', methods: [{ method: 'lora', space: { targetModules: [['q', 'v'], ['q', 'k', 'v', 'o', 'ffn']] } }] }));
-    expect(two.map((t) => t.hyperparameters.targetModules)).toEqual([['q', 'v'], ['q', 'k', 'v', 'o', 'ffn']]);
+    const one = expandSweep(spec({ baseline: 'none', methods: [{ method: 'lora', space: { targetModules: ['c_attn', 'c_fc'] } }] }));
+    expect(one.map((t) => t.hyperparameters.targetModules)).toEqual([['c_attn', 'c_fc']]);
+    const two = expandSweep(spec({ baseline: 'none', methods: [{ method: 'lora', space: { targetModules: [['c_attn'], ['c_attn', 'attn.c_proj', 'c_fc']] } }] }));
+    expect(two.map((t) => t.hyperparameters.targetModules)).toEqual([['c_attn'], ['c_attn', 'attn.c_proj', 'c_fc']]);
   });
 
   it('counts a huge grid without materialising it', () => {

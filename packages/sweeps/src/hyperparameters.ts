@@ -40,8 +40,8 @@ export const METHOD_HYPERPARAMETERS: Readonly<Record<MethodName, readonly ParamD
     {
       name: 'targetModules',
       kind: 'string-list',
-      default: ['q', 'v'],
-      help: 'Linear modules that get LoRA: q, k, v, o (attention), ffn (feed-forward), or model-specific short names (c_attn, q_proj…); the engine rejects names the model lacks.',
+      // no default here: the engine picks peft's per-family default (GPT-2 c_attn, BERT query+value, Llama q_proj+v_proj)
+      help: "Linear modules that get LoRA, by the model's short names (c_attn, c_fc for GPT-2; query, value for BERT; q_proj, v_proj for Llama) or a dotted suffix; absent = the model family's default. The engine rejects names the model lacks.",
     },
     { name: 'useRslora', kind: 'bool', default: false, help: 'Rank-stabilised scaling alpha/√r instead of alpha/r.' },
   ],
@@ -49,7 +49,7 @@ export const METHOD_HYPERPARAMETERS: Readonly<Record<MethodName, readonly ParamD
     { name: 'bottleneck', kind: 'int', min: 1, exclusiveWith: 'reductionFactor', help: 'Bottleneck width of each adapter (give this or reductionFactor).' },
     { name: 'reductionFactor', kind: 'int', min: 1, default: 16, exclusiveWith: 'bottleneck', help: 'Bottleneck = hidden size / reductionFactor (give this or bottleneck).' },
     { name: 'placement', kind: 'enum', options: ['houlsby', 'pfeiffer'], default: 'houlsby', help: 'houlsby: after attention and after the FFN; pfeiffer: after the FFN only.' },
-    { name: 'activation', kind: 'enum', options: ['relu', 'gelu', 'tanh', 'silu'], default: 'relu', help: 'Non-linearity between the down- and up-projection.' },
+    { name: 'activation', kind: 'enum', options: ['relu', 'gelu', 'tanh', 'swish'], default: 'relu', help: 'Non-linearity between the down- and up-projection.' },
   ],
   prefix: [
     { name: 'prefixLength', kind: 'int', min: 1, default: 20, help: 'Number of trainable key/value vectors prepended in every attention layer.' },
