@@ -5,3 +5,6 @@ export { loadTokenizer, tokenizerFromJson, saveTokenizer, type HfTokenizer } fro
 export { loadHfModel, saveHfModel, readHfConfig, hfStateDict, type LoadHfModelOptions, type LoadedHfModel } from './hf/model-io.js';
 export { createModel, normalizeHfConfig, toHfConfig, headFromHfConfig, SUPPORTED_MODEL_TYPES } from './models/registry.js';
 export { selectBackend, resolveBackendPreference, backendPreferenceSchema, BackendSelectionError, type BackendInfo, type BackendName, type BackendPreference, type SelectBackendOptions } from './backend.js';
+export { registerPeftMethod, registeredPeftMethods, attachPeft, registerAttachment, attachedAdapters, setActiveAdapter, detachPeft, type PeftMethod } from './peft/base.js';
+export * from './peft/lora/index.js';
+export { createFullFinetuneAttachment } from './peft/full/index.js';

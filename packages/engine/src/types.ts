@@ -59,13 +59,13 @@ export interface ModelHooks {
    * After every linear projection `y = x·W + b` of a module named by its
    * Hugging Face path (e.g. `transformer.h.0.attn.c_attn`,
    * `model.layers.0.self_attn.q_proj`). LoRA returns `y + scale·(x·Aᵀ)·Bᵀ`.
-   * x: [..., in], y: [..., out].
+   * x: [..., in], y: [..., out]. `training` is the forward pass's flag (LoRA dropout uses it).
    */
-  linear?(moduleName: string, x: tf.Tensor, y: tf.Tensor): tf.Tensor;
+  linear?(moduleName: string, x: tf.Tensor, y: tf.Tensor, training?: boolean): tf.Tensor;
   /** Output of layer `layer`'s attention sub-block (before the residual add). [batch, seq, dModel] */
-  afterAttention?(layer: number, h: tf.Tensor): tf.Tensor;
+  afterAttention?(layer: number, h: tf.Tensor, training?: boolean): tf.Tensor;
   /** Output of layer `layer`'s feed-forward sub-block (before the residual add). [batch, seq, dModel] */
-  afterFfn?(layer: number, h: tf.Tensor): tf.Tensor;
+  afterFfn?(layer: number, h: tf.Tensor, training?: boolean): tf.Tensor;
   /**
    * Key/value prefixes for layer `layer`, each [batch, numKvHeads, prefixLen, headDim],
    * prepended to the keys and values (after rotary, which prefixes do not get).
@@ -83,7 +83,11 @@ export interface ModelHooks {
 export interface TransformerModel {
   readonly config: NormalizedConfig;
   readonly head: HeadKind;
-  /** Every base weight, keyed by its Hugging Face name (as in model.safetensors). */
+  /**
+   * Every base weight, keyed by its Hugging Face name (as in model.safetensors).
+   * Linear weights are held as [in, out] (GPT-2's Conv1D layout) so the forward
+   * pass is a plain matMul: nn.Linear's [out, in] is transposed at load and save.
+   */
   readonly weights: Map<string, tf.Variable>;
   /** The active PEFT attachment's hooks; null = plain base model. */
   hooks: ModelHooks | null;

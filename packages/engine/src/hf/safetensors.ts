@@ -187,3 +187,15 @@ export class CheckpointReader {
     return f;
   }
 }
+
+/** Exact byte size of the F32 safetensors file `serializeSafetensors` would write for these shapes. */
+export function safetensorsFileSize(shapes: Map<string, number[]>, metadata: Record<string, string> = { format: 'pt' }): number {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const name of [...shapes.keys()].sort()) {
+    const size = shapes.get(name)!.reduce((a, b) => a * b, 1) * 4;
+    header[name] = { dtype: 'F32', shape: shapes.get(name), data_offsets: [offset, offset + size] };
+    offset += size;
+  }
+  return 8 + Math.ceil(new TextEncoder().encode(JSON.stringify(header)).length / 8) * 8 + offset;
+}

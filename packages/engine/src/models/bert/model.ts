@@ -92,11 +92,11 @@ export class BertModel extends TransformerBase {
         dropout: training ? (x.attentionDropout as number) : 0,
       });
       let o = this.linear(`${p}.attention.output.dense`, att);
-      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d])).reshape([batch * len, d]);
+      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = layerNorm(tf.add(this.dropout(o, hidden, training), h), this.w(`${p}.attention.output.LayerNorm.weight`), this.w(`${p}.attention.output.LayerNorm.bias`), eps) as tf.Tensor2D;
       const inter = activation(x.activation as string, this.linear(`${p}.intermediate.dense`, h)) as tf.Tensor2D;
       let f = this.linear(`${p}.output.dense`, inter);
-      if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d])).reshape([batch * len, d]);
+      if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = layerNorm(tf.add(this.dropout(f, hidden, training), h), this.w(`${p}.output.LayerNorm.weight`), this.w(`${p}.output.LayerNorm.bias`), eps) as tf.Tensor2D;
     }
     return h;

@@ -79,12 +79,12 @@ export class Gpt2Model extends TransformerBase {
         dropout: training ? (x.attentionDropout as number) : 0,
       });
       let o = this.linear(`${p}.attn.c_proj`, att);
-      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d])).reshape([batch * len, d]);
+      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, this.dropout(o, hidden, training));
       const m = layerNorm(h, this.w(`${p}.ln_2.weight`), this.w(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
       const f = activation(x.activation as string, this.linear(`${p}.mlp.c_fc`, m)) as tf.Tensor2D;
       let f2 = this.linear(`${p}.mlp.c_proj`, f);
-      if (this.hooks?.afterFfn) f2 = this.hooks.afterFfn(i, f2.reshape([batch, len, d])).reshape([batch * len, d]);
+      if (this.hooks?.afterFfn) f2 = this.hooks.afterFfn(i, f2.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, this.dropout(f2, hidden, training));
     }
     return layerNorm(h, this.w('transformer.ln_f.weight'), this.w('transformer.ln_f.bias'), eps) as tf.Tensor2D;

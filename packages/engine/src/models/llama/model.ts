@@ -93,12 +93,12 @@ export class LlamaModel extends TransformerBase {
       }
       const att = scaledDotProductAttention({ q: splitHeads(qr, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias, dropout: attDrop });
       let o = this.linear(`${p}.self_attn.o_proj`, att, false);
-      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d])).reshape([batch * len, d]);
+      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, o);
       const m = rmsNorm(h, this.w(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
       const [gate, up] = this.fusedLinear([`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], m, false);
       let f = this.linear(`${p}.mlp.down_proj`, tf.mul(silu(gate), up) as tf.Tensor2D, false);
-      if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d])).reshape([batch * len, d]);
+      if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, f);
     }
     return rmsNorm(h, this.w('model.norm.weight'), eps) as tf.Tensor2D;

@@ -60,6 +60,8 @@ export interface EncodeInputs {
 
 export abstract class TransformerBase implements TransformerModel {
   hooks: ModelHooks | null = null;
+  /** The running forward pass's flag, handed to hooks (set synchronously at the start of forward). */
+  protected training = false;
   readonly weights = new Map<string, tf.Variable>();
 
   constructor(readonly config: NormalizedConfig, readonly head: HeadKind) {}
@@ -85,7 +87,7 @@ export abstract class TransformerBase implements TransformerModel {
   /** Linear module `name` ([in, out] weight, optional bias) through `hooks.linear`. x: [n, in]. */
   protected linear(name: string, x: tf.Tensor2D, bias = true): tf.Tensor2D {
     const y = dense(x, this.w(`${name}.weight`) as tf.Tensor2D, bias ? (this.w(`${name}.bias`) as tf.Tensor1D) : undefined);
-    return this.hooks?.linear ? (this.hooks.linear(name, x, y) as tf.Tensor2D) : y;
+    return this.hooks?.linear ? (this.hooks.linear(name, x, y, this.training) as tf.Tensor2D) : y;
   }
 
   /**
@@ -101,7 +103,7 @@ export abstract class TransformerBase implements TransformerModel {
     const y = dense(x, w, b);
     const parts = tf.split(y, sizes, 1) as tf.Tensor2D[];
     const hook = this.hooks?.linear;
-    return hook ? parts.map((p, i) => hook(names[i], x, p) as tf.Tensor2D) : parts;
+    return hook ? parts.map((p, i) => hook(names[i], x, p, this.training) as tf.Tensor2D) : parts;
   }
 
   protected dropout(x: tf.Tensor2D, rate: number, training: boolean): tf.Tensor2D {
@@ -115,6 +117,7 @@ export abstract class TransformerBase implements TransformerModel {
   forward(inputs: ModelInputs, opts: { training: boolean }): tf.Tensor {
     const [batch, seq] = inputs.inputIds.shape;
     const d = this.config.dModel;
+    this.training = opts.training;
     const ids = inputs.inputIds.dtype === 'int32' ? inputs.inputIds : tf.cast(inputs.inputIds, 'int32');
     const realMask: tf.Tensor2D = inputs.attentionMask.dtype === 'float32' ? inputs.attentionMask : tf.cast(inputs.attentionMask, 'float32');
     let embeds = this.embedTokens(ids);
