@@ -1,1 +1,7 @@
-export {};
+export * from './errors.js';
+export * from './types.js';
+export { listTasks, loadTask, isBuiltinTask } from './tasks/registry.js';
+export { describeTask, countLabels } from './tasks/describe-task.js';
+export { COARSE_TAGS, BROWN_TO_COARSE, brownToCoarse, type CoarseTag } from './tasks/pos-tagset.js';
+export { pretrainCorpus, type PretrainDocument } from './pretrain-corpus.js';
+export { sha256Hex } from './hash.js';
