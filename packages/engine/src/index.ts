@@ -8,3 +8,4 @@ export { selectBackend, resolveBackendPreference, backendPreferenceSchema, Backe
 export { registerPeftMethod, registeredPeftMethods, attachPeft, registerAttachment, attachedAdapters, setActiveAdapter, detachPeft, type PeftMethod } from './peft/base.js';
 export * from './peft/lora/index.js';
 export { createFullFinetuneAttachment } from './peft/full/index.js';
+export { modelLogits, type ModelLogitsArgs, type ModelLogitsResult } from './models/model-logits.js';
