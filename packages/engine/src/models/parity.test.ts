@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHfModel } from '../hf/model-io.js';
-import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError } from './test-helpers.js';
+import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTestBackend } from './test-helpers.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 for (const name of ['gpt2-tiny', 'bert-tiny-cls', 'llama-tiny', 'gpt2-tiny-lora-merged']) {

@@ -58,3 +58,11 @@ export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number 
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** Tests run on `cpu` unless ENGINE_TEST_BACKEND=wasm (then the wasm backend is loaded first). */
+export async function useTestBackend(): Promise<void> {
+  const name = process.env.ENGINE_TEST_BACKEND ?? 'cpu';
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend(name);
+  await tf.ready();
+}

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeftConfigError } from '../../errors.js';
 import { loadHfModel } from '../../hf/model-io.js';
-import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError } from '../../models/test-helpers.js';
+import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTestBackend } from '../../models/test-helpers.js';
 import type { TransformerModel } from '../../types.js';
 import { attachPeft, setActiveAdapter } from '../base.js';
 import { createLoraAttachment, loadLoraAdapter, loraParamCount, saveLoraAdapter, type LoraAttachment } from './index.js';
@@ -15,7 +15,7 @@ const ids = merged.cases.map((c) => c.input_ids);
 const tmp = mkdtempSync(join(tmpdir(), 'lora-test-'));
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
