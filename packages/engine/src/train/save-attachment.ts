@@ -25,8 +25,14 @@ interface SelfSavingAttachment extends PeftAttachment {
 /** The adapter files: `adapter_model.safetensors` (trainables, F32) and `adapter_config.json`. */
 export async function adapterFiles(a: SavableAttachment): Promise<{ safetensors: Uint8Array; configJson: string }> {
   a.beforeSave?.();
-  const tensors = new Map<string, HostTensor>();
-  for (const [name, v] of a.trainable) tensors.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+  // LoRA keeps its own saved layout (peft's [r, in] / [out, r]); the others save their trainables as they are.
+  const own = (a as { adapterTensors?: () => Map<string, HostTensor> }).adapterTensors;
+  let tensors: Map<string, HostTensor>;
+  if (typeof own === 'function') tensors = own.call(a);
+  else {
+    tensors = new Map();
+    for (const [name, v] of a.trainable) tensors.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+  }
   return { safetensors: serializeSafetensors(tensors), configJson: JSON.stringify(a.adapterConfigJson(), null, 2) };
 }
 

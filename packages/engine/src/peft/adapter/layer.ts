@@ -76,6 +76,7 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
     storedBytes: () => safetensorsFileSize(shapes) + Buffer.byteLength(JSON.stringify(adapterConfigJson(config, m), null, 2)),
     adapterConfigJson: () => adapterConfigJson(config, m),
     dispose() {
+      if (model.hooks === this.hooks) model.hooks = null;
       for (const v of trainable.values()) v.dispose();
       trainable.clear();
     },

@@ -108,6 +108,7 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
       shapes = new Map([[PREFIX_TABLE, folded.shape]]);
     },
     dispose() {
+      if (model.hooks === this.hooks) model.hooks = null;
       for (const v of trainable.values()) v.dispose();
       trainable.clear();
     },

@@ -59,6 +59,7 @@ export function createPromptAttachment(model: TransformerModel, input: PromptCon
     storedBytes: () => safetensorsFileSize(new Map([[PROMPT_TABLE, [L, d]]])) + Buffer.byteLength(JSON.stringify(configJson, null, 2)),
     adapterConfigJson: () => configJson,
     dispose() {
+      if (model.hooks === this.hooks) model.hooks = null;
       prompt.dispose();
       trainable.clear();
     },

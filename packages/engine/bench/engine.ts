@@ -1,0 +1,91 @@
+/**
+ * `npm run bench:engine -- --config ref-small|ref-large --method full|lora|adapter|prefix|prompt
+ *   [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--json]`
+ *
+ * Times training steps of a GPT-2-like pre-LN decoder (the ENVIRONMENT.md
+ * reference configs; dropout 0, random init) through the real `trainTrial`
+ * loop, and prints {config, method, backend, msPerStep (median of `steps`
+ * after `warmup`), tokensPerSec, peakBytes, trainableParams, totalParams}.
+ *
+ * Method settings: LoRA r 8, alpha 16 on c_attn (GPT-2's fused QKV: the
+ * closest to "q and v" that the fused module allows — it also adapts k);
+ * adapter Pfeiffer, reductionFactor 16; prefix 10 virtual tokens (no MLP);
+ * prompt 10 virtual tokens (the sequence grows by 10).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendPreference } from '../src/backend.js';
+import { createModel, normalizeHfConfig } from '../src/models/registry.js';
+import type { PeftAttachment, PeftMethodName, TransformerModel } from '../src/types.js';
+import { trainTrial } from '../src/train/train-trial.js';
+import { median } from '../src/measure/latency.js';
+import { createAdapterAttachment } from '../src/peft/adapter/layer.js';
+import { createPrefixAttachment } from '../src/peft/prefix/layer.js';
+import { createPromptAttachment } from '../src/peft/prompt/layer.js';
+import { attachPeft } from '../src/peft/base.js';
+import '../src/peft/full/index.js';
+import '../src/peft/lora/index.js';
+
+const CONFIGS = {
+  'ref-small': { n_embd: 128, n_layer: 2, n_head: 4, n_inner: 512, seq: 64, batch: 16 },
+  'ref-large': { n_embd: 256, n_layer: 4, n_head: 4, n_inner: 1024, seq: 128, batch: 16 },
+} as const;
+type ConfigName = keyof typeof CONFIGS;
+const METHODS: PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+function attach(model: TransformerModel, method: PeftMethodName): PeftAttachment {
+  switch (method) {
+    case 'adapter': return createAdapterAttachment(model, { placement: 'pfeiffer', reductionFactor: 16 });
+    case 'prefix': return createPrefixAttachment(model, { numVirtualTokens: 10 });
+    case 'prompt': return createPromptAttachment(model, { numVirtualTokens: 10, init: 'sampled-vocab' });
+    case 'lora': return attachPeft(model, 'lora', { r: 8, alpha: 16, targetModules: ['c_attn'] });
+    case 'full': return attachPeft(model, 'full', {});
+  }
+}
+
+async function main(): Promise<void> {
+  const configName = (arg('config', 'ref-small') as ConfigName);
+  const method = arg('method', 'full') as PeftMethodName;
+  if (!(configName in CONFIGS)) throw new Error(`--config ${configName}: expected ref-small or ref-large`);
+  if (!METHODS.includes(method)) throw new Error(`--method ${method}: expected one of ${METHODS.join(', ')}`);
+  const steps = Number(arg('steps', '20'));
+  const warmup = Number(arg('warmup', '3'));
+  const backend = await selectBackend({ prefer: (arg('backend') as BackendPreference | undefined) ?? 'auto' });
+  const c = CONFIGS[configName];
+  const config = normalizeHfConfig({
+    model_type: 'gpt2', vocab_size: 256, n_positions: c.seq + 16, n_embd: c.n_embd, n_layer: c.n_layer, n_head: c.n_head,
+    n_inner: c.n_inner, activation_function: 'gelu_new', resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0,
+  });
+  const model = createModel(config, 'causal-lm', 1);
+  const attachment = attach(model, method);
+  model.hooks = attachment.hooks;
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % 256;
+  const data = Array.from({ length: c.batch * (steps + warmup) }, () => ({ inputIds: Array.from({ length: c.seq }, rand) }));
+  const stepMs: number[] = [];
+  const result = await trainTrial({
+    model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data, lr: 1e-4, batchSize: c.batch,
+    maxSteps: steps + warmup, seed: 1, latency: false, callbacks: { onStep: (_s, info) => { stepMs.push(info.stepMs); } },
+  });
+  const ms = median(stepMs.slice(warmup));
+  const out = {
+    config: configName, method, backend: backend.name, msPerStep: Number(ms.toFixed(2)),
+    tokensPerSec: Math.round((c.batch * c.seq * 1000) / ms), peakBytes: result.measurements.peakBytes,
+    trainableParams: result.measurements.trainableParams, totalParams: result.measurements.totalParams,
+    ...(result.status !== 'completed' ? { status: result.status, reason: result.reason } : {}),
+  };
+  if (process.argv.includes('--json')) console.log(JSON.stringify(out));
+  else console.log(`${configName} ${method} on ${backend.name}: ${out.msPerStep} ms/step, ${out.tokensPerSec} tokens/s, peak ${(out.peakBytes / 2 ** 20).toFixed(1)} MiB, ${out.trainableParams}/${out.totalParams} trainable`);
+  attachment.dispose();
+  model.dispose();
+  void tf;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
