@@ -12,3 +12,14 @@ export {
   type ImportDatasetOptions,
   type ImportedDataset,
 } from './import/import-dataset.js';
+export { trainByteLevelBpe, type BpeModel, type BpeTrainingOptions } from './tokenizer/bpe-trainer.js';
+export { ByteLevelBpeTokenizer, END_OF_TEXT, PAD, type TokenizerJson } from './tokenizer/byte-level-bpe-tokenizer.js';
+export {
+  BUILTIN_MODEL_DIR,
+  BUILTIN_VOCAB_SIZE,
+  BUILTIN_SPECIAL_TOKENS,
+  loadBuiltinTokenizer,
+  tokenizerFiles,
+  trainBuiltinTokenizer,
+  type TrainBuiltinTokenizerOptions,
+} from './tokenizer/builtin-tokenizer.js';
