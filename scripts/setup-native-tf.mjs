@@ -175,6 +175,8 @@ function findNodeGyp(pkgRequire) {
   try {
     candidates.push(pkgRequire.resolve('node-gyp/bin/node-gyp.js'));
   } catch {}
+  // npm's usual home next to node (…/bin/node → …/lib/node_modules/npm).
+  candidates.push(path.resolve(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const npmRoot = run('npm', ['root', '-g']);
   if (npmRoot.status === 0) {
     candidates.push(path.join(npmRoot.stdout.trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
@@ -206,7 +208,8 @@ function buildAddon(pkgDir, addonPath, pkgRequire) {
   const r = run(process.execPath, args, { cwd: pkgDir, timeout: 15 * 60_000 });
   fs.writeFileSync(BUILD_LOG, `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
   if (r.status !== 0 || !fs.existsSync(addonPath)) {
-    throw new Unavailable(`building the tfjs-node addon failed, see ${path.relative(ROOT, BUILD_LOG)}`);
+    const cause = String(r.stderr ?? '').split('\n').find((l) => /Error: |error: /.test(l))?.replace(/^gyp ERR! stack /, '').trim();
+    throw new Unavailable(`building the tfjs-node addon failed${cause ? `: ${cause.slice(0, 160)}` : ''}; see ${path.relative(ROOT, BUILD_LOG)}`);
   }
   fs.rmSync(path.join(pkgDir, 'build'), { recursive: true, force: true }); // objects no longer needed
 }
