@@ -17,7 +17,7 @@ let cached: PretrainDocument[] | undefined;
  * files and State of the Union addresses that are in the *train* split of every
  * task built on them (genre, pos, sotu-era, sotu-party). Moby Dick is left out
  * entirely (lm-moby measures domain adaptation), and so is SpamAssassin.
- * About 1.3 M words. Cached per process.
+ * 583 documents (396 Brown files, 187 addresses), ≈ 2.2 M words, 13 MB. Cached per process.
  */
 export function pretrainCorpus(): PretrainDocument[] {
   if (cached) return cached;
