@@ -1,1 +1,15 @@
-export {};
+// @peft-lab/db: the Prisma client, embedded PostgreSQL, migrations, the trial queue,
+// metric ingest and the read queries of the dashboard, reports and CLI.
+export * from './errors';
+export * from './connection';
+export { connectDb, getPool, type Db, type ConnectDbOptions } from './client';
+export { startEmbeddedPostgres, findFreePort, type EmbeddedPostgresOptions, type EmbeddedPostgresHandle } from './embedded-postgres';
+export { applyMigrations, readMigrations, MIGRATIONS_DIR, type MigrationResult, type MigrationFile } from './migrate';
+export * from './trial-state';
+export { TrialQueue, type TrialLease, type HeartbeatResult, type RequeueResult } from './queue/trial-queue';
+export * from './queue/inputs';
+export * from './queries';
+export * from './catalog';
+// Row and enum types, one definition each, generated from prisma/schema.prisma.
+export type { Prisma, PrismaClient, BaseModel, Dataset, Sweep, Trial, MetricPoint, Artifact, Worker } from './generated/client';
+export { BaseModelSource, DatasetKind, SweepStatus, TrialStatus, ArtifactKind } from './generated/enums';

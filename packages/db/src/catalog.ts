@@ -1,0 +1,54 @@
+// Datasets and base models: plain CRUD over the Prisma models (their types are the schema's).
+import type { Db } from './client';
+import { NotFoundError } from './errors';
+import type { BaseModel, Dataset, Prisma } from './generated/client';
+
+export function createDataset(db: Db, data: Prisma.DatasetCreateInput): Promise<Dataset> {
+  return db.dataset.create({ data });
+}
+export function listDatasets(db: Db, where?: Prisma.DatasetWhereInput): Promise<Dataset[]> {
+  return db.dataset.findMany({ where, orderBy: { name: 'asc' } });
+}
+/** @throws NotFoundError */
+export async function getDataset(db: Db, idOrName: string): Promise<Dataset> {
+  const row = await db.dataset.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] } });
+  if (!row) throw new NotFoundError('dataset', idOrName);
+  return row;
+}
+export function updateDataset(db: Db, id: string, data: Prisma.DatasetUpdateInput): Promise<Dataset> {
+  return notFoundAs('dataset', id, db.dataset.update({ where: { id }, data }));
+}
+/** Sweeps that used it keep their rows (datasetId becomes null). */
+export function deleteDataset(db: Db, id: string): Promise<Dataset> {
+  return notFoundAs('dataset', id, db.dataset.delete({ where: { id } }));
+}
+
+export function createBaseModel(db: Db, data: Prisma.BaseModelCreateInput): Promise<BaseModel> {
+  return db.baseModel.create({ data });
+}
+/** Creates or updates by name (used when registering the built-in models at start-up). */
+export function upsertBaseModel(db: Db, data: Prisma.BaseModelCreateInput): Promise<BaseModel> {
+  return db.baseModel.upsert({ where: { name: data.name }, create: data, update: data });
+}
+export function listBaseModels(db: Db, where?: Prisma.BaseModelWhereInput): Promise<BaseModel[]> {
+  return db.baseModel.findMany({ where, orderBy: { name: 'asc' } });
+}
+/** @throws NotFoundError */
+export async function getBaseModel(db: Db, idOrName: string): Promise<BaseModel> {
+  const row = await db.baseModel.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] } });
+  if (!row) throw new NotFoundError('base model', idOrName);
+  return row;
+}
+export function deleteBaseModel(db: Db, id: string): Promise<BaseModel> {
+  return notFoundAs('base model', id, db.baseModel.delete({ where: { id } }));
+}
+
+/** Prisma's "record not found" (P2025) as our NotFoundError. */
+async function notFoundAs<T>(entity: string, id: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'P2025') throw new NotFoundError(entity, id);
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+// Errors thrown by @peft-lab/db. Messages name the argument or row and the bad value.
+
+/** Base of every error PEFT Lab throws on purpose (`code` is stable, the message is for people). */
+export class PeftLabError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The worker's lease on a trial is gone (expired, requeued, released, or taken by another claim). */
+export class LeaseLostError extends PeftLabError {
+  constructor(readonly trialId: string, readonly workerId: string, detail: string) {
+    super('LEASE_LOST', `lease on trial ${trialId} held by worker ${workerId} is no longer current: ${detail}`);
+  }
+}
+
+/** A write was attempted on a trial that already reached a final state (completed, failed, pruned, cancelled). */
+export class TrialFinishedError extends PeftLabError {
+  constructor(readonly trialId: string, readonly status: string) {
+    super('TRIAL_FINISHED', `trial ${trialId} is already ${status}; finished trials cannot be updated`);
+  }
+}
+
+/** A row looked up by id does not exist. */
+export class NotFoundError extends PeftLabError {
+  constructor(readonly entity: string, readonly id: string) {
+    super('NOT_FOUND', `${entity} ${JSON.stringify(id)} not found`);
+  }
+}
+
+/** An argument failed validation; `field` names it. */
+export class InvalidArgumentError extends PeftLabError {
+  constructor(readonly field: string, value: unknown, reason: string) {
+    super('INVALID_ARGUMENT', `${field} = ${safeJson(value)}: ${reason}`);
+  }
+}
+
+/** Starting, initialising or migrating the database failed. */
+export class DatabaseSetupError extends PeftLabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_SETUP', message, options);
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    return s === undefined ? String(value) : s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  } catch {
+    return String(value);
+  }
+}
