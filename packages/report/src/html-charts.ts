@@ -8,7 +8,7 @@
 import { METHOD_NAMES, isBetter, type CostMeasure, type SweepAggregate } from './aggregate.js';
 import { METHODS, trialMetric, type Method, type ReportInput } from './input.js';
 import { formatCount, formatRatio } from './format-number.js';
-import { DEFAULT_FRAME, METHOD_COLORS, escapeXml, legend, linearScale, logScale, plotArea, r2, svgDocument, xAxis, yAxis, type Frame } from './svg.js';
+import { DEFAULT_FRAME, METHOD_COLORS, escapeXml, legend, linearScale, logScale, plotArea, powerOfTenLabel, r2, svgDocument, xAxis, yAxis, type Frame } from './svg.js';
 
 export interface Chart {
   id: string;
@@ -56,7 +56,7 @@ export function paretoChart(input: ReportInput, agg: SweepAggregate): Chart {
   const a = plotArea(f);
   const fullMean = agg.baseline?.best?.mean ?? null;
   const ys = trials.map((p) => p.metric).concat(fullMean === null ? [] : [fullMean]);
-  const x = logScale(Math.min(...trials.map((p) => p.params)), Math.max(...trials.map((p) => p.params)), a.x0, a.x1, formatCount);
+  const x = logScale(Math.min(...trials.map((p) => p.params)), Math.max(...trials.map((p) => p.params)), a.x0, a.x1, (v) => powerOfTenLabel(v, 'count'));
   const y = linearScale(Math.min(...ys), Math.max(...ys), a.y0, a.y1);
   const front = paretoFront(configs, direction);
   const parts: string[] = [xAxis(f, x, 'trainable parameters (count, log scale)'), yAxis(f, y, `${metric} (${direction === 'maximize' ? 'higher' : 'lower'} is better)`)];
@@ -159,7 +159,7 @@ export function costChart(agg: SweepAggregate): Chart {
   const f: Frame = { ...DEFAULT_FRAME, left: 120, height: DEFAULT_FRAME.top + DEFAULT_FRAME.bottom + groups.length * groupH };
   const a = plotArea(f);
   const ratios = bars.map((b) => b.ratio).concat([1]);
-  const x = logScale(Math.min(...ratios), Math.max(...ratios), a.x0, a.x1, formatRatio);
+  const x = logScale(Math.min(...ratios), Math.max(...ratios), a.x0, a.x1, (v) => powerOfTenLabel(v, 'ratio'));
   const parts = [xAxis(f, x, 'ratio to full fine-tuning (log scale; 1× = same as full FT)')];
   parts.push(`<line class="axis" x1="${a.x0}" x2="${a.x0}" y1="${a.y0}" y2="${a.y1}"/>`);
   groups.forEach((g, gi) => {

@@ -18,7 +18,7 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dl.su
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border-bottom:1px solid #e3e3e3;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f6f6f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0;page-break-inside:avoid}figcaption{color:#555;font-size:12.5px;max-width:640px}
-svg.chart{max-width:100%;height:auto;font-size:11px}svg .axis line,svg line.axis{stroke:#444}svg .grid{stroke:#eee}
+svg.chart{max-width:100%;height:auto;font-size:11px}svg .axis line,svg line.axis{stroke:#444}svg .axis line.grid{stroke:#e8e8e8}
 svg .axis-label{font-size:12px;fill:#333}svg text{fill:#333}
 .verdict{display:inline-block;padding:0 .5em;border-radius:3px;font-weight:600;white-space:nowrap}
 .verdict-supported{background:#dff3e0;color:#1b5e20}.verdict-not-supported{background:#fde2e1;color:#8e1c14}.verdict-not-measured{background:#eee;color:#555}

@@ -120,6 +120,14 @@ export function legend(f: Frame, entries: LegendEntry[]): string {
   return `<g class="legend">${items}</g>`;
 }
 
+/** Tick labels for a log axis of whole powers of ten: 1K, 10K, 1M / 0.01×, 1×, 10×. */
+export function powerOfTenLabel(v: number, unit: 'count' | 'ratio'): string {
+  if (unit === 'ratio') return `${Number(v.toPrecision(1))}×`;
+  const units: [number, string][] = [[1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  for (const [d, u] of units) if (v >= d) return `${Number((v / d).toPrecision(3))}${u}`;
+  return String(Number(v.toPrecision(3)));
+}
+
 export function svgDocument(f: Frame, chartId: string, title: string, body: string): string {
   return `<svg class="chart" data-chart="${escapeXml(chartId)}" viewBox="0 0 ${f.width} ${f.height}" width="${f.width}" height="${f.height}" role="img" aria-label="${escapeXml(title)}"><title>${escapeXml(title)}</title>${body}</svg>`;
 }
