@@ -199,8 +199,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
   if (o.resumeFrom) {
     const c = o.resumeFrom instanceof Uint8Array ? deserializeCheckpoint(o.resumeFrom) : o.resumeFrom;
     restoreVariables(params, c.params, 'trainable');
-    restoreVariables(optimizer.m, c.adamM, 'adam_m');
-    restoreVariables(optimizer.v, c.adamV, 'adam_v');
+    optimizer.restoreMoments(c.adamM, c.adamV);
     optimizer.t = c.optimizerT;
     step = c.step;
     rng.state = c.rngState;
@@ -223,11 +222,14 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
     if (Number.isFinite(value) && (!best || (higherIsBetter ? value > best.value : value < best.value))) best = { value, step };
     await o.callbacks?.onEval?.(step, finalEval);
   };
-  const checkpoint = async (): Promise<TrainCheckpoint> => ({
-    step, seed: o.seed, rngState: rng.state, dataPosition: { ...stream.pos }, optimizerT: optimizer.t,
-    params: await snapshotVariables(params), adamM: await snapshotVariables(optimizer.m), adamV: await snapshotVariables(optimizer.v),
-    extra: { best, method: attachment.method, adapterName: attachment.adapterName },
-  });
+  const checkpoint = async (): Promise<TrainCheckpoint> => {
+    const { m, v } = await optimizer.moments();
+    return {
+      step, seed: o.seed, rngState: rng.state, dataPosition: { ...stream.pos }, optimizerT: optimizer.t,
+      params: await snapshotVariables(params), adamM: m, adamV: v,
+      extra: { best, method: attachment.method, adapterName: attachment.adapterName },
+    };
+  };
 
   try {
     while (step < totalSteps) {
