@@ -48,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium, offline', () =>
     const { page, attempted } = await open(renderReport(fixture('sweep'), 'html'));
     const charts = await page.$$eval('svg.chart', (svgs) =>
       svgs.map((svg) => {
-        const marks = [...svg.querySelectorAll('.mark')] as SVGGraphicsElement[];
+        const marks = Array.from(svg.querySelectorAll('.mark')) as SVGGraphicsElement[];
         const drawn = marks.filter((m) => {
           const b = m.getBBox();
           return b.width > 0 || b.height > 0;

@@ -161,7 +161,9 @@ export function aggregateSweep(input: ReportInput): SweepAggregate {
     const groups = new Map<string, TrialInput[]>();
     for (const t of trials) {
       const k = configKey(t);
-      groups.set(k, [...(groups.get(k) ?? []), t]);
+      const g = groups.get(k);
+      if (g) g.push(t);
+      else groups.set(k, [t]);
     }
     const configurations = [...groups.values()].map((g) => aggregateConfiguration(g, metric));
     const pct = finite(trials.filter((t) => t.status === 'completed').map((t) => t.measurements?.trainablePercent));
