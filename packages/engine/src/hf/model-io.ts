@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointFormatError, MissingWeightError, UnsupportedConfigError, WeightShapeError } from '../errors.js';
-import { createModel, headFromHfConfig, instantiateModel, nextId, normalizeHfConfig, toHfConfig } from '../models/registry.js';
+import { headFromHfConfig, initialWeight, instantiateModel, nextId, normalizeHfConfig, toHfConfig } from '../models/registry.js';
 import { checkpointShape, type TransformerBase, type WeightSpec } from '../models/shared/transformer-base.js';
 import type { HeadKind, NormalizedConfig, TransformerModel } from '../types.js';
 import { CheckpointReader, writeSafetensors, type HostTensor } from './safetensors.js';
@@ -52,22 +52,12 @@ export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedH
   const reader = new CheckpointReader(dir);
   const model = instantiateModel(config, head);
   try {
-    const specs = model.weightSpecs();
-    // Head weights the checkpoint lacks (a causal-LM checkpoint fine-tuned as a classifier) start random, as in transformers.
-    const fresh = createModel(config, head, opts.seed ?? 0);
-    try {
-      for (const spec of specs) {
-        const value = readWeight(reader, spec, dir);
-        if (value) {
-          model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
-          value.dispose();
-        } else {
-          model.weights.set(spec.name, tf.variable(fresh.weights.get(spec.name)!, false, `${spec.name}#${nextId()}`));
-        }
-      }
-    } finally {
-      fresh.dispose();
-    }
+    model.weightSpecs().forEach((spec, i) => {
+      // Head weights the checkpoint lacks (a causal-LM checkpoint fine-tuned as a classifier) start random, as in transformers.
+      const value = readWeight(reader, spec, dir) ?? initialWeight(spec, opts.seed ?? 0, i);
+      model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
+      value.dispose();
+    });
   } catch (e) {
     model.dispose();
     throw e;

@@ -77,6 +77,11 @@ export function instantiateModel(config: NormalizedConfig, head: HeadKind): Tran
   return entry.create(config, head);
 }
 
+/** The seeded initial value of weight number `index` of a model (what createModel gives it). */
+export function initialWeight(spec: WeightSpec, seed: number, index: number): tf.Tensor {
+  return initialValue(spec, seed * 100_003 + index);
+}
+
 function initialValue(spec: WeightSpec, seed: number): tf.Tensor {
   switch (spec.init.kind) {
     case 'zeros':
@@ -97,7 +102,7 @@ function initialValue(spec: WeightSpec, seed: number): tf.Tensor {
 export function createModel(config: NormalizedConfig, head: HeadKind, seed = 0): TransformerBase {
   const model = instantiateModel(config, head);
   model.weightSpecs().forEach((spec, i) => {
-    const value = initialValue(spec, seed * 100_003 + i);
+    const value = initialWeight(spec, seed, i);
     model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
     value.dispose();
   });
