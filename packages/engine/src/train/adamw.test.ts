@@ -22,7 +22,7 @@ describe('AdamW', () => {
   it('matches the textbook update, decaying matrices but not biases, with gradient scaling', () => {
     const w = tf.variable(tf.tensor2d([[1, -2]]));
     const b = tf.variable(tf.tensor1d([0.5]));
-    const opt = new AdamW(new Map([['w', w], ['b', b]]), { weightDecay: 0.1 });
+    const opt = new AdamW(new Map<string, tf.Variable>([['w', w], ['b', b]]), { weightDecay: 0.1 });
     const gw = [[0.3, -0.1], [0.2, 0.4], [-0.5, 0.1]], gb = [0.7, -0.2, 0.05];
     for (let i = 0; i < 3; i++) {
       tf.tidy(() => opt.apply(new Map<string, tf.Tensor>([['w', tf.tensor2d([gw[i]])], ['b', tf.tensor1d([gb[i]])]]), 0.01, 0.5));
@@ -37,13 +37,13 @@ describe('AdamW', () => {
 
   it('round-trips its moments per parameter and rejects a shape mismatch', async () => {
     const a = tf.variable(tf.ones([2, 3])), c = tf.variable(tf.ones([4]));
-    const opt = new AdamW(new Map([['a', a], ['c', c]]));
+    const opt = new AdamW(new Map<string, tf.Variable>([['a', a], ['c', c]]));
     tf.tidy(() => opt.apply(new Map<string, tf.Tensor>([['a', tf.fill([2, 3], 2)], ['c', tf.fill([4], -1)]]), 0.1));
     const { m, v } = await opt.moments();
     expect(m.get('a')!.shape).toEqual([2, 3]);
     expect(m.get('a')!.data[0]).toBeCloseTo(0.2, 6);
     expect(v.get('c')!.data[3]).toBeCloseTo(0.001, 6);
-    const opt2 = new AdamW(new Map([['a', a], ['c', c]]));
+    const opt2 = new AdamW(new Map<string, tf.Variable>([['a', a], ['c', c]]));
     opt2.restoreMoments(m, v);
     expect((await opt2.moments()).m.get('c')!.data).toEqual(m.get('c')!.data);
     const bad = new Map(m);

@@ -64,13 +64,33 @@ export class AdamW {
    * computed by the caller, who already read the norm with the loss).
    */
   apply(grads: Map<string, tf.Tensor>, lr: number, gradScale = 1): void {
+    const flat = this.flattenGradients(grads);
+    try {
+      this.applyFlat(flat, lr, gradScale);
+    } finally {
+      flat.dispose();
+    }
+  }
+
+  /**
+   * The gradients as this optimiser's flat groups plus their global L2 norm
+   * (not read): the training loop reads the norm with the loss, then calls
+   * `applyFlat`, so the gradients are concatenated once per step.
+   */
+  flattenGradients(grads: Map<string, tf.Tensor>): FlatGradients {
+    const groups = this.groups.map((g) => g.flattenGradient(grads));
+    const norm = tf.tidy(() => tf.addN(groups.map((g) => g.square().sum())).sqrt() as tf.Scalar);
+    return { groups, norm, dispose: () => tf.dispose([...groups, norm]) };
+  }
+
+  applyFlat(flat: FlatGradients, lr: number, gradScale = 1): void {
     this.t += 1;
     const bc1 = 1 - this.b1 ** this.t;
     const bc2 = 1 - this.b2 ** this.t;
     // Bias corrections folded into the step size and epsilon (Adam paper, end of sec. 2).
     const stepSize = (lr * Math.sqrt(bc2)) / bc1;
     const epsHat = this.eps * Math.sqrt(bc2);
-    for (const g of this.groups) g.update(grads, { b1: this.b1, b2: this.b2, epsHat, stepSize, decay: lr * this.wd, gradScale });
+    this.groups.forEach((g, i) => g.update(flat.groups[i], { b1: this.b1, b2: this.b2, epsHat, stepSize, decay: lr * this.wd, gradScale }));
   }
 
   /** Per-parameter first and second moments, read to host memory (for checkpoints). */
@@ -92,6 +112,14 @@ export class AdamW {
 }
 
 const GROUP_ELEMENTS = 1 << 22;
+
+export interface FlatGradients {
+  /** One flat gradient per parameter group. */
+  groups: tf.Tensor1D[];
+  /** Global L2 norm over all of them. */
+  norm: tf.Scalar;
+  dispose(): void;
+}
 
 /** Some parameters updated as one flat vector, with their moments as two flat variables. */
 class FlatGroup {
@@ -115,12 +143,17 @@ class FlatGroup {
     this.decayMask = mask.some((x) => x === 1) ? tf.tensor1d(mask) : null;
   }
 
-  update(grads: Map<string, tf.Tensor>, c: { b1: number; b2: number; epsHat: number; stepSize: number; decay: number; gradScale: number }): void {
+  private flat(get: (name: string, i: number) => tf.Tensor): tf.Tensor1D {
+    return (this.names.length === 1 ? get(this.names[0], 0).reshape([-1]) : tf.concat(this.names.map((n, i) => get(n, i).reshape([-1])))) as tf.Tensor1D;
+  }
+
+  flattenGradient(grads: Map<string, tf.Tensor>): tf.Tensor1D {
+    return tf.tidy(() => this.flat((n, i) => grads.get(n) ?? tf.zeros([this.sizes[i]])));
+  }
+
+  update(g: tf.Tensor1D, c: { b1: number; b2: number; epsHat: number; stepSize: number; decay: number; gradScale: number }): void {
     tf.tidy(() => {
-      const flat = (get: (name: string, i: number) => tf.Tensor) =>
-        this.names.length === 1 ? get(this.names[0], 0).reshape([-1]) : tf.concat(this.names.map((n, i) => get(n, i).reshape([-1])));
-      const g = flat((n, i) => grads.get(n) ?? tf.zeros([this.sizes[i]]));
-      const p = flat((n) => this.params.get(n)!);
+      const p = this.flat((n) => this.params.get(n)!);
       const m1 = this.m.mul(c.b1).add(g.mul((1 - c.b1) * c.gradScale));
       const v1 = this.v.mul(c.b2).add(g.square().mul((1 - c.b2) * c.gradScale * c.gradScale));
       this.m.assign(m1);

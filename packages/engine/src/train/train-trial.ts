@@ -3,7 +3,7 @@ import type { Batch, HeadKind, PeftAttachment, TransformerModel } from '../types
 import { countParams, type ParamCounts } from '../measure/params.js';
 import { PeakMemorySampler } from '../measure/memory.js';
 import { measureInferenceLatency, type InferenceLatency } from '../measure/latency.js';
-import { AdamW, globalNorm } from './adamw.js';
+import { AdamW, type FlatGradients } from './adamw.js';
 import { collate, disposeBatch, type TokenExample } from './collate.js';
 import { taskLoss } from './losses.js';
 import { warmupLinearDecay } from './lr-schedule.js';
@@ -240,6 +240,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       rng.nextSeed();
       const batch = stream.next();
       let grads: Map<string, tf.Tensor> | null = null;
+      let flat: FlatGradients | null = null;
       let stats: tf.Tensor | null = null;
       try {
         const { value, grads: named } = tf.variableGrads(() => {
@@ -252,9 +253,12 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
         grads = new Map();
         for (const [vn, g] of Object.entries(named)) if (g) grads.set(keyOfVar.get(vn)!, g);
         memory.sample();
-        const norm = globalNorm(grads.values());
+        flat = optimizer.flattenGradients(grads);
+        tf.dispose([...grads.values()]);
+        grads = null;
+        const norm = flat.norm;
         stats = tf.tidy(() => tf.stack([value, norm, batch.attentionMask.toFloat().sum()]));
-        tf.dispose([value, norm]);
+        value.dispose();
         const [loss, gradNorm, nTokens] = await stats.data();
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
           status = 'failed';
@@ -263,7 +267,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
           break;
         }
         const scale = o.gradClip !== undefined && gradNorm > o.gradClip ? o.gradClip / (gradNorm + 1e-6) : 1;
-        optimizer.apply(grads, lr, scale);
+        optimizer.applyFlat(flat, lr, scale);
         step += 1;
         losses.push(loss);
         tokens += nTokens;
@@ -272,6 +276,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
         await o.callbacks?.onStep?.(step, { loss, lr, tokensPerSec: (nTokens / ms) * 1000, gradNorm, stepMs: ms });
       } finally {
         if (grads) tf.dispose([...grads.values()]);
+        flat?.dispose();
         stats?.dispose();
         disposeBatch(batch);
       }
