@@ -4,7 +4,7 @@ import type { PeftAttachment, TransformerModel } from '../types.js';
 import { createTinyDecoder } from './tiny-decoder.js';
 import { trainTrial, type TrainTrialOptions } from './train-trial.js';
 import { deserializeCheckpoint, serializeCheckpoint, type TrainCheckpoint } from './checkpoint.js';
-import type { TokenExample } from './collate.js';
+import { collate, type TokenExample } from './collate.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -98,6 +98,29 @@ describe('trainTrial', { timeout: 30_000 }, () => {
     await trainTrial(base(model, { maxSteps: 3, evalEvery: 2, latency: { seqLen: 8, runs: 1 } }));
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+
+  it('takes batches from a BatchSource and resumes it at the checkpointed position', async () => {
+    const opened: string[] = [];
+    const source = {
+      batchesPerEpoch: 3,
+      *open(from: { epoch: number; index: number }) {
+        opened.push(`${from.epoch}:${from.index}`);
+        for (let i = from.index; i < 3; i++) yield collate(lmData.slice(i * 4, i * 4 + 4), { task: 'causal-lm' });
+      },
+    };
+    const model = createTinyDecoder({ seed: 10 });
+    let saved: TrainCheckpoint | undefined;
+    const r = await trainTrial(base(model, { trainData: source, evalData: undefined, epochs: 2, maxSteps: undefined, checkpointEvery: 4, callbacks: { onCheckpoint: (_s, c) => { saved = c; } } }));
+    expect(r.steps).toBe(6);
+    expect(opened).toEqual(['0:0', '1:0']);
+    expect(saved!.dataPosition).toEqual({ epoch: 1, index: 1 });
+    const m2 = createTinyDecoder({ seed: 10 });
+    opened.length = 0;
+    const resumed = await trainTrial(base(m2, { trainData: source, evalData: undefined, epochs: 2, maxSteps: undefined, resumeFrom: saved }));
+    expect(opened).toEqual(['1:1']);
+    resumed.losses.forEach((l, i) => expect(Math.abs(l - r.losses[4 + i])).toBeLessThan(1e-6));
+    [model, m2].forEach((m) => m.dispose());
   });
 
   it('rejects bad options naming the field', async () => {
