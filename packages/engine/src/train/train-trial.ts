@@ -119,6 +119,7 @@ function validate(o: TrainTrialOptions): void {
 class BatchStream {
   pos: DataPosition = { epoch: 0, index: 0 };
   private it: Iterator<Batch> | null = null;
+  private order: { epoch: number; ids: number[] } | null = null;
   constructor(private readonly data: TokenExample[] | BatchSource, private readonly o: TrainTrialOptions) {}
 
   get batchesPerEpoch(): number {
@@ -130,7 +131,8 @@ class BatchStream {
     if (Array.isArray(this.data)) {
       const n = this.data.length;
       if (this.pos.index >= n) this.pos = { epoch: this.pos.epoch + 1, index: 0 };
-      const order = shuffledOrder(n, this.o.seed, this.pos.epoch);
+      if (this.order?.epoch !== this.pos.epoch) this.order = { epoch: this.pos.epoch, ids: shuffledOrder(n, this.o.seed, this.pos.epoch) };
+      const order = this.order.ids;
       const ids = order.slice(this.pos.index, this.pos.index + this.o.batchSize);
       this.pos = { ...this.pos, index: this.pos.index + ids.length };
       const ex = this.data;
