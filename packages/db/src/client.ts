@@ -10,7 +10,7 @@ export type Db = PrismaClient;
 export interface ConnectDbOptions {
   /** Connection fields or URL; default DATABASE_URL (or PGHOST/PGPORT/…). */
   connection?: ConnectionFields | string;
-  /** Pool size; default 10 (the queue's statements are short: a few connections serve many workers). */
+  /** Pool size; default 8. The queue's statements are short: on a 2-core server, 32 claimers ran faster and with a far lower p99 through 4–8 connections than through 40 (fewer backends fighting for the cores). */
   poolSize?: number;
   /** Reuse one client per process (the default, like Next.js' lib/db.ts); false gives a fresh one. */
   shared?: boolean;
@@ -38,10 +38,10 @@ const globalForDb = globalThis as unknown as { __peftLabDb?: { key: string; db: 
  */
 export function connectDb(options: ConnectDbOptions = {}): Db {
   const fields = resolveConnection(options.connection);
-  const key = JSON.stringify([fields, options.poolSize ?? 10]);
+  const key = JSON.stringify([fields, options.poolSize ?? 8]);
   const shared = options.shared ?? true;
   if (shared && globalForDb.__peftLabDb?.key === key) return globalForDb.__peftLabDb.db;
-  const pool = new pg.Pool({ ...fields, max: options.poolSize ?? 10, idleTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ ...fields, max: options.poolSize ?? 8, idleTimeoutMillis: 10_000 });
   // An idle client losing its server (e.g. the embedded server stopping) must not crash the process.
   pool.on('error', () => {});
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

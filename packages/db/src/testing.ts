@@ -24,11 +24,11 @@ export interface TestDatabase {
  * beforeAll(async () => { t = await createTestDatabase(); }, 60_000);
  * afterAll(() => t.cleanup());
  */
-export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { poolSize?: number; settings?: Record<string, string | number> } = {}): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'peft-lab-pg-'));
   // mkdtemp makes 0700 dirs; as root the server runs as `postgres`, which must get through.
   chmodSync(dir, 0o711);
-  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'data') });
+  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), settings: opts.settings });
   try {
     await applyMigrations(server);
   } catch (err) {
@@ -37,7 +37,7 @@ export async function createTestDatabase(opts: { poolSize?: number } = {}): Prom
     throw err;
   }
   const connection: ConnectionFields = { host: server.host, port: server.port, user: server.user, password: server.password, database: server.database };
-  const db = connectDb({ connection, shared: false, poolSize: opts.poolSize ?? 20 });
+  const db = connectDb({ connection, shared: false, poolSize: opts.poolSize ?? 8 });
   let done: Promise<void> | undefined;
   return {
     url: server.url,

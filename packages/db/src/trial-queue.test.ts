@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from './testing';
 let t: TestDatabase;
 let queue: TrialQueue;
 beforeAll(async () => {
-  t = await createTestDatabase({ poolSize: 34 });
+  t = await createTestDatabase();
   queue = new TrialQueue(t.db);
 });
 afterAll(() => t?.cleanup());

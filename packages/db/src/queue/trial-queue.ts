@@ -10,7 +10,6 @@ import * as SQL from './sql';
 import {
   artifactInputSchema,
   leaseMsSchema,
-  metricPointSchema,
   newTrialSchema,
   workerIdSchema,
   type ArtifactInput,
@@ -195,7 +194,7 @@ export class TrialQueue {
    * @throws LeaseLostError (nothing stored), TrialFinishedError, InvalidArgumentError
    */
   async writeMetricPoints(lease: TrialLease, points: MetricPointInput[]): Promise<number> {
-    const parsed = points.map((p, i) => parseInput(metricPointSchema, p, `points[${i}]`));
+    const parsed = checkMetricPoints(points);
     let inserted = 0;
     for (let start = 0; start < Math.max(parsed.length, 1); start += METRIC_BATCH) {
       const chunk = parsed.slice(start, start + METRIC_BATCH);
@@ -337,4 +336,23 @@ function countCancel(rows: { status: TrialState }[]) {
 
 function leaseParams(lease: TrialLease): [string, string, string] {
   return [lease.trialId, lease.workerId, lease.token];
+}
+
+/**
+ * Same rules as metricPointSchema, hand-written: ingest is the hottest path and zod's
+ * per-object parse cost more CPU than the database insert itself.
+ */
+function checkMetricPoints(points: MetricPointInput[]): MetricPointInput[] {
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (typeof p?.name !== 'string' || p.name.length === 0 || p.name.length > 200) {
+      throw new InvalidArgumentError(`points[${i}].name`, p?.name, 'must be a string of 1..200 characters');
+    }
+    if (!Number.isInteger(p.step) || p.step < 0 || p.step > 2 ** 31 - 1) {
+      throw new InvalidArgumentError(`points[${i}].step`, p.step, 'must be an integer in 0..2^31-1');
+    }
+    if (typeof p.value !== 'number') throw new InvalidArgumentError(`points[${i}].value`, p.value, 'must be a number');
+    if (p.time !== undefined && !(p.time instanceof Date)) throw new InvalidArgumentError(`points[${i}].time`, p.time, 'must be a Date');
+  }
+  return points;
 }
