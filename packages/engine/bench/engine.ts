@@ -1,11 +1,13 @@
 /**
  * `npm run bench:engine -- --config ref-small|ref-large --method full|lora|adapter|prefix|prompt
- *   [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--json]`
+ *   [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--latency] [--json]`
  *
  * Times training steps of a GPT-2-like pre-LN decoder (the ENVIRONMENT.md
  * reference configs; dropout 0, random init) through the real `trainTrial`
  * loop, and prints {config, method, backend, msPerStep (median of `steps`
- * after `warmup`), tokensPerSec, peakBytes, trainableParams, totalParams}.
+ * after `warmup`), tokensPerSec, peakBytes, trainableParams, totalParams};
+ * with --latency also inferenceMs (median of 9 forwards at batch 1 and 8, as
+ * trained / merged when the method merges / plain base model).
  *
  * Method settings: LoRA r 8, alpha 16 on c_attn (GPT-2's fused QKV: the
  * closest to "q and v" that the fused module allows — it also adapts k);
@@ -69,13 +71,15 @@ async function main(): Promise<void> {
   const stepMs: number[] = [];
   const result = await trainTrial({
     model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data, lr: 1e-4, batchSize: c.batch,
-    maxSteps: steps + warmup, seed: 1, latency: false, callbacks: { onStep: (_s, info) => { stepMs.push(info.stepMs); } },
+    maxSteps: steps + warmup, seed: 1,
+    latency: process.argv.includes('--latency') ? { seqLen: c.seq, runs: 9 } : false, callbacks: { onStep: (_s, info) => { stepMs.push(info.stepMs); } },
   });
   const ms = median(stepMs.slice(warmup));
   const out = {
     config: configName, method, backend: backend.name, msPerStep: Number(ms.toFixed(2)),
     tokensPerSec: Math.round((c.batch * c.seq * 1000) / ms), peakBytes: result.measurements.peakBytes,
     trainableParams: result.measurements.trainableParams, totalParams: result.measurements.totalParams,
+    ...(result.measurements.latency ? { inferenceMs: Object.fromEntries(Object.entries(result.measurements.latency).map(([k, v]) => [k, Number(v.toFixed(2))])) } : {}),
     ...(result.status !== 'completed' ? { status: result.status, reason: result.reason } : {}),
   };
   if (process.argv.includes('--json')) console.log(JSON.stringify(out));
