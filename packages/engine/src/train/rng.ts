@@ -31,3 +31,21 @@ export function shuffledOrder(n: number, seed: number, epoch: number): number[] 
   }
   return order;
 }
+
+/**
+ * Runs `f` with `Math.random` replaced by a generator seeded with `seed`.
+ * tfjs draws unseeded random ops (`tf.dropout` inside the model families)
+ * from `Math.random` on the JS side on every backend, so this makes dropout
+ * reproducible without the models knowing. `f` must be synchronous (a forward
+ * pass is), so nothing else can observe the swap.
+ */
+export function withSeededMathRandom<T>(seed: number, f: () => T): T {
+  const original = Math.random;
+  const rng = new SeededRng(seed);
+  Math.random = () => rng.next();
+  try {
+    return f();
+  } finally {
+    Math.random = original;
+  }
+}

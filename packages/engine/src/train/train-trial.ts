@@ -8,7 +8,7 @@ import { collate, disposeBatch, type TokenExample } from './collate.js';
 import { taskLoss } from './losses.js';
 import { warmupLinearDecay } from './lr-schedule.js';
 import { evaluate, metricValue, type EvalMetrics, type MetricName } from './metrics.js';
-import { SeededRng, shuffledOrder } from './rng.js';
+import { SeededRng, shuffledOrder, withSeededMathRandom } from './rng.js';
 import {
   deserializeCheckpoint, restoreVariables, snapshotVariables, type DataPosition, type TrainCheckpoint,
 } from './checkpoint.js';
@@ -239,14 +239,15 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       const lr = warmupLinearDecay(step, o.lr, warmupSteps, totalSteps);
       // Advanced once per step so a resumed run continues the same stream; it
       // seeds anything stochastic the step needs (kept in the checkpoint).
-      rng.nextSeed();
+      const dropoutSeed = rng.nextSeed();
       const batch = stream.next();
       let grads: Map<string, tf.Tensor> | null = null;
       let flat: FlatGradients | null = null;
       let stats: tf.Tensor | null = null;
       try {
         const { value, grads: named } = tf.variableGrads(() => {
-          const loss = taskLoss(task, model.forward(batch, { training: true }), batch.labels);
+          const logits = withSeededMathRandom(dropoutSeed, () => model.forward(batch, { training: true }));
+          const loss = taskLoss(task, logits, batch.labels);
           // Here every activation saved for the backward pass is alive: the
           // closest sampling point to the true peak that tfjs exposes.
           memory.sample();
