@@ -1,1 +1,12 @@
-export {};
+// @peft-lab/worker: claims trials from the queue and runs them with the engine.
+export { runWorker, type RunWorkerOptions, type WorkerRunSummary } from './run-worker.js';
+export { runTrial, summarize, measurementsOf, type TrialOutcome, type RunTrialContext } from './run-trial.js';
+export { prepareTrial, type PreparedTrial, type Objective } from './prepare-trial.js';
+export { methodConfig, trainingParams, methodHyperparameters, type TrialTrainingParams } from './method-config.js';
+export { submitSweep, newTrialsFromSpec, type SubmitSweepOptions } from './sweep-submission.js';
+export { resolveBaseModel, resolveTask, importAndRegisterDataset, builtinModelAvailable, type ResolvedModel, type ResolvedTask } from './resolve.js';
+export { storeArtifact, loadArtifactContent, artifactLocation, type StoredArtifact } from './stored-artifacts.js';
+export { ProgressBoard, formatLine, type ProgressMode, type TrialProgress } from './progress.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export { Backoff, isConnectionError } from './backoff.js';
+export * from './errors.js';

@@ -1,0 +1,27 @@
+// Errors thrown by @peft-lab/worker. Messages name the field and the bad value.
+
+/** Base of every error PEFT Lab throws on purpose (each package keeps its own copy; match on `name`/`code`). */
+export class PeftLabError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A trial cannot be prepared: its base model or task cannot be found or loaded. */
+export class TrialSetupError extends PeftLabError {
+  /** Bad input (unknown model/task, bad hyperparameter) rather than a machine fault. */
+  readonly badInput = true;
+  constructor(readonly field: string, value: unknown, reason: string, options?: { cause?: unknown }) {
+    super('TRIAL_SETUP', `${field} = ${JSON.stringify(value)}: ${reason}`, options);
+  }
+}
+
+/** A stored artifact (checkpoint, adapter file) is missing or corrupt. */
+export class ArtifactError extends PeftLabError {
+  constructor(message: string) {
+    super('ARTIFACT', message);
+  }
+}

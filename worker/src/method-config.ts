@@ -1,0 +1,99 @@
+// Sweep hyperparameter names (packages/sweeps) → the engine's method configs
+// (packages/engine/src/peft/*/config.ts). The two packages name things for their
+// audiences (the spec for researchers, the engine after peft), so the worker,
+// which knows both, translates here and nowhere else.
+import type { PeftMethodName } from './engine-types.js';
+import { TrialSetupError } from './errors.js';
+
+type Hp = Record<string, unknown>;
+
+/** Training parameters of a trial, as the sweep spec names them (packages/sweeps TrialTraining). */
+export interface TrialTrainingParams {
+  lr: number;
+  epochs?: number;
+  maxSteps?: number;
+  batchSize: number;
+  evalEvery: number;
+  warmupRatio: number;
+  weightDecay: number;
+  gradClip: number;
+  maxSeqLen: number;
+}
+
+export const METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+
+export function asMethod(method: string): PeftMethodName {
+  if (!(METHODS as readonly string[]).includes(method)) throw new TrialSetupError('method', method, `expected one of ${METHODS.join(', ')}`);
+  return method as PeftMethodName;
+}
+
+const pick = (hp: Hp, from: string, to: string, out: Hp) => {
+  if (hp[from] !== undefined && hp[from] !== null) out[to] = hp[from];
+};
+
+/**
+ * The engine config for one trial's method hyperparameters.
+ * @param encode tokenizes prompt-tuning's initText (init `text` → initTokenIds).
+ * @example methodConfig('prefix', { prefixLength: 8, reparameterize: true, reparamHidden: 64 }, 1, enc)
+ *   // { numVirtualTokens: 8, prefixProjection: true, encoderHiddenSize: 64, seed: 1 }
+ */
+export function methodConfig(method: PeftMethodName, hp: Hp, seed: number, encode: (text: string) => number[]): Hp {
+  const out: Hp = {};
+  switch (method) {
+    case 'full':
+      return {};
+    case 'lora':
+      for (const k of ['r', 'alpha', 'dropout', 'targetModules', 'useRslora']) pick(hp, k, k, out);
+      break;
+    case 'adapter':
+      // The engine refuses both sizes at once; an explicit bottleneck wins over the default factor.
+      if (hp.bottleneck !== undefined && hp.bottleneck !== null) out.bottleneck = hp.bottleneck;
+      else pick(hp, 'reductionFactor', 'reductionFactor', out);
+      pick(hp, 'placement', 'placement', out);
+      pick(hp, 'activation', 'nonLinearity', out);
+      break;
+    case 'prefix':
+      pick(hp, 'prefixLength', 'numVirtualTokens', out);
+      pick(hp, 'reparameterize', 'prefixProjection', out);
+      if (hp.reparameterize !== false) pick(hp, 'reparamHidden', 'encoderHiddenSize', out);
+      break;
+    case 'prompt': {
+      pick(hp, 'promptLength', 'numVirtualTokens', out);
+      const init = hp.init ?? 'random';
+      if (init === 'vocab') out.init = 'sampled-vocab';
+      else if (init === 'text') {
+        if (typeof hp.initText !== 'string' || hp.initText.length === 0) throw new TrialSetupError('hyperparameters.initText', hp.initText, 'required when init is text');
+        out.init = 'text';
+        out.initTokenIds = encode(hp.initText);
+      } else out.init = init;
+      break;
+    }
+  }
+  out.seed = seed;
+  return out;
+}
+
+const TRAINING_KEYS = ['lr', 'epochs', 'maxSteps', 'batchSize', 'evalEvery', 'warmupRatio', 'weightDecay', 'gradClip', 'maxSeqLen'] as const;
+const TRAINING_DEFAULTS = { lr: 5e-4, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128 };
+
+/**
+ * A trial's training parameters: `hyperparameters.training` (how newTrialsFromSpec stores
+ * them), else the sweep's own expansion at this trial's index, else top-level keys.
+ */
+export function trainingParams(hp: Hp, fromSpec: Partial<TrialTrainingParams> | undefined): TrialTrainingParams {
+  const nested = hp.training && typeof hp.training === 'object' ? (hp.training as Hp) : undefined;
+  const src: Hp = nested ?? (fromSpec as Hp | undefined) ?? hp;
+  const out: Hp = { ...TRAINING_DEFAULTS };
+  for (const k of TRAINING_KEYS) if (typeof src[k] === 'number') out[k] = src[k];
+  const t = out as unknown as TrialTrainingParams;
+  if ((t.maxSteps === undefined) === (t.epochs === undefined)) {
+    throw new TrialSetupError('training', { maxSteps: t.maxSteps, epochs: t.epochs }, 'give exactly one of maxSteps and epochs');
+  }
+  return t;
+}
+
+/** The method hyperparameters alone (no training block, no bookkeeping keys). */
+export function methodHyperparameters(hp: Hp): Hp {
+  const { training: _t, label: _l, configKey: _c, isBaseline: _b, ...rest } = hp;
+  return rest;
+}

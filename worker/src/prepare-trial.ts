@@ -1,0 +1,116 @@
+// Everything a claimed trial needs before training: the sweep's spec, the base
+// model with the task's head, tokenized examples, and the method attached.
+import { attachPeft, loadHfModel, type HfTokenizer, type MetricName, type TokenExample } from '@peft-lab/engine';
+import type { HeadKind, PeftAttachment, PeftMethodName, TransformerModel } from './engine-types.js';
+import type { Db, Trial } from '@peft-lab/db';
+import { expandSweep, validateSweepSpec, type EarlyStoppingRule, type MetricDirection } from '@peft-lab/sweeps';
+import type { MetricName as DataMetricName } from '@peft-lab/data';
+import { TrialSetupError } from './errors.js';
+import { asMethod, methodConfig, methodHyperparameters, trainingParams, type TrialTrainingParams } from './method-config.js';
+import { loadResolvedTask, resolveBaseModel, resolveTask } from './resolve.js';
+import { tokenizeExamples } from './tokenize-task.js';
+
+export interface Objective {
+  /** As the spec / task names it ("accuracy", "macro-f1", "perplexity"); series `eval/<metric>`. */
+  metric: string;
+  direction: MetricDirection;
+  /** What the engine tracks as "best". */
+  engineMetric: MetricName;
+}
+
+export interface PreparedTrial {
+  method: PeftMethodName;
+  model: TransformerModel;
+  attachment: PeftAttachment;
+  tokenizer: HfTokenizer;
+  head: HeadKind;
+  trainData: TokenExample[];
+  evalData: TokenExample[];
+  training: TrialTrainingParams;
+  objective: Objective;
+  earlyStopping: EarlyStoppingRule;
+  modelName: string;
+  taskName: string;
+  dispose(): void;
+}
+
+export interface PrepareOptions {
+  /** Held-out examples evaluated at each evaluation; default 256 (evaluation must stay cheaper than training). */
+  maxEvalExamples?: number;
+}
+
+const ENGINE_METRIC: Record<string, MetricName> = {
+  accuracy: 'accuracy', 'macro-f1': 'macro-f1', f1: 'macro-f1', 'token-accuracy': 'token-accuracy', perplexity: 'perplexity', loss: 'perplexity',
+};
+
+function objectiveFor(spec: { objective?: { metric: string; direction: MetricDirection } }, taskMetric: DataMetricName): Objective {
+  const metric = spec.objective?.metric ?? taskMetric;
+  const engineMetric = ENGINE_METRIC[metric];
+  if (!engineMetric) throw new TrialSetupError('objective.metric', metric, `expected one of ${Object.keys(ENGINE_METRIC).join(', ')}`);
+  const direction = spec.objective?.direction ?? (metric === 'perplexity' || metric === 'loss' ? 'minimize' : 'maximize');
+  return { metric, direction, engineMetric };
+}
+
+/** Tokenized splits, cached per (task, model dir, length): a worker runs many trials of one sweep. */
+const tokenized = new Map<string, { train: TokenExample[]; eval: TokenExample[] }>();
+
+export async function prepareTrial(db: Db, trial: Trial, opts: PrepareOptions = {}): Promise<PreparedTrial> {
+  const sweep = await db.sweep.findUnique({ where: { id: trial.sweepId } });
+  if (!sweep) throw new TrialSetupError('trial.sweepId', trial.sweepId, 'sweep not found');
+  const spec = validateSweepSpec(sweep.spec);
+  const method = asMethod(trial.method);
+  const hp = trial.hyperparameters as Record<string, unknown>;
+  const expanded = hp.training ? undefined : expandSweep(spec)[trial.index];
+  const training = trainingParams(hp, expanded && expanded.method === method ? expanded.training : undefined);
+
+  const modelRef = await resolveBaseModel(db, spec.baseModel, sweep.baseModelId);
+  const taskRef = await resolveTask(db, sweep.task, sweep.datasetId);
+  const task = await loadResolvedTask(db, taskRef);
+  const head = task.info.kind as HeadKind;
+  const objective = objectiveFor(spec, task.info.metric);
+  const numLabels = head === 'causal-lm' ? undefined : task.info.labels.length;
+
+  const { model, tokenizer } = loadHfModel(modelRef.dir, { head, numLabels, seed: trial.seed });
+  let attachment: PeftAttachment | undefined;
+  try {
+    if (!tokenizer) throw new TrialSetupError('baseModel', modelRef.name, `${modelRef.dir} has no tokenizer.json`);
+    const maxLength = Math.min(training.maxSeqLen, model.config.maxPositions ?? training.maxSeqLen);
+    // Only as many training examples as the run can use (maxSteps · batch), in the
+    // split's stored (seeded hash) order, so the subset is stable across workers.
+    const need = training.maxSteps !== undefined ? training.maxSteps * training.batchSize : undefined;
+    const key = `${taskRef.key}|${modelRef.dir}|${maxLength}|${need ?? 'all'}`;
+    let data = tokenized.get(key);
+    if (!data) {
+      const trainEx = task.splits.train.slice(0, need);
+      const evalSplit = task.splits.validation.length ? task.splits.validation : task.splits.test;
+      const evalEx = evalSplit.slice(0, opts.maxEvalExamples ?? 256);
+      data = {
+        train: tokenizeExamples(trainEx, task.info.kind, task.info.labels, tokenizer, maxLength),
+        eval: tokenizeExamples(evalEx, task.info.kind, task.info.labels, tokenizer, maxLength),
+      };
+      // Trials of one sweep share maxSteps·batch mostly; keep the cache small anyway.
+      if (tokenized.size > 16) tokenized.clear();
+      tokenized.set(key, data);
+    }
+    if (data.train.length === 0) throw new TrialSetupError('task', sweep.task, 'has no training examples after tokenization');
+    const config = methodConfig(method, methodHyperparameters(hp), trial.seed, (t) => tokenizer.encode(t));
+    try {
+      attachment = attachPeft(model, method, config);
+    } catch (err) {
+      throw new TrialSetupError(`hyperparameters (${method})`, config, (err as Error).message, { cause: err });
+    }
+    const att = attachment;
+    return {
+      method, model, attachment: att, tokenizer, head, trainData: data.train, evalData: data.eval, training, objective,
+      earlyStopping: spec.earlyStopping, modelName: modelRef.name, taskName: sweep.task,
+      dispose: () => {
+        att.dispose();
+        model.dispose();
+      },
+    };
+  } catch (err) {
+    attachment?.dispose();
+    model.dispose();
+    throw err;
+  }
+}

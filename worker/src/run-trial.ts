@@ -1,0 +1,335 @@
+// One claimed trial, start to end: prepare → resume → train with the engine's
+// callbacks adapted to the database → complete / fail / prune / cancel / release.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  saveAttachment, serializeCheckpoint, trainTrial, type BackendInfo, type EvalMetrics, type TrainResult,
+} from '@peft-lab/engine';
+import { LeaseLostError, TrialFinishedError, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
+import { earlyStoppingDecision } from '@peft-lab/sweeps';
+import type { Logger } from 'pino';
+import { Backoff, isConnectionError, sleep } from './backoff.js';
+import { MetricBuffer } from './metric-buffer.js';
+import { prepareTrial, type PreparedTrial, type PrepareOptions } from './prepare-trial.js';
+import type { ProgressBoard } from './progress.js';
+import { deleteMetricPointsAfter, loadArtifactContent, otherTrialsHistories, ownHistory, storeArtifact } from './stored-artifacts.js';
+
+export type TrialOutcome = 'completed' | 'failed' | 'pruned' | 'cancelled' | 'released' | 'lost';
+
+export interface RunTrialContext {
+  db: Db;
+  queue: TrialQueue;
+  lease: TrialLease;
+  backend: BackendInfo;
+  log: Logger;
+  progress: ProgressBoard;
+  /** Steps between checkpoints; default: at each evaluation. */
+  checkpointEvery?: number;
+  /** Set by SIGTERM/SIGINT: checkpoint, release the lease, return 'released'. */
+  shutdown: { requested: boolean };
+  metricFlushMs?: number;
+  metricFlushPoints?: number;
+  prepare?: PrepareOptions;
+  /** Inference latency measurement after training; default on (seqLen ≤ 32, 3 runs). */
+  measureLatency?: boolean;
+}
+
+/** Engine eval metric keys → the series / summary names the reports read. */
+const EVAL_NAMES: Record<string, string> = { loss: 'loss', accuracy: 'accuracy', macroF1: 'macro-f1', tokenAccuracy: 'token-accuracy', perplexity: 'perplexity' };
+
+function evalPoints(step: number, m: EvalMetrics): MetricPointInput[] {
+  const out: MetricPointInput[] = [];
+  for (const [k, name] of Object.entries(EVAL_NAMES)) {
+    const v = (m as unknown as Record<string, number | undefined>)[k];
+    if (typeof v === 'number') out.push({ name: `eval/${name}`, step, value: v });
+  }
+  return out;
+}
+
+/** True for the errors that mean the trial is no longer ours to write. */
+const isLeaseGone = (err: unknown) => err instanceof LeaseLostError || err instanceof TrialFinishedError
+  || (err instanceof Error && (err.name === 'LeaseLostError' || err.name === 'TrialFinishedError'));
+
+/**
+ * Retries `fn` while the database is unreachable (backoff up to ~`giveUpMs`), so a
+ * PostgreSQL restart does not cost the trial. Other errors propagate.
+ */
+async function withReconnect<T>(log: Logger, what: string, fn: () => Promise<T>, giveUpMs = 120_000): Promise<T> {
+  const backoff = new Backoff();
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err) || Date.now() - t0 > giveUpMs) throw err;
+      const ms = backoff.next();
+      log.warn({ err: (err as Error).message, retryInMs: ms }, `${what}: database unreachable, retrying`);
+      await sleep(ms);
+    }
+  }
+}
+
+export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
+  const { db, queue, lease, log: baseLog } = ctx;
+  const trial = lease.trial;
+  const log = baseLog.child({ trialId: trial.id, sweepId: trial.sweepId, index: trial.index, method: trial.method, attempt: trial.attempt });
+  const state = { lost: null as Error | null, cancel: false, prune: null as string | null, step: trial.lastCheckpointStep ?? 0, stoppedForShutdown: false };
+  const label = `#${trial.index} ${trial.method}`;
+  const onLost = (err: Error) => {
+    if (!state.lost) log.warn({ err: err.message }, 'lease lost: dropping the trial without completing it');
+    state.lost ??= err;
+  };
+
+  // Heartbeat from the moment of the claim: preparing a big model takes a while too.
+  const heartbeatMs = Math.max(100, Math.floor(lease.leaseMs / 3));
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating || state.lost) return;
+    beating = true;
+    queue.heartbeat(lease, { step: state.step, total: trial.progressTotal ?? undefined })
+      .then((r) => {
+        if (r.cancelRequested && !state.cancel) {
+          log.info('cancellation requested: stopping');
+          state.cancel = true;
+        }
+      })
+      .catch((err) => {
+        if (isLeaseGone(err)) onLost(err);
+        else log.warn({ err: (err as Error).message }, 'heartbeat failed; retrying at the next beat');
+      })
+      .finally(() => { beating = false; });
+  }, heartbeatMs);
+
+  let prepared: PreparedTrial | undefined;
+  const buffer = new MetricBuffer(queue, lease, {
+    flushMs: ctx.metricFlushMs ?? 1_000,
+    maxPoints: ctx.metricFlushPoints ?? 500,
+    onLeaseLost: (err) => { if (isLeaseGone(err)) onLost(err); else log.error({ err: err.message }, 'metric write refused'); },
+    onRetry: (err) => log.debug({ err: err.message }, 'metric flush deferred: database unreachable'),
+  });
+
+  // Final transitions: retried through a restart of PostgreSQL; a lost lease means 'lost'.
+  const finish = async (outcome: Exclude<TrialOutcome, 'lost'>, write: () => Promise<unknown>): Promise<TrialOutcome> => {
+    if (state.lost) return 'lost';
+    try {
+      await withReconnect(log, `mark ${outcome}`, write);
+      log.info({ outcome, step: state.step }, `trial ${outcome}`);
+      return outcome;
+    } catch (err) {
+      if (isLeaseGone(err)) { onLost(err as Error); return 'lost'; }
+      throw err;
+    }
+  };
+  const flushAll = async () => {
+    if (state.lost) return;
+    try {
+      await withReconnect(log, 'metric flush', () => buffer.flush());
+    } catch (err) {
+      if (!isLeaseGone(err)) throw err;
+    }
+  };
+
+  try {
+    try {
+      prepared = await prepareTrial(db, trial, ctx.prepare);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        // Cannot even read the trial's inputs: let the lease lapse, another attempt will come.
+        log.warn({ err: (err as Error).message }, 'database unreachable while preparing; leaving the trial to lease expiry');
+        return 'lost';
+      }
+      log.error({ err: (err as Error).message }, 'trial setup failed');
+      return await finish('failed', () => queue.failTrial(lease, err as Error, ctx.backend.name));
+    }
+    const p = prepared;
+    const { training, objective } = p;
+    const objectiveSeries = `eval/${objective.metric}`;
+
+    // Resume: the last checkpoint's state, and only the points up to its step.
+    let resumeFrom: Uint8Array | undefined;
+    const fromStep = trial.lastCheckpointRef ? (trial.lastCheckpointStep ?? 0) : 0;
+    if (trial.lastCheckpointRef) {
+      resumeFrom = await withReconnect(log, 'load checkpoint', () => loadArtifactContent(db, trial.lastCheckpointRef!));
+      log.info({ fromStep }, 'resuming from checkpoint');
+    }
+    try {
+      const dropped = await withReconnect(log, 'drop points past the checkpoint', () => deleteMetricPointsAfter(db, lease, fromStep));
+      if (dropped) log.info({ dropped, fromStep }, 'dropped metric points written after the last checkpoint');
+    } catch (err) {
+      if (isLeaseGone(err)) { onLost(err as Error); return 'lost'; }
+      throw err;
+    }
+    const myEvals = fromStep > 0 ? await withReconnect(log, 'own history', () => ownHistory(db, trial.id, objectiveSeries, fromStep)) : [];
+    buffer.start();
+
+    const total = training.maxSteps ?? null;
+    let result: TrainResult;
+    try {
+      result = await trainTrial({
+        model: p.model, attachment: p.attachment, task: p.head, metric: objective.engineMetric,
+        trainData: p.trainData, evalData: p.evalData.length ? p.evalData : undefined,
+        lr: training.lr, weightDecay: training.weightDecay, warmupRatio: training.warmupRatio,
+        ...(training.maxSteps !== undefined ? { maxSteps: training.maxSteps } : { epochs: training.epochs }),
+        batchSize: training.batchSize, evalEvery: training.evalEvery,
+        checkpointEvery: ctx.checkpointEvery ?? training.evalEvery,
+        gradClip: training.gradClip > 0 ? training.gradClip : undefined,
+        seed: trial.seed, padTokenId: p.tokenizer.padTokenId ?? 0, maxLength: training.maxSeqLen,
+        resumeFrom,
+        latency: ctx.measureLatency === false ? false : { seqLen: Math.min(32, training.maxSeqLen), runs: 3 },
+        callbacks: {
+          onStep: (step, info) => {
+            state.step = step;
+            if (state.lost) return;
+            buffer.add(
+              { name: 'train/loss', step, value: info.loss },
+              { name: 'train/lr', step, value: info.lr },
+              { name: 'train/tokens_per_sec', step, value: info.tokensPerSec },
+              { name: 'train/grad_norm', step, value: info.gradNorm },
+            );
+            ctx.progress.update({ trialId: trial.id, label, step, total, loss: info.loss, tokensPerSec: info.tokensPerSec });
+          },
+          onEval: async (step, m) => {
+            // The engine evaluates once more after a stop; that point belongs to no schedule.
+            if (state.lost || state.cancel || state.prune || ctx.shutdown.requested) return;
+            buffer.add(...evalPoints(step, m));
+            const value = (m as unknown as Record<string, number>)[Object.keys(EVAL_NAMES).find((k) => EVAL_NAMES[k] === objective.metric) ?? 'loss'];
+            if (typeof value !== 'number') return;
+            myEvals.push({ step, value });
+            ctx.progress.update({ trialId: trial.id, label, step, total, metric: { name: objective.metric, value } });
+            if (p.earlyStopping.type === 'none' || (total !== null && step >= total)) return;
+            try {
+              const others = await otherTrialsHistories(db, trial.sweepId, trial.id, objectiveSeries);
+              const d = earlyStoppingDecision(p.earlyStopping, myEvals, others, objective.direction);
+              if (d.stop) {
+                log.info({ step, reason: d.reason }, 'early stopping: pruning');
+                state.prune = d.reason;
+              }
+            } catch (err) {
+              log.warn({ err: (err as Error).message }, 'early-stopping check skipped');
+            }
+          },
+          onCheckpoint: async (step, checkpoint) => {
+            if (state.lost || state.cancel || state.prune) return;
+            // Points up to this step must be stored before the checkpoint that vouches for them:
+            // a resumed run deletes everything after the checkpoint and relies on nothing before it missing.
+            await flushAll();
+            if (state.lost) return;
+            const content = serializeCheckpoint(checkpoint);
+            try {
+              const a = await withReconnect(log, 'store checkpoint', () => storeArtifact(db, lease, { kind: 'checkpoint', file: 'checkpoint.safetensors', content, step, asCheckpoint: true }));
+              log.debug({ step, bytes: a.bytes }, 'checkpoint stored');
+            } catch (err) {
+              if (isLeaseGone(err)) onLost(err as Error);
+              else throw err;
+            }
+          },
+          shouldStop: () => {
+            if (ctx.shutdown.requested) state.stoppedForShutdown = true;
+            return Boolean(state.lost || state.cancel || state.prune || ctx.shutdown.requested);
+          },
+        },
+      });
+    } catch (err) {
+      buffer.stop();
+      if (state.lost) return 'lost';
+      log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'training failed');
+      await flushAll();
+      return await finish('failed', () => queue.failTrial(lease, err as Error, ctx.backend.name));
+    }
+    buffer.stop();
+    if (state.lost) return 'lost';
+    await flushAll();
+    if (state.lost) return 'lost';
+
+    const summary = summarize(result, objective.metric);
+    const measurements = measurementsOf(result);
+    if (result.status === 'failed') {
+      return await finish('failed', () => queue.failTrial(lease, result.reason ?? 'training failed', ctx.backend.name));
+    }
+    if (state.cancel) return await finish('cancelled', () => queue.markCancelled(lease));
+    if (state.prune) return await finish('pruned', () => queue.pruneTrial(lease, state.prune!, summary));
+    if (result.status === 'stopped' && state.stoppedForShutdown) {
+      return await finish('released', () => queue.releaseLease(lease));
+    }
+    await storeOutputs(ctx, p, log);
+    if (state.lost) return 'lost';
+    return await finish('completed', () => queue.completeTrial(lease, summary, measurements, ctx.backend.name));
+  } catch (err) {
+    // Anything unexpected after the claim: record it on the trial instead of letting the
+    // lease lapse into a retry that would fail the same way. An unreachable database is
+    // the exception: then the lease lapses and another attempt comes.
+    if (state.lost || isLeaseGone(err)) return 'lost';
+    if (isConnectionError(err)) throw err;
+    log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'trial failed unexpectedly');
+    return await finish('failed', () => queue.failTrial(lease, err as Error, ctx.backend.name));
+  } finally {
+    clearInterval(heartbeat);
+    buffer.stop();
+    prepared?.dispose();
+  }
+
+  /** The adapter files (or the full model, when small) as artifacts: what a task must store. */
+  async function storeOutputs(c: RunTrialContext, p: PreparedTrial, l: Logger): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'peft-lab-adapter-'));
+    try {
+      const files = await saveAttachment(p.model, p.attachment, null, dir);
+      const kind = p.method === 'full' ? 'full_model' : 'adapter';
+      for (const file of files) {
+        const content = new Uint8Array(readFileSync(join(dir, file)));
+        // A full model of a real checkpoint can be gigabytes: the database keeps small ones only.
+        if (kind === 'full_model' && content.byteLength > 64 * 1024 * 1024) continue;
+        try {
+          await withReconnect(l, `store ${file}`, () => storeArtifact(c.db, c.lease, { kind, file, content, step: state.step }));
+        } catch (err) {
+          if (isLeaseGone(err)) { onLost(err as Error); return; }
+          throw err;
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Summary metrics in the names packages/report reads (`eval_<metric>`, final_loss, steps…). */
+export function summarize(r: TrainResult, objectiveMetric: string): Record<string, number | null> {
+  const s: Record<string, number | null> = {
+    steps: r.steps,
+    final_loss: Number.isFinite(r.finalLoss) ? r.finalLoss : null,
+    wall_time_s: r.measurements.wallTimeMs / 1000,
+  };
+  if (r.finalEval) {
+    for (const [k, name] of Object.entries(EVAL_NAMES)) {
+      const v = (r.finalEval as unknown as Record<string, number | undefined>)[k];
+      if (typeof v === 'number') s[`eval_${name}`] = Number.isFinite(v) ? v : null;
+    }
+  }
+  if (r.bestMetric !== undefined) s[`best_${objectiveMetric}`] = r.bestMetric;
+  if (r.bestStep !== undefined) s.best_step = r.bestStep;
+  return s;
+}
+
+/** The engine's measurements in packages/report's field names (all numeric; NaN → null). */
+export function measurementsOf(r: TrainResult): Record<string, number | null> {
+  const m = r.measurements;
+  const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+  return {
+    trainableParams: m.trainableParams,
+    totalParams: m.totalParams,
+    trainablePercent: m.trainableShare * 100,
+    peakBytes: n(m.peakBytes),
+    startBytes: n(m.startBytes),
+    tokensPerSec: n(m.tokensPerSec),
+    wallTimeS: m.wallTimeMs / 1000,
+    meanStepMs: n(m.meanStepMs),
+    storedBytes: n(m.storedBytes),
+    latencyMsBatch1: n(m.latency?.batch1Ms),
+    latencyMsBatch8: n(m.latency?.batch8Ms),
+    latencyMergedMsBatch1: n(m.latency?.mergedBatch1Ms),
+    latencyMergedMsBatch8: n(m.latency?.mergedBatch8Ms),
+    latencyBaseMsBatch1: n(m.latency?.baseBatch1Ms),
+    latencyBaseMsBatch8: n(m.latency?.baseBatch8Ms),
+    latencySeqLen: n(m.latency?.seqLen),
+  };
+}
