@@ -1,0 +1,33 @@
+// The sweep page's charts: aggregated on the server (lib/pages/sweep-charts),
+// drawn by small client components with narrow, capped props.
+import type { Db } from '@peft-lab/db';
+import { loadSweepCharts } from '@/lib/pages/sweep-charts';
+import { ParetoChart } from './charts/pareto-chart';
+import { LearningCurvesChart } from './charts/learning-curves-chart';
+import { ParallelCoordinates } from './charts/parallel-coordinates';
+import { MethodBarsChart } from './charts/method-bars-chart';
+import { CostChart } from './charts/cost-chart';
+import { EffectChart } from './charts/effect-chart';
+
+export function backendSource(backends: { backend: string; n: number }[]): string {
+  if (backends.length === 0) return 'Backend: not recorded yet (no trial has run).';
+  return `Numbers measured on TensorFlow.js backend: ${backends.map((b) => `${b.backend} (${b.n} trial${b.n === 1 ? '' : 's'})`).join(', ')}.`;
+}
+
+export async function SweepCharts({ db, sweepId, spec }: { db: Db; sweepId: string; spec: unknown }) {
+  const d = await loadSweepCharts(db, sweepId, spec);
+  const source = backendSource(d.backends);
+  return (
+    <>
+      <p className="backend-note" data-testid="backend-note">{source}</p>
+      <div className="charts">
+        <ParetoChart data={d.pareto} objective={d.objective} source={source} />
+        <LearningCurvesChart series={d.curves} source={source} />
+        <MethodBarsChart stats={d.methodStats} objective={d.objective} source={source} />
+        <CostChart rows={d.costs} source={source} />
+        <ParallelCoordinates data={d.parallel} objective={d.objective} source={source} />
+        <EffectChart effects={d.effects} objective={d.objective} source={source} />
+      </div>
+    </>
+  );
+}

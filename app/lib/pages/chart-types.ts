@@ -1,0 +1,86 @@
+// Narrow, already-aggregated props of the dashboard charts (server → client).
+// Everything here is plain JSON: the server does the counting and downsampling.
+
+export interface Objective {
+  /** Display name, e.g. accuracy. */
+  metric: string;
+  /** The summary key holding it, e.g. eval_accuracy. */
+  key: string | null;
+  direction: 'maximize' | 'minimize';
+}
+
+export interface ParetoPoint {
+  trialId: string;
+  index: number;
+  method: string;
+  params: number;
+  metric: number;
+  front: boolean;
+}
+export interface ParetoData {
+  points: ParetoPoint[];
+  /** Completed trials with both numbers, before downsampling. */
+  total: number;
+  fullFtMetric: number | null;
+}
+
+export interface CurvePoint { step: number; value: number }
+export interface CurveSeries {
+  trialId: string;
+  index: number;
+  method: string;
+  /** train/loss, eval/accuracy … */
+  name: string;
+  points: CurvePoint[];
+}
+
+export interface ParallelAxis {
+  name: string;
+  kind: 'number' | 'category';
+  log: boolean;
+  min: number;
+  max: number;
+  categories?: string[];
+}
+export interface ParallelLine {
+  trialId: string;
+  method: string;
+  /** One value per axis (category index for category axes), null = not set for this method. */
+  values: (number | null)[];
+}
+export interface ParallelData { axes: ParallelAxis[]; lines: ParallelLine[]; total: number }
+
+export interface MethodStat {
+  method: string;
+  /** The best configuration (by mean over seeds) of the method. */
+  config: string;
+  mean: number;
+  std: number | null;
+  n: number;
+  /** Display label when not just the method (e.g. "sweep-a: LoRA" on the compare page). */
+  label?: string;
+}
+
+export interface CostRow {
+  measure: string;
+  unit: string;
+  /** method → median of the measure over completed trials (absolute, in `unit`). */
+  values: Record<string, number | null>;
+  /** method → value / full FT value (null without a full FT baseline). */
+  ratios: Record<string, number | null>;
+}
+
+export interface EffectPoint { value: number; mean: number; std: number | null; n: number }
+export interface EffectSeries { method: string; param: string; points: EffectPoint[] }
+
+export interface SweepChartsData {
+  objective: Objective;
+  backends: { backend: string; n: number }[];
+  pareto: ParetoData;
+  curves: CurveSeries[];
+  parallel: ParallelData;
+  methodStats: MethodStat[];
+  costs: CostRow[];
+  effects: EffectSeries[];
+  completed: number;
+}

@@ -1,0 +1,90 @@
+// Reading the numbers of a trial's `summary` and `measurements` JSON. The worker
+// writes the engine's names; the report package uses its own: accept both, so a
+// page never shows a blank where a number exists (and never invents one).
+import type { Objective } from './chart-types';
+
+type Json = Record<string, unknown>;
+
+/** Flattens nested objects one level deep with dotted keys ({latency: {batch1Ms}} → latency.batch1Ms). */
+export function flatNumbers(obj: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!obj || typeof obj !== 'object') return out;
+  for (const [k, v] of Object.entries(obj as Json)) {
+    if (typeof v === 'number') out[k] = v;
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k2, v2] of Object.entries(v as Json)) if (typeof v2 === 'number') out[`${k}.${k2}`] = v2;
+    }
+  }
+  return out;
+}
+
+function first(m: Record<string, number>, keys: string[]): number | null {
+  for (const k of keys) if (typeof m[k] === 'number' && Number.isFinite(m[k])) return m[k];
+  return null;
+}
+
+export interface TrialCosts {
+  trainableParams: number | null;
+  totalParams: number | null;
+  /** In percent (0–100). */
+  trainablePercent: number | null;
+  peakBytes: number | null;
+  tokensPerSec: number | null;
+  latencyMsBatch1: number | null;
+  latencyMergedMsBatch1: number | null;
+  storedBytes: number | null;
+  wallTimeS: number | null;
+}
+
+export function trialCosts(measurements: unknown): TrialCosts {
+  const m = flatNumbers(measurements);
+  const trainableParams = first(m, ['trainableParams']);
+  const totalParams = first(m, ['totalParams']);
+  let trainablePercent = first(m, ['trainablePercent']);
+  if (trainablePercent === null) {
+    const share = first(m, ['trainableShare']);
+    if (share !== null) trainablePercent = share * 100;
+    else if (trainableParams !== null && totalParams) trainablePercent = (trainableParams / totalParams) * 100;
+  }
+  const wallMs = first(m, ['wallTimeMs']);
+  return {
+    trainableParams,
+    totalParams,
+    trainablePercent,
+    peakBytes: first(m, ['peakBytes']),
+    tokensPerSec: first(m, ['tokensPerSec']),
+    latencyMsBatch1: first(m, ['latencyMsBatch1', 'latency.batch1Ms']),
+    latencyMergedMsBatch1: first(m, ['latencyMergedMsBatch1', 'latency.mergedBatch1Ms']),
+    storedBytes: first(m, ['storedBytes']),
+    wallTimeS: first(m, ['wallTimeS']) ?? (wallMs !== null ? wallMs / 1000 : null),
+  };
+}
+
+const PREFERRED_KEYS = ['eval_accuracy', 'accuracy', 'eval_f1', 'f1', 'eval_macro_f1', 'macro_f1', 'eval_perplexity', 'perplexity', 'finalMetric', 'bestMetric', 'eval_loss', 'final_loss', 'finalLoss'];
+
+/**
+ * The metric the sweep optimises and the summary key that holds it.
+ * @param spec the sweep spec as stored (its `objective`, when given, wins)
+ * @param sampleSummaries a few completed trials' summaries (to find the key actually written)
+ */
+export function resolveObjective(spec: unknown, sampleSummaries: unknown[]): Objective {
+  const o = (spec as { objective?: { metric?: string; direction?: string } } | null)?.objective;
+  const keys = new Set<string>();
+  for (const s of sampleSummaries) for (const k of Object.keys(flatNumbers(s))) keys.add(k);
+  const lower = (k: string) => /perplexity|loss|error/i.test(k);
+  if (o?.metric) {
+    const key = [o.metric, `eval_${o.metric}`, `eval/${o.metric}`, `final_${o.metric}`].find((k) => keys.has(k)) ?? null;
+    const direction = o.direction === 'minimize' || o.direction === 'maximize' ? o.direction : lower(o.metric) ? 'minimize' : 'maximize';
+    return { metric: o.metric, key: key ?? (keys.size ? null : o.metric), direction };
+  }
+  const key = PREFERRED_KEYS.find((k) => keys.has(k)) ?? [...keys].find((k) => k.startsWith('eval')) ?? null;
+  if (!key) return { metric: 'metric', key: null, direction: 'maximize' };
+  const metric = key.replace(/^eval[_/]/, '').replace(/^final_?/, '');
+  return { metric, key, direction: lower(key) ? 'minimize' : 'maximize' };
+}
+
+export function objectiveValue(summary: unknown, objective: Objective): number | null {
+  if (!objective.key) return null;
+  const v = flatNumbers(summary)[objective.key];
+  return typeof v === 'number' && !Number.isNaN(v) ? v : null;
+}
