@@ -178,8 +178,11 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
         resumeFrom,
         latency: ctx.measureLatency === false ? false : { seqLen: Math.min(32, training.maxSeqLen), runs: 3 },
         callbacks: {
-          onStep: (step, info) => {
+          onStep: async (step, info) => {
             state.step = step;
+            // tfjs-node resolves data() without a macrotask turn: without this yield the
+            // heartbeat and flush timers would not fire until training ended.
+            await new Promise<void>((r) => setImmediate(r));
             if (state.lost) return;
             buffer.add(
               { name: 'train/loss', step, value: info.loss },

@@ -123,7 +123,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
         continue;
       }
       if (!lease) {
-        if (o.once && running === 0) return;
+        if (o.once && running === 0) {
+          // Before calling the queue drained, return expired leases (a dead worker's trials) to it.
+          const r = await queue.requeueExpiredLeases().catch(() => null);
+          if (!r?.requeued.length) return;
+          continue;
+        }
         if (o.stopWhen && (await Promise.resolve(o.stopWhen()).catch(() => false))) return;
         await sleep(pollMs);
         continue;
