@@ -23,3 +23,7 @@ export {
   trainBuiltinTokenizer,
   type TrainBuiltinTokenizerOptions,
 } from './tokenizer/builtin-tokenizer.js';
+export { pretrainBuiltinModel, heldOutPerplexity, pretrainOptionsSchema, type PretrainOptions, type PretrainingRecord } from './pretrain/pretrain-builtin-model.js';
+export { builtinModelAvailable, BUILTIN_MODEL_FILES } from './pretrain/builtin-model.js';
+export { BUILTIN_MODEL_SIZE, builtinHfConfig, type BuiltinModelSize } from './pretrain/builtin-config.js';
+export { packCorpus, chunkTokens, type PackedCorpus } from './pretrain/packed-chunks.js';

@@ -1,0 +1,151 @@
+// Evidence that the built-in base model is real (issue 4 part 4), written to
+// packages/data/builtin-model/evidence.json:
+//   spam, genre: full fine-tuning from the pretrained base vs the same architecture from
+//   random initialisation, and LoRA r 8 vs full fine-tuning (same examples, steps, batch for every arm);
+//   lm-moby: held-out perplexity of the base before and after LoRA r 8.
+// Usage (from the repository root):
+//   npx tsx packages/data/scripts/evidence.ts [--arms a,b] [--steps 150] [--train-examples 1200] [--eval-examples 300]
+// Arms: spam/full-pretrained spam/full-random spam/lora-pretrained genre/… moby/lora-pretrained.
+// Each finished arm is merged into evidence.json at once, so arms can run in separate processes.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  attachPeft, createModel, loadHfModel, normalizeHfConfig, readHfConfig, selectBackend, trainTrial,
+  type TokenExample,
+} from '@peft-lab/engine';
+import { loadTask } from '../src/tasks/registry.js';
+import { BUILTIN_MODEL_DIR, loadBuiltinTokenizer } from '../src/tokenizer/builtin-tokenizer.js';
+import { chunkTokens } from '../src/pretrain/packed-chunks.js';
+import { builtinHfConfig } from '../src/pretrain/builtin-config.js';
+import { heldOutPerplexity } from '../src/pretrain/pretrain-builtin-model.js';
+import type { ClassificationExample, LanguageModelingExample } from '../src/types.js';
+
+const { values } = parseArgs({
+  options: {
+    arms: { type: 'string' }, steps: { type: 'string' }, 'train-examples': { type: 'string' },
+    'eval-examples': { type: 'string' }, 'max-length': { type: 'string' }, backend: { type: 'string' },
+  },
+});
+const STEPS = Number(values.steps ?? 150);
+const TRAIN_EXAMPLES = Number(values['train-examples'] ?? 1200);
+const EVAL_EXAMPLES = Number(values['eval-examples'] ?? 300);
+const MAX_LENGTH = Number(values['max-length'] ?? 64);
+const BATCH = 16;
+const SEED = 1;
+const LR = { full: 5e-4, lora: 2e-3 };
+const LORA = { r: 8, alpha: 16, dropout: 0, targetModules: ['c_attn', 'c_proj', 'c_fc'] };
+const ALL_ARMS = [
+  'spam/full-pretrained', 'spam/full-random', 'spam/lora-pretrained',
+  'genre/full-pretrained', 'genre/full-random', 'genre/lora-pretrained',
+  'moby/lora-pretrained',
+];
+const arms = values.arms ? values.arms.split(',') : ALL_ARMS;
+const OUT = join(BUILTIN_MODEL_DIR, 'evidence.json');
+
+const backend = await selectBackend({ prefer: (values.backend as 'tensorflow' | undefined) ?? 'tensorflow' });
+const tokenizer = loadBuiltinTokenizer();
+const PAD = 1;
+
+function classificationData(name: 'spam' | 'genre') {
+  const { info, splits } = loadTask(name);
+  const labelIds = new Map(info.labels.map((l, i) => [l, i]));
+  const toExamples = (xs: ClassificationExample[]): TokenExample[] =>
+    xs.map((x) => ({ inputIds: tokenizer.encode(x.text).slice(0, MAX_LENGTH), label: labelIds.get(x.label)! }));
+  const train = toExamples((splits.train as ClassificationExample[]).slice(0, TRAIN_EXAMPLES));
+  const test = toExamples((splits.test as ClassificationExample[]).slice(0, EVAL_EXAMPLES));
+  return { info, train, test };
+}
+
+function baseModel(init: 'pretrained' | 'random', head: 'sequence-classification' | 'causal-lm', numLabels?: number): ReturnType<typeof loadHfModel>['model'] {
+  if (init === 'pretrained') return loadHfModel(BUILTIN_MODEL_DIR, { head, numLabels, seed: SEED }).model;
+  // Same architecture, same head, fresh weights: the only difference is pretraining.
+  // (builtinHfConfig() is what pretraining writes to config.json, so these arms can run before it finishes.)
+  const config = normalizeHfConfig(existsSync(join(BUILTIN_MODEL_DIR, 'config.json')) ? readHfConfig(BUILTIN_MODEL_DIR) : builtinHfConfig());
+  if (numLabels) config.numLabels = numLabels;
+  return createModel(config, head, SEED);
+}
+
+function mergeResult(arm: string, result: unknown): void {
+  const doc = existsSync(OUT) ? JSON.parse(readFileSync(OUT, 'utf8')) : {};
+  const recordPath = join(BUILTIN_MODEL_DIR, 'pretraining-record.json');
+  const record = existsSync(recordPath) ? JSON.parse(readFileSync(recordPath, 'utf8')) : null;
+  doc.setup = {
+    command: 'npx tsx packages/data/scripts/evidence.ts', backend: backend.name, steps: STEPS, batchSize: BATCH,
+    trainExamples: TRAIN_EXAMPLES, evalExamples: EVAL_EXAMPLES, evalSplit: 'test (first N in seeded order)', maxLength: MAX_LENGTH,
+    seed: SEED, lr: LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
+    classificationHead: 'GPT-2 sequence classification (score on the last non-padding token), trained in every arm',
+  };
+  if (record) doc.baseModel = { pretrainingFinishedAt: record.finishedAt, heldOutPerplexity: record.heldOutPerplexity.after, steps: record.training.steps };
+  doc.arms = { ...(doc.arms ?? {}), [arm]: result };
+  writeFileSync(OUT, JSON.stringify(doc, null, 2) + '\n');
+}
+
+async function classificationArm(task: 'spam' | 'genre', method: 'full' | 'lora', init: 'pretrained' | 'random') {
+  const { info, train, test } = classificationData(task);
+  const model = baseModel(init, 'sequence-classification', info.labels.length);
+  const attachment = method === 'full' ? attachPeft(model, 'full', {}) : attachPeft(model, 'lora', LORA);
+  try {
+    const r = await trainTrial({
+      model, attachment, task: 'sequence-classification', metric: 'accuracy', trainData: train, evalData: test,
+      lr: LR[method], weightDecay: 0.01, warmupRatio: 0.06, maxSteps: STEPS, batchSize: BATCH, gradClip: 1,
+      seed: SEED, padTokenId: PAD, maxLength: MAX_LENGTH, latency: false,
+      callbacks: { onStep: (s, i) => { if (s % 25 === 0) console.log(`${task}/${method}-${init} step ${s} loss ${i.loss.toFixed(3)} ${i.stepMs.toFixed(0)} ms`); } },
+    });
+    return {
+      task, method, init, status: r.status, steps: r.steps,
+      accuracy: round(r.finalEval?.accuracy), macroF1: round(r.finalEval?.macroF1), testLoss: round(r.finalEval?.loss),
+      finalTrainLoss: round(r.finalLoss), trainableParams: r.measurements.trainableParams, totalParams: r.measurements.totalParams,
+      wallTimeSeconds: round(r.measurements.wallTimeMs / 1000, 1), labels: info.labels.length,
+      majorityBaseline: round(majorityShare(test)),
+    };
+  } finally {
+    attachment.dispose();
+    model.dispose();
+  }
+}
+
+async function mobyArm() {
+  const { splits } = loadTask('lm-moby');
+  const seqLen = Number(readHfConfig(BUILTIN_MODEL_DIR).n_positions);
+  const pack = (xs: LanguageModelingExample[]) => chunkTokens(xs.flatMap((x) => [...tokenizer.encode(x.text), 0]), seqLen).map((inputIds) => ({ inputIds }));
+  const train = pack(splits.train as LanguageModelingExample[]);
+  const test = pack(splits.test as LanguageModelingExample[]).slice(0, 128);
+  const model = baseModel('pretrained', 'causal-lm');
+  const before = await heldOutPerplexity(model, test, BATCH);
+  const attachment = attachPeft(model, 'lora', LORA);
+  try {
+    const r = await trainTrial({
+      model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: train, evalData: test,
+      lr: LR.lora, weightDecay: 0.01, warmupRatio: 0.06, maxSteps: STEPS, batchSize: BATCH, gradClip: 1,
+      seed: SEED, padTokenId: PAD, latency: false,
+      callbacks: { onStep: (s, i) => { if (s % 25 === 0) console.log(`moby/lora step ${s} loss ${i.loss.toFixed(3)} ${i.stepMs.toFixed(0)} ms`); } },
+    });
+    return {
+      task: 'lm-moby', method: 'lora', init: 'pretrained', status: r.status, steps: r.steps,
+      trainChunks: train.length, testChunks: test.length, seqLen,
+      perplexityBefore: round(before, 2), perplexityAfter: round(r.finalEval?.perplexity, 2),
+      trainableParams: r.measurements.trainableParams, wallTimeSeconds: round(r.measurements.wallTimeMs / 1000, 1),
+    };
+  } finally {
+    attachment.dispose();
+    model.dispose();
+  }
+}
+
+function majorityShare(xs: TokenExample[]): number {
+  const counts = new Map<number, number>();
+  for (const x of xs) counts.set(x.label as number, (counts.get(x.label as number) ?? 0) + 1);
+  return Math.max(...counts.values()) / xs.length;
+}
+function round(x: number | undefined, digits = 4): number | null {
+  return x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
+}
+
+for (const arm of arms) {
+  const [task, variant] = arm.split('/');
+  const [method, init] = variant.split('-') as ['full' | 'lora', 'pretrained' | 'random'];
+  const result = task === 'moby' ? await mobyArm() : await classificationArm(task as 'spam' | 'genre', method, init);
+  console.log(JSON.stringify({ arm, ...result }));
+  mergeResult(arm, result);
+}

@@ -1,0 +1,49 @@
+// Pretrains the built-in base model into packages/data/builtin-model/ (or --out DIR).
+// Usage (from the repository root):
+//   npx tsx packages/data/scripts/pretrain.ts [--steps N] [--seed N] [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--max-minutes M]
+//   npx tsx packages/data/scripts/pretrain.ts --probe   # ms/step of candidate sizes (random tokens), JSON
+import { parseArgs } from 'node:util';
+import { attachPeft, createModel, normalizeHfConfig, selectBackend, trainTrial } from '@peft-lab/engine';
+import { builtinHfConfig, type BuiltinModelSize } from '../src/pretrain/builtin-config.js';
+import { pretrainBuiltinModel } from '../src/pretrain/pretrain-builtin-model.js';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
+    'max-minutes': { type: 'string' }, lr: { type: 'string' }, probe: { type: 'boolean' },
+  },
+});
+
+async function probe(): Promise<void> {
+  const backend = await selectBackend({ prefer: (values.backend as 'auto' | undefined) ?? 'auto' });
+  const candidates: BuiltinModelSize[] = [
+    { dModel: 192, numLayers: 4, numHeads: 4, seqLen: 128 },
+    { dModel: 256, numLayers: 4, numHeads: 4, seqLen: 128 },
+  ];
+  const rows = [];
+  for (const size of candidates) {
+    const model = createModel(normalizeHfConfig(builtinHfConfig(size)), 'causal-lm', 1);
+    const attachment = attachPeft(model, 'full', {});
+    const data = Array.from({ length: 64 }, (_, i) => ({ inputIds: Array.from({ length: size.seqLen }, (_, t) => (i * 7919 + t * 104729) % 4096) }));
+    const ms: number[] = [];
+    await trainTrial({
+      model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data, lr: 1e-3, maxSteps: 13, batchSize: 16, seed: 1, latency: false,
+      callbacks: { onStep: (s, i) => { if (s > 3) ms.push(i.stepMs); } },
+    });
+    ms.sort((a, b) => a - b);
+    rows.push({ ...size, params: [...model.weights.values()].reduce((n, v) => n + v.size, 0), medianMsPerStep: Math.round(ms[Math.floor(ms.length / 2)]) });
+    attachment.dispose();
+    model.dispose();
+  }
+  console.log(JSON.stringify({ backend: backend.name, batchSize: 16, rows }));
+}
+
+if (values.probe) await probe();
+else {
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  await pretrainBuiltinModel({
+    steps: num(values.steps), seed: num(values.seed), lr: num(values.lr),
+    backend: values.backend as 'auto' | undefined, outDir: values.out, maxMinutes: num(values['max-minutes']),
+    command: `npx tsx packages/data/scripts/pretrain.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  });
+}

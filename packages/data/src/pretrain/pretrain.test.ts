@@ -1,0 +1,72 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadHfModel } from '@peft-lab/engine';
+import type { PretrainDocument } from '../pretrain-corpus.js';
+import { builtinModelAvailable } from './builtin-model.js';
+import { builtinHfConfig, BUILTIN_MODEL_SIZE } from './builtin-config.js';
+import { chunkTokens, packCorpus } from './packed-chunks.js';
+import { pretrainBuiltinModel } from './pretrain-builtin-model.js';
+
+const docs: PretrainDocument[] = Array.from({ length: 30 }, (_, i) => ({
+  id: `doc-${i}`,
+  source: 'brown',
+  text: `The ship sailed north on day ${i}. The crew sang while the wind rose and the sea was calm.`,
+}));
+
+describe('packCorpus', () => {
+  const encode = (t: string) => [...t].map((c) => c.charCodeAt(0) % 50 + 2);
+  const packed = packCorpus(docs, encode, { seqLen: 16, endOfText: 0, heldOutFraction: 0.3 });
+
+  it('cuts full chunks only and appends <|endoftext|> after every document', () => {
+    expect(chunkTokens([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4]]);
+    expect(packed.train.every((c) => c.length === 16)).toBe(true);
+    expect(packed.train.flat().filter((t) => t === 0).length).toBeGreaterThanOrEqual(packed.trainDocuments - 1);
+  });
+
+  it('holds out a stable, disjoint slice of documents', () => {
+    expect(packed.heldOutDocuments.length).toBeGreaterThan(0);
+    expect(packed.trainDocuments + packed.heldOutDocuments.length).toBe(docs.length);
+    const again = packCorpus(docs, encode, { seqLen: 16, endOfText: 0, heldOutFraction: 0.3 });
+    expect(again.heldOutDocuments).toEqual(packed.heldOutDocuments);
+    expect(packed.trainTokens + packed.heldOutTokens).toBe(docs.reduce((n, d) => n + d.text.length + 1, 0));
+  });
+});
+
+describe('builtin config', () => {
+  it('is a GPT-2 config with the built-in tokenizer ids and within 20 MB of weights', () => {
+    const c = builtinHfConfig();
+    expect(c).toMatchObject({ model_type: 'gpt2', vocab_size: 4096, pad_token_id: 1, eos_token_id: 0, n_positions: BUILTIN_MODEL_SIZE.seqLen });
+    const d = BUILTIN_MODEL_SIZE.dModel, L = BUILTIN_MODEL_SIZE.numLayers;
+    const params = 4096 * d + BUILTIN_MODEL_SIZE.seqLen * d + L * (12 * d * d + 13 * d) + 2 * d;
+    expect(params * 4).toBeLessThan(20 * 1024 * 1024);
+  });
+});
+
+describe('pretrainBuiltinModel (tiny, cpu)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'peft-lab-pretrain-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('trains, lowers held-out perplexity and writes a Hugging Face directory the engine loads', async () => {
+    expect(builtinModelAvailable(out)).toBe(false);
+    const record = await pretrainBuiltinModel({
+      documents: docs, outDir: out, steps: 10, lr: 1e-2, batchSize: 4, backend: 'cpu', seed: 3, evalEvery: 5, maxHeldOutChunks: 6,
+      heldOutFraction: 0.3, size: { dModel: 16, numLayers: 1, numHeads: 2, seqLen: 16 }, command: 'test', log: () => {},
+    });
+    expect(builtinModelAvailable(out)).toBe(true);
+    expect(record.training.steps).toBe(10);
+    expect(record.heldOutPerplexity.before).toBeGreaterThan(1000); // ≈ uniform over 4,096 tokens
+    expect(record.heldOutPerplexity.after).toBeLessThan(record.heldOutPerplexity.before / 2);
+    expect(record.lossCurve.length).toBeGreaterThan(0);
+    expect(record.backend.name).toBe('cpu');
+    const onDisk = JSON.parse(readFileSync(join(out, 'pretraining-record.json'), 'utf8'));
+    expect(onDisk.heldOutPerplexity).toEqual(record.heldOutPerplexity);
+    expect(existsSync(join(out, 'tokenizer.json'))).toBe(true);
+    const { model, tokenizer, config } = loadHfModel(out);
+    expect(config.dModel).toBe(16);
+    expect(tokenizer!.encode('The ship')).toEqual(tokenizer!.encode('The ship'));
+    expect(model.head).toBe('causal-lm');
+    model.dispose();
+  });
+});
