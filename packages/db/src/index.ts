@@ -13,3 +13,4 @@ export * from './catalog';
 // Row and enum types, one definition each, generated from prisma/schema.prisma.
 export type { Prisma, PrismaClient, BaseModel, Dataset, Sweep, Trial, MetricPoint, Artifact, Worker } from './generated/client';
 export { BaseModelSource, DatasetKind, SweepStatus, TrialStatus, ArtifactKind } from './generated/enums';
+export { sweepReportData, type SweepReportData, type SweepReportOptions } from './report-data';

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { isBuiltinTask, listTasks, loadTask } from '@peft-lab/data';
+import { runTrainCommand, selectBackend } from '@peft-lab/engine';
+import { CliInputError } from '../errors.js';
+import { positiveInt } from '../paths.js';
+
+const METHODS = ['full', 'lora', 'adapter', 'prefix', 'prompt'] as const;
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train one method on one task outside any sweep; writes the adapter (or full model) and summary.json')
+    .requiredOption('--model <dir>', 'a local Hugging Face checkpoint directory, or builtin')
+    .requiredOption('--task <file|name>', 'a JSONL file ({"text", "label"?} per line) or a built-in task name')
+    .requiredOption('--method <method>', METHODS.join(' | '))
+    .option('--set <key=value>', 'a method or training setting (repeatable): r=8, alpha=16, lr=1e-3, batchSize=8 …', collect, [])
+    .option('--steps <n>', 'optimizer steps', '100')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--max-examples <n>', 'built-in tasks: examples per split', '2000')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .action(async (o) => {
+      if (!(METHODS as readonly string[]).includes(o.method)) throw new CliInputError('--method', o.method, `must be one of ${METHODS.join(', ')}`);
+      const set: Record<string, string> = {};
+      for (const pair of o.set as string[]) {
+        const i = pair.indexOf('=');
+        if (i <= 0) throw new CliInputError('--set', pair, 'must be key=value');
+        set[pair.slice(0, i)] = pair.slice(i + 1);
+      }
+      const steps = positiveInt('--steps', o.steps, 100);
+      await selectBackend({ prefer: o.backend });
+      let taskFile = o.task as string;
+      let tmp: string | null = null;
+      if (!existsSync(taskFile)) {
+        if (!isBuiltinTask(taskFile)) throw new CliInputError('--task', taskFile, `is neither a file nor a built-in task (${listTasks().map((t) => t.name).join(', ')})`);
+        // The engine's train command reads JSONL; a built-in task is written out as such.
+        const { info, splits } = loadTask(taskFile, { maxExamples: positiveInt('--max-examples', o.maxExamples, 2000) });
+        if (info.kind === 'token-classification') throw new CliInputError('--task', taskFile, 'token-classification tasks need a sweep (the JSONL train format holds text + label only)');
+        tmp = mkdtempSync(join(tmpdir(), 'peft-lab-train-'));
+        taskFile = join(tmp, `${info.name}.jsonl`);
+        const rows = [...splits.train, ...splits.validation] as { text: string; label?: string }[];
+        writeFileSync(taskFile, rows.map((e) => JSON.stringify(info.kind === 'causal-lm' ? { text: e.text } : { text: e.text, label: e.label })).join('\n'));
+      }
+      try {
+        await runTrainCommand({ model: o.model, task: taskFile, method: o.method, set, steps, out: o.out });
+      } finally {
+        if (tmp) rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

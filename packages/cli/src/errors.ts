@@ -1,0 +1,25 @@
+// Errors thrown by the CLI itself. Bad input exits 2 (see exit-codes.ts), anything else 1.
+
+export class PeftLabError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A command-line argument or file is wrong; the message names it and the bad value. */
+export class CliInputError extends PeftLabError {
+  readonly badInput = true;
+  constructor(field: string, value: unknown, reason: string) {
+    super('CLI_INPUT', `${field} ${JSON.stringify(value)}: ${reason}`);
+  }
+}
+
+/** A child process (PostgreSQL, Next.js, a worker) failed to start or died. */
+export class ProcessError extends PeftLabError {
+  constructor(message: string) {
+    super('PROCESS', message);
+  }
+}
