@@ -20,6 +20,10 @@ const nextConfig: NextConfig = {
   ],
   // One process serves both pages and API; no telemetry, no image optimisation service.
   images: { unoptimized: true },
+  // `npm run typecheck` (turbo, every workspace with its own tsconfig) is the type check;
+  // next build would re-check every reachable workspace under the app's tsconfig (the engine
+  // comes in through @peft-lab/data's index) and take a minute more on 2 cores.
+  typescript: { ignoreBuildErrors: true },
   // A separate output dir lets a test (or a second engineer) build without touching .next.
   distDir: process.env.PEFT_LAB_NEXT_DIST_DIR || '.next',
   // The workspaces write ESM imports with `.js` suffixes that name `.ts` files (what tsx

@@ -31,6 +31,8 @@ export function trialsOfSpec(spec: SweepSpec): NewTrial[] {
     index: t.index,
     method: t.method,
     seed: t.seed,
+    // Same as the CLI's submitSweep (worker/src/sweep-submission.ts): a chaos-tolerant retry budget.
+    maxAttempts: 5,
     hyperparameters: {
       ...t.hyperparameters,
       training: { ...t.training },
