@@ -1,12 +1,12 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { describeTask, isBuiltinTask, listTasks } from '@peft-lab/data';
-import { getDataset, listDatasets } from '@peft-lab/db';
-import { importAndRegisterDataset } from '@peft-lab/worker';
-import { withDatabase } from '../database.js';
 import { CliInputError } from '../errors.js';
 import { readInputFile } from '../paths.js';
-import { printTable } from './sweep.js';
+import { printTable } from '../table.js';
+
+// Prisma and the worker load inside the actions, so `--help` is instant.
+const withDatabase: typeof import('../database.js').withDatabase = async (o, fn) => (await import('../database.js')).withDatabase(o, fn);
 
 const KINDS = ['sequence-classification', 'token-classification', 'causal-lm'] as const;
 
@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (o) => {
       const tasks = listTasks().map((t) => ({ name: t.name, source: 'builtin', kind: t.kind, metric: t.metric, labels: t.labels.length, train: t.sizes.train, validation: t.sizes.validation, test: t.sizes.test }));
+      const { listDatasets } = await import('@peft-lab/db');
       const imported = o.builtin ? [] : await withDatabase(o, async ({ db }) => (await listDatasets(db)).map((d) => {
         const sizes = d.sizes as Record<string, number>;
         return { name: d.name, source: 'imported', kind: d.taskKind, metric: d.taskKind === 'causal-lm' ? 'perplexity' : d.taskKind === 'token-classification' ? 'token-accuracy' : 'accuracy', labels: Array.isArray(d.labels) ? d.labels.length : 0, train: sizes.train ?? 0, validation: sizes.validation ?? 0, test: sizes.test ?? 0 };
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (name: string, o) => {
       if (isBuiltinTask(name)) return void console.log(describeTask(name));
+      const { getDataset } = await import('@peft-lab/db');
       await withDatabase(o, async ({ db }) => {
         const d = await getDataset(db, name);
         console.log(JSON.stringify({ name: d.name, kind: d.taskKind, labels: d.labels, sizes: d.sizes, contentHash: d.contentHash, importedFrom: d.location, createdAt: d.createdAt }, null, 2));
@@ -63,6 +65,7 @@ export function register(program: Command): void {
       if (format !== 'csv' && format !== 'jsonl') throw new CliInputError('--format', o.format ?? extname(file), 'must be csv or jsonl (or use a .csv / .jsonl file name)');
       const seed = Number(o.seed);
       if (!Number.isInteger(seed)) throw new CliInputError('--seed', o.seed, 'must be an integer');
+      const { importAndRegisterDataset } = await import('@peft-lab/worker');
       await withDatabase(o, async ({ db }) => {
         const { dataset, info } = await importAndRegisterDataset(db, {
           path: file, format, kind: o.kind, name: o.name, textColumn: o.textColumn, labelColumn: o.labelColumn,

@@ -1,10 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { sweepReportData } from '@peft-lab/db';
 import { isReportFormat, REPORT_FORMATS, renderReport } from '@peft-lab/report';
-import { withDatabase } from '../database.js';
 import { CliInputError } from '../errors.js';
-import { sweepObjective } from '../objective.js';
 
 export function register(program: Command): void {
   program
@@ -16,6 +13,9 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (id: string, o) => {
       if (!isReportFormat(o.format)) throw new CliInputError('--format', o.format, `must be one of ${REPORT_FORMATS.join(', ')}`);
+      const { sweepReportData } = await import('@peft-lab/db');
+      const { withDatabase } = await import('../database.js');
+      const { sweepObjective } = await import('../objective.js');
       await withDatabase(o, async ({ db }) => {
         const input = await sweepReportData(db, id, { objective: await sweepObjective(db, id) });
         const text = renderReport(input, o.format);

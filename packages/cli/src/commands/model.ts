@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { modelLogits, selectBackend } from '@peft-lab/engine';
 import { CliInputError } from '../errors.js';
 
 export function register(program: Command): void {
@@ -16,6 +15,7 @@ export function register(program: Command): void {
     .action(async (o) => {
       if (!existsSync(o.model)) throw new CliInputError('--model', o.model, 'no such directory');
       if (o.adapter && !existsSync(o.adapter)) throw new CliInputError('--adapter', o.adapter, 'no such directory');
+      const { modelLogits, selectBackend } = await import('@peft-lab/engine');
       await selectBackend({ prefer: o.backend, log: () => {} });
       const r = await modelLogits({ modelDir: o.model, adapterDir: o.adapter, text: o.text });
       console.log(JSON.stringify(r));

@@ -1,12 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { getSweep, isSweepFinished, listTrials, sweepReportData, TrialQueue, type Db } from '@peft-lab/db';
-import { REPORT_FORMATS, renderReport, reportFileName } from '@peft-lab/report';
-import { createLogger, runWorker, submitSweep } from '@peft-lab/worker';
-import { withDatabase } from '../database.js';
+import type { Db } from '@peft-lab/db';
 import { positiveInt, readInputFile } from '../paths.js';
-import { sweepObjective } from '../objective.js';
+import { printTable } from '../table.js';
+
+// Heavy modules (Prisma, TensorFlow.js) load inside the actions, so `--help` is instant.
+const withDatabase: typeof import('../database.js').withDatabase = async (o, fn) => (await import('../database.js')).withDatabase(o, fn);
 
 export function register(program: Command): void {
   const sweep = program.command('sweep').description('create, run, inspect and cancel sweeps');
@@ -40,6 +39,9 @@ export function register(program: Command): void {
       const text = readInputFile('FILE', file);
       const concurrency = positiveInt('--concurrency', o.concurrency, 1);
       const leaseMs = positiveInt('--lease-ms', o.leaseMs, 30_000);
+      const { getSweep, isSweepFinished } = await import('@peft-lab/db');
+      const { createLogger, runWorker } = await import('@peft-lab/worker');
+      const { writeReports } = await import('../reports.js');
       await withDatabase(o, async ({ db }) => {
         const { sweep: s, trialIds } = await submitSweepFile(db, file, text);
         console.log(`sweep ${s.id} (${s.name}): ${trialIds.length} trials`);
@@ -67,6 +69,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (id: string, o) => {
+      const { getSweep, listTrials } = await import('@peft-lab/db');
+      const { sweepObjective } = await import('../objective.js');
       await withDatabase(o, async ({ db }) => {
         const s = await getSweep(db, id);
         const trials = (await listTrials(db, id, { pageSize: 1000 })).items;
@@ -94,6 +98,7 @@ export function register(program: Command): void {
     .argument('<id>', 'sweep id')
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (id: string, o) => {
+      const { TrialQueue } = await import('@peft-lab/db');
       await withDatabase(o, async ({ db }) => {
         const r = await new TrialQueue(db).cancelSweep(id);
         console.log(`sweep ${id}: ${r.cancelled} queued trials cancelled, ${r.signalled} running trials asked to stop`);
@@ -102,6 +107,7 @@ export function register(program: Command): void {
 }
 
 async function submitSweepFile(db: Db, file: string, text: string) {
+  const { submitSweep } = await import('@peft-lab/worker');
   try {
     return await submitSweep(db, text);
   } catch (err) {
@@ -111,25 +117,4 @@ async function submitSweepFile(db: Db, file: string, text: string) {
     } else if (err instanceof Error && /Spec|TrialSetup/.test(err.name)) err.message = `${file}: ${err.message}`;
     throw err;
   }
-}
-
-/** Renders every report format of a sweep into `dir`; returns the paths written. */
-export async function writeReports(db: Db, sweepId: string, dir: string): Promise<string[]> {
-  const input = await sweepReportData(db, sweepId, { objective: await sweepObjective(db, sweepId) });
-  mkdirSync(dir, { recursive: true });
-  const out: string[] = [];
-  for (const format of REPORT_FORMATS) {
-    const path = join(dir, reportFileName(input.sweep, format));
-    writeFileSync(path, renderReport(input, format));
-    out.push(path);
-  }
-  return out;
-}
-
-export function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  console.log(line(head));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(r));
 }

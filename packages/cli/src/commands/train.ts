@@ -2,8 +2,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { isBuiltinTask, listTasks, loadTask } from '@peft-lab/data';
-import { runTrainCommand, selectBackend } from '@peft-lab/engine';
 import { CliInputError } from '../errors.js';
 import { positiveInt } from '../paths.js';
 
@@ -30,6 +28,8 @@ export function register(program: Command): void {
         set[pair.slice(0, i)] = pair.slice(i + 1);
       }
       const steps = positiveInt('--steps', o.steps, 100);
+      const { isBuiltinTask, listTasks, loadTask } = await import('@peft-lab/data');
+      const { runTrainCommand, selectBackend } = await import('@peft-lab/engine');
       await selectBackend({ prefer: o.backend });
       let taskFile = o.task as string;
       let tmp: string | null = null;

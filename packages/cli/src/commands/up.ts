@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { applyMigrations, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@peft-lab/db';
+import type { EmbeddedPostgresHandle } from '@peft-lab/db';
 import { ProcessError } from '../errors.js';
 import { CLI_MAIN, peftLabHome, positiveInt, REPO_ROOT, TSX_BIN } from '../paths.js';
 
@@ -41,6 +41,7 @@ export function register(program: Command): void {
       process.on('SIGTERM', () => void stopAll(0));
 
       try {
+        const { applyMigrations, startEmbeddedPostgres } = await import('@peft-lab/db');
         let url = process.env.DATABASE_URL;
         if (!url) {
           server = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { backendPreferenceSchema } from '@peft-lab/engine';
-import { createLogger, runWorker } from '@peft-lab/worker';
-import { openDatabase } from '../database.js';
 import { CliInputError } from '../errors.js';
 import { positiveInt } from '../paths.js';
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 export function register(program: Command): void {
   program
@@ -19,18 +18,20 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress lines on stdout')
     .option('--data-dir <dir>', 'PEFT Lab home for the embedded PostgreSQL when DATABASE_URL is unset (default PEFT_LAB_HOME or .peft-lab)')
     .action(async (o) => {
-      const backend = o.backend === undefined ? undefined : backendPreferenceSchema.safeParse(o.backend);
-      if (backend && !backend.success) throw new CliInputError('--backend', o.backend, 'must be one of auto, tensorflow, wasm, cpu');
+      if (o.backend !== undefined && !BACKENDS.includes(o.backend)) throw new CliInputError('--backend', o.backend, `must be one of ${BACKENDS.join(', ')}`);
       const opts = {
         concurrency: positiveInt('--concurrency', o.concurrency, 1),
         leaseMs: positiveInt('--lease-ms', o.leaseMs, 30_000),
         checkpointEvery: o.checkpointEvery === undefined ? undefined : positiveInt('--checkpoint-every', o.checkpointEvery, 1),
       };
+      // Loaded here, not at start-up: `peft-lab --help` should not wait for TensorFlow.js.
+      const { createLogger, runWorker } = await import('@peft-lab/worker');
+      const { openDatabase } = await import('../database.js');
       const log = createLogger({ file: o.logFile });
       const session = await openDatabase({ dataDir: o.dataDir });
       try {
         const summary = await runWorker({
-          db: session.db, workerId: o.workerId, backend: backend?.data, once: Boolean(o.once), log,
+          db: session.db, workerId: o.workerId, backend: o.backend, once: Boolean(o.once), log,
           progress: o.progress === false ? 'off' : undefined, ...opts,
         });
         const n = summary.outcomes;
