@@ -1,9 +1,10 @@
 // GET /api/sweeps/[id]/export?format=csv|json|md|tex|html — the report file, as a download.
 import { z } from 'zod';
 import { REPORT_CONTENT_TYPES, REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from '@peft-lab/report';
+import { getSweep, sweepReportData } from '@peft-lab/db';
 import { getDb } from '../../../../../lib/db';
+import { sweepObjective } from '../../../../../lib/objective';
 import { parseQuery } from '../../../../../lib/query';
-import { sweepReportInput } from '../../../../../lib/report-input';
 import { route } from '../../../../../lib/responses';
 
 export const dynamic = 'force-dynamic';
@@ -16,7 +17,10 @@ const exportQuery = z.strictObject({
 
 export const GET = route<{ id: string }>(async (request, { id }) => {
   const q = parseQuery(request.url, exportQuery);
-  const input = await sweepReportInput(getDb(), id, { withSeries: q.format === 'html' });
+  const db = getDb();
+  const sweep = await getSweep(db, id);
+  // The task's own metric when the spec names none (only the app and the data package know it).
+  const input = await sweepReportData(db, id, { objective: sweepObjective(sweep.spec, sweep.task, sweep.dataset?.taskKind) });
   const text = renderReport(input, q.format);
   const filename = reportFileName(input.sweep as { id: string; name: string }, q.format);
   return new Response(text, {
