@@ -144,7 +144,9 @@ class FlatGroup {
   }
 
   private flat(get: (name: string, i: number) => tf.Tensor): tf.Tensor1D {
-    return (this.names.length === 1 ? get(this.names[0], 0).reshape([-1]) : tf.concat(this.names.map((n, i) => get(n, i).reshape([-1])))) as tf.Tensor1D;
+    // A reshape is a real kernel (plus a shape upload) on the native backend: skip it for rank-1 tensors (biases, norms).
+    const flat1 = (t: tf.Tensor) => (t.rank === 1 ? t : t.reshape([-1]));
+    return (this.names.length === 1 ? flat1(get(this.names[0], 0)) : tf.concat(this.names.map((n, i) => flat1(get(n, i))))) as tf.Tensor1D;
   }
 
   flattenGradient(grads: Map<string, tf.Tensor>): tf.Tensor1D {
@@ -163,7 +165,7 @@ class FlatGroup {
       const parts = this.names.length === 1 ? [next] : tf.split(next, this.sizes);
       this.names.forEach((n, i) => {
         const param = this.params.get(n)!;
-        param.assign(parts[i].reshape(param.shape));
+        param.assign(param.rank === 1 ? parts[i] : parts[i].reshape(param.shape));
       });
     });
   }
