@@ -3,8 +3,8 @@
  * weights already [in, out], fused c_attn (one QKV matMul), LM head tied to wte.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBias, scaledDotProductAttention, splitHeads } from '../shared/attention.js';
-import { activation, embeddingLookup, layerNorm } from '../shared/ops.js';
+import { attentionBias, scaledDotProductAttention, splitFusedQkv } from '../shared/attention.js';
+import { activation, layerNorm } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
 export class Gpt2Model extends TransformerBase {
@@ -56,7 +56,8 @@ export class Gpt2Model extends TransformerBase {
     const [batch, len, d] = embeds.shape;
     const eps = c.layerNormEps;
     const x = this.config.extra;
-    const positions = embeddingLookup(this.w('transformer.wpe.weight') as tf.Tensor2D, tf.range(0, len, 1, 'int32'));
+    // Positions 0..len-1 are the table's first rows: a slice (gradient: one pad), not a lookup.
+    const positions = tf.slice(this.w('transformer.wpe.weight'), [0, 0], [len, d]);
     let h = this.dropout(tf.add(embeds, positions).reshape([batch * len, d]) as tf.Tensor2D, x.embeddingDropout as number, training);
     const bias = attentionBias(mask, 0, true);
     const hidden = (x.hiddenDropout as number) ?? 0;
@@ -64,18 +65,19 @@ export class Gpt2Model extends TransformerBase {
       const p = `transformer.h.${i}`;
       const a = layerNorm(h, this.w(`${p}.ln_1.weight`), this.w(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
       const qkv = this.linear(`${p}.attn.c_attn`, a);
-      const [q, k, v] = tf.split(qkv, 3, 1);
-      let kh = splitHeads(k, batch, len, c.numHeads, c.headDim);
-      let vh = splitHeads(v, batch, len, c.numHeads, c.headDim);
+      // q, k, v: [1, batch, heads, len, headDim]
+      const [q, k0, v0] = splitFusedQkv(qkv, batch, len, c.numHeads, c.headDim);
+      let kh = k0, vh = v0;
       let layerBias = bias;
       const prefix = this.hooks?.attentionPrefix?.(i, batch);
       if (prefix) {
-        kh = tf.concat([prefix.key as tf.Tensor4D, kh], 2);
-        vh = tf.concat([prefix.value as tf.Tensor4D, vh], 2);
-        layerBias = attentionBias(mask, prefix.key.shape[2]!, true);
+        const prefixLen = prefix.key.shape[2]!;
+        kh = tf.concat([prefix.key.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), kh], 3);
+        vh = tf.concat([prefix.value.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), vh], 3);
+        layerBias = attentionBias(mask, prefixLen, true);
       }
       const att = scaledDotProductAttention({
-        q: splitHeads(q, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias,
+        q, k: kh, v: vh, bias: layerBias,
         dropout: training ? (x.attentionDropout as number) : 0,
       });
       let o = this.linear(`${p}.attn.c_proj`, att);

@@ -43,12 +43,25 @@ export function splitHeads(x: tf.Tensor, batch: number, seq: number, heads: numb
   return tf.transpose(x.reshape([batch, seq, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
 }
 
+/**
+ * A fused [batch·seq, 3·heads·headDim] QKV projection → q, k, v as
+ * [1, batch, heads, seq, headDim] with one reshape, one transpose and one
+ * split (instead of a split plus a reshape and transpose per part: every
+ * kernel costs dispatch time on the native backend). The leading 1 is kept:
+ * dropping it would take three more reshapes, and batched matMul, the bias
+ * and softmax broadcast over it.
+ */
+export function splitFusedQkv(qkv: tf.Tensor2D, batch: number, seq: number, heads: number, headDim: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const t = tf.transpose(qkv.reshape([batch, seq, 3, heads, headDim]), [2, 0, 3, 1, 4]);
+  return tf.split(t, 3, 0) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
 export interface AttentionInputs {
-  /** [batch, heads, seq, headDim] */
-  q: tf.Tensor4D;
-  /** [batch, kvHeads, keyLen, headDim] (prefix already prepended) */
-  k: tf.Tensor4D;
-  v: tf.Tensor4D;
+  /** [batch, heads, seq, headDim], or [1, batch, heads, seq, headDim] from splitFusedQkv (no grouped-query then) */
+  q: tf.Tensor;
+  /** [batch, kvHeads, keyLen, headDim] (prefix already prepended), or rank 5 like q */
+  k: tf.Tensor;
+  v: tf.Tensor;
   /** from attentionBias: [batch, 1, seq, keyLen] */
   bias: tf.Tensor4D;
   dropout: number;
@@ -56,9 +69,10 @@ export interface AttentionInputs {
 
 /** Returns the merged heads [batch·seq, heads·headDim]. */
 export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionInputs): tf.Tensor2D {
-  const [batch, heads, seq, headDim] = q.shape;
-  const kvHeads = k.shape[1];
-  const keyLen = k.shape[2];
+  const lead = q.rank - 4;
+  const [batch, heads, seq, headDim] = q.shape.slice(lead) as [number, number, number, number];
+  const kvHeads = k.shape[lead + 1]!;
+  const keyLen = k.shape[lead + 2]!;
   const groups = heads / kvHeads;
   const scaled = tf.mul(q, 1 / Math.sqrt(headDim));
   // Heads h = kv·groups + g are contiguous, so this reshape pairs each query head with its kv head.
@@ -70,5 +84,5 @@ export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionI
   if (groups !== 1) probs = probs.reshape([batch, kvHeads, groups * seq, keyLen]);
   let out = tf.matMul(probs, v);
   if (groups !== 1) out = out.reshape([batch, heads, seq, headDim]);
-  return tf.transpose(out, [0, 2, 1, 3]).reshape([batch * seq, heads * headDim]);
+  return tf.transpose(out, lead ? [0, 1, 3, 2, 4] : [0, 2, 1, 3]).reshape([batch * seq, heads * headDim]);
 }

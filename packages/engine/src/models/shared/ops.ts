@@ -2,10 +2,19 @@
  * Building blocks shared by the families. Every function is synchronous and
  * meant to run inside the caller's `tf.tidy`.
  *
- * Speed notes (see ENVIRONMENT.md): on wasm only non-transposed 2-D matMuls run
- * on XNNPACK and `tf.gather` has no gradient (UnsortedSegmentSum is missing),
- * so linears and embeddings carry custom gradients that transpose explicitly
- * and call plain 2-D matMuls, and frozen weights get no gradient work at all.
+ * Speed notes (see ENVIRONMENT.md):
+ * - On wasm only non-transposed 2-D matMuls run on XNNPACK and `tf.gather` has
+ *   no gradient (UnsortedSegmentSum is missing), so there linears carry custom
+ *   gradients that transpose explicitly and call plain 2-D matMuls.
+ * - On the native backend (and cpu) the cost is per-kernel dispatch: a plain
+ *   2-D `tf.matMul` + bias add under autodiff is 2 kernels forward and 3–4
+ *   backward, where `tf.fused.matMul` is 7 (tfjs-node reshapes to rank 3 and
+ *   adds the bias separately) and the custom gradient adds explicit transposes.
+ * - LayerNorm, GELU and the loss have hand-written gradients on every backend:
+ *   tfjs autodiff of their elementwise chains emits 3–4× more kernels
+ *   (broadcast reductions, reshapes, float casts) than the closed form.
+ * Frozen weights get no gradient work: autodiff prunes them, custom gradients
+ * only take trainable inputs.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -13,11 +22,20 @@ function isTrainable(t: tf.Tensor | undefined): boolean {
   return t instanceof tf.Variable && t.trainable;
 }
 
+/** Linears with explicit-transpose custom gradients only where they pay (wasm's XNNPACK). */
+function transposingGradients(): boolean {
+  return tf.getBackend() === 'wasm';
+}
+
 /**
  * `y = x·W + b`. x: [n, in], W: [in, out], b: [out] → [n, out].
  * Gradients: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σdy, each computed only when needed.
  */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (!transposingGradients()) {
+    const y = tf.matMul(x, w) as tf.Tensor2D;
+    return b ? tf.add<tf.Tensor2D>(y, b) : y;
+  }
   const wGrad = isTrainable(w);
   const bGrad = b !== undefined && isTrainable(b);
   const inputs: tf.Tensor[] = [x];
@@ -48,6 +66,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tenso
  * x: [n, in] → [n, out].
  */
 export function denseTransposed(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (!transposingGradients()) return tf.matMul(x, w, false, true);
   const wGrad = isTrainable(w);
   const inputs: tf.Tensor[] = wGrad ? [x, w] : [x];
   const op = tf.customGrad((...args: unknown[]) => {
@@ -87,12 +106,40 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   return (op(table) as tf.Tensor).reshape([...ids.shape, table.shape[1]]);
 }
 
-/** LayerNorm over the last axis. */
+/**
+ * LayerNorm over the last axis, with a closed-form gradient:
+ * x̂ = (x − μ)·r, r = 1/√(σ² + eps); y = x̂·γ + β;
+ * dx = r·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ; dγ = Σ dy·x̂; dβ = Σ dy.
+ */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), -1, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  const gammaGrad = isTrainable(gamma);
+  const betaGrad = isTrainable(beta);
+  const inputs: tf.Tensor[] = [x];
+  if (gammaGrad) inputs.push(gamma);
+  if (betaGrad) inputs.push(beta);
+  const rowAxes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xi = args[0] as tf.Tensor;
+    const mean = tf.mean(xi, -1, true);
+    const centred = tf.sub(xi, mean);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
+    const xhat = tf.mul(centred, rstd);
+    save([xhat, rstd]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, r] = saved;
+        const g = tf.mul(dy, gamma);
+        const inner = tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xh, tf.mean(tf.mul(g, xh), -1, true)));
+        const grads: tf.Tensor[] = [tf.mul(inner, r)];
+        if (gammaGrad) grads.push(tf.sum(tf.mul(dy, xh), rowAxes));
+        if (betaGrad) grads.push(tf.sum(dy, rowAxes));
+        return grads;
+      },
+    };
+  });
+  return op(...inputs) as tf.Tensor;
 }
 
 /** RMSNorm (Llama): x / √(mean(x²) + eps) · w. */
@@ -102,12 +149,32 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_K0 = 2 * SQRT_2_OVER_PI;
+const GELU_K1 = 2 * SQRT_2_OVER_PI * 0.044715;
 
-/** GELU, tanh approximation (GPT-2 "gelu_new", "gelu_pytorch_tanh"). */
+/**
+ * GELU, tanh approximation (GPT-2 "gelu_new", "gelu_pytorch_tanh"), as
+ * 0.5·x·(1 + tanh(u)) = x·σ(2u) with 2u = x·(k0 + k1·x²): 6 kernels forward,
+ * and the closed-form gradient σ + x·σ(1−σ)·(k0 + 3k1·x²) instead of autodiff's ~20.
+ */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
-  // √(2/π)·(x + 0.044715·x³) as x·(c + c·0.044715·x²): tf.pow and its gradient are slow kernels.
-  const inner = tf.mul(x, tf.add(tf.mul(tf.square(x), SQRT_2_OVER_PI * 0.044715), SQRT_2_OVER_PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const xi = args[0] as tf.Tensor;
+    const sq = tf.square(xi);
+    const s = tf.sigmoid(tf.mul(xi, tf.add(tf.mul(sq, GELU_K1), GELU_K0)));
+    save([xi, sq, s]);
+    return {
+      value: tf.mul(xi, s),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, sqs, ss] = saved;
+        const slope = tf.add(tf.mul(sqs, 3 * GELU_K1), GELU_K0);
+        const ds = tf.mul(tf.mul(xs, tf.sub(ss, tf.square(ss))), slope);
+        return [tf.mul(dy, tf.add(ss, ds))];
+      },
+    };
+  });
+  return op(x) as tf.Tensor;
 }
 
 /** Exact GELU (BERT "gelu"): 0.5·x·(1 + erf(x/√2)). */

@@ -1,0 +1,96 @@
+/**
+ * `tsx packages/engine/bench/step-profile.ts --config ref-small --method full|lora [--backend …] [--steps 10] [--kernels]`
+ *
+ * Counts what one training step (forward, loss, backward, AdamW update — the
+ * same calls `trainTrial` makes) asks of the backend: kernels invoked, new
+ * tensors, and per-kernel-name counts and summed kernel time from `tf.profile`.
+ * Op counts do not depend on machine load, so they judge a change even when
+ * other work shares the cores; `--steps` also prints the median step time.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendPreference } from '../src/backend.js';
+import { createModel, normalizeHfConfig } from '../src/models/registry.js';
+import { attachPeft } from '../src/peft/base.js';
+import '../src/peft/full/index.js';
+import '../src/peft/lora/index.js';
+import { AdamW } from '../src/train/adamw.js';
+import { collate } from '../src/train/collate.js';
+import { taskLoss } from '../src/train/losses.js';
+import { median } from '../src/measure/latency.js';
+
+const CONFIGS = {
+  'ref-small': { n_embd: 128, n_layer: 2, n_head: 4, n_inner: 512, seq: 64, batch: 16 },
+  'ref-large': { n_embd: 256, n_layer: 4, n_head: 4, n_inner: 1024, seq: 128, batch: 16 },
+} as const;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend({ prefer: arg('backend', 'auto') as BackendPreference });
+  const c = CONFIGS[arg('config', 'ref-small') as keyof typeof CONFIGS];
+  const method = arg('method', 'full');
+  const model = createModel(normalizeHfConfig({
+    model_type: 'gpt2', vocab_size: 256, n_positions: c.seq + 16, n_embd: c.n_embd, n_layer: c.n_layer, n_head: c.n_head,
+    n_inner: c.n_inner, activation_function: 'gelu_new', resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0,
+  }), 'causal-lm', 1);
+  const attachment = method === 'lora' ? attachPeft(model, 'lora', { r: 8, alpha: 16, targetModules: ['c_attn'] }) : attachPeft(model, 'full', {});
+  const params = attachment.trainable;
+  const varList = [...params.values()];
+  for (const v of varList) v.trainable = true;
+  const keyOfVar = new Map([...params].map(([k, v]) => [v.name, k]));
+  const optimizer = new AdamW(params, {});
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % 256;
+  const batch = collate(Array.from({ length: c.batch }, () => ({ inputIds: Array.from({ length: c.seq }, rand) })), { task: 'causal-lm' });
+
+  const step = async (): Promise<number> => {
+    const { value, grads } = tf.variableGrads(() => taskLoss('causal-lm', model.forward(batch, { training: true }), batch.labels), varList);
+    const named = new Map<string, tf.Tensor>();
+    for (const [vn, g] of Object.entries(grads)) named.set(keyOfVar.get(vn)!, g);
+    const flat = optimizer.flattenGradients(named);
+    tf.dispose([...named.values()]);
+    const stats = tf.tidy(() => tf.stack([value, flat.norm, batch.attentionMask.toFloat().sum()]));
+    value.dispose();
+    const [loss] = await stats.data();
+    optimizer.applyFlat(flat, 1e-4, 1);
+    flat.dispose();
+    stats.dispose();
+    return loss;
+  };
+
+  for (let i = 0; i < 2; i++) await step();
+  const before = tf.memory().numTensors;
+  const info = await tf.profile(async () => { await step(); });
+  const byName = new Map<string, { n: number; ms: number }>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? { n: 0, ms: 0 };
+    e.n += 1;
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byName.set(k.name, e);
+  }
+  if (process.argv.includes('--trace')) for (const k of info.kernels) console.log(k.name, JSON.stringify(k.inputShapes), '->', JSON.stringify(k.outputShapes), typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs.toFixed(2) : '', JSON.stringify(k.extraInfo ?? ''));
+  const steps = Number(arg('steps', '10'));
+  const times: number[] = [];
+  let loss = 0;
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    loss = await step();
+    times.push(performance.now() - t0);
+  }
+  const out = {
+    backend: backend.name, method, kernels: info.kernels.length, newTensors: info.newTensors,
+    leakedTensors: tf.memory().numTensors - before, msPerStep: Number(median(times).toFixed(1)), loss,
+    ...(process.argv.includes('--kernels')
+      ? { byKernel: Object.fromEntries([...byName].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, `${v.n} × ${v.ms.toFixed(1)}ms`])) }
+      : {}),
+  };
+  console.log(JSON.stringify(out, null, process.argv.includes('--kernels') ? 1 : 0));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
