@@ -87,7 +87,9 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const heartbeat = setInterval(() => {
     if (beating || state.lost) return;
     beating = true;
-    queue.heartbeat(lease, { step: state.step, total: trial.progressTotal ?? undefined })
+    // Never wait on one heartbeat longer than a beat: the next one must still go out.
+    const limit = new Promise<never>((_, rej) => setTimeout(() => rej(Object.assign(new Error('heartbeat timed out'), { code: 'ETIMEDOUT' })), heartbeatMs * 2).unref());
+    Promise.race([queue.heartbeat(lease, { step: state.step, total: trial.progressTotal ?? undefined }), limit])
       .then((r) => {
         if (r.cancelRequested && !state.cancel) {
           log.info('cancellation requested: stopping');

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { selectBackend, type BackendInfo, type BackendPreference } from '@peft-lab/engine';
 import { TrialQueue, type Db } from '@peft-lab/db';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff, isConnectionError, sleep } from './backoff.js';
 import { createLogger } from './logger.js';
@@ -67,6 +68,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
     : o.progress ? new ProgressBoard(o.progress) : ProgressBoard.auto();
   const shutdown = { requested: false };
   const outcomes: Record<TrialOutcome, number> = { completed: 0, failed: 0, pruned: 0, cancelled: 0, released: 0, lost: 0 };
+
+  // A query caught in a server restart can otherwise wait forever (seen in the chaos test:
+  // a hung heartbeat let the lease lapse). Client-side limits turn that into an error the
+  // retry paths handle. Process-wide pg defaults: the worker process owns its pools.
+  const pgDefaults = pg.defaults as unknown as { query_timeout?: number | false };
+  if (!pgDefaults.query_timeout) pgDefaults.query_timeout = 60_000;
 
   const backend = await selectBackend({ prefer: o.backend, log: (line) => log.warn(line) });
   log.info({ workerId, backend: backend.name, concurrency, leaseMs }, 'worker starting');
