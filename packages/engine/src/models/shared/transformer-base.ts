@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HeadKind, ModelHooks, ModelInputs, NormalizedConfig, TransformerModel } from '../../types.js';
 import { dense, denseTransposed, embeddingLookup } from './ops.js';
+import { installNativeShortcuts } from './native-shortcuts.js';
 
 export type WeightInit = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -118,6 +119,7 @@ export abstract class TransformerBase implements TransformerModel {
     const [batch, seq] = inputs.inputIds.shape;
     const d = this.config.dModel;
     this.training = opts.training;
+    installNativeShortcuts();
     const ids = inputs.inputIds.dtype === 'int32' ? inputs.inputIds : tf.cast(inputs.inputIds, 'int32');
     const realMask: tf.Tensor2D = inputs.attentionMask.dtype === 'float32' ? inputs.attentionMask : tf.cast(inputs.attentionMask, 'float32');
     let embeds = this.embedTokens(ids);
