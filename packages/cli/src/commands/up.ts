@@ -55,7 +55,9 @@ export function register(program: Command): void {
 
         if (o.rebuild || !existsSync(join(APP_DIR, '.next', 'BUILD_ID'))) {
           console.log('building the dashboard (first start; takes a minute)…');
-          const code = await runToEnd(spawn(NEXT_BIN, ['build'], { cwd: APP_DIR, env: { ...env, NEXT_TELEMETRY_DISABLED: '1' }, stdio: 'inherit', detached: true }), children);
+          // --webpack: Turbopack in Next 16 cannot resolve the workspaces' `./x.js` → `./x.ts`
+          // imports (see app/README.md); the app's own `build` script uses the same flag.
+          const code = await runToEnd(spawn(NEXT_BIN, ['build', '--webpack'], { cwd: APP_DIR, env: { ...env, NEXT_TELEMETRY_DISABLED: '1' }, stdio: 'inherit', detached: true }), children);
           if (code !== 0) throw new ProcessError(`next build failed (exit ${code})`);
         }
 
