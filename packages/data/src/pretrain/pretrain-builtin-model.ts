@@ -106,7 +106,7 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
   let window: number[] = [];
   try {
     const before = await heldOutPerplexity(model, evalData, o.batchSize);
-    curve.push({ step: 0, perplexity: before });
+    curve.push({ step: 0, perplexity: round(before, 2) });
     log(`held-out perplexity before: ${before.toFixed(1)}`);
     const trainStart = performance.now();
     const result = await trainTrial({
@@ -149,7 +149,9 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
       parameters: result.measurements.totalParams,
       safetensorsBytes: statSync(join(outDir, 'model.safetensors')).size,
       training: {
-        steps: result.steps, stepsPlanned: o.steps, status: result.status, reason: result.reason,
+        steps: result.steps, stepsPlanned: o.steps, status: result.status,
+        // The only caller-side stop is the time budget: say so instead of the loop's generic wording.
+        reason: result.status === 'stopped' ? `time budget (maxMinutes ${o.maxMinutes}) reached at step ${result.steps}; the learning rate had not decayed to 0` : result.reason,
         batchSize: o.batchSize, seqLen: o.size.seqLen, lr: o.lr, warmupSteps,
         schedule: 'linear warmup then linear decay to 0', optimizer: 'AdamW (decoupled weight decay)',
         weightDecay: o.weightDecay, gradClip: o.gradClip,

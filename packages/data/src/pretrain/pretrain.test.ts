@@ -8,6 +8,7 @@ import { builtinModelAvailable } from './builtin-model.js';
 import { builtinHfConfig, BUILTIN_MODEL_SIZE } from './builtin-config.js';
 import { chunkTokens, packCorpus } from './packed-chunks.js';
 import { pretrainBuiltinModel } from './pretrain-builtin-model.js';
+import { BUILTIN_MODEL_DIR, loadBuiltinTokenizer } from '../tokenizer/builtin-tokenizer.js';
 
 const docs: PretrainDocument[] = Array.from({ length: 30 }, (_, i) => ({
   id: `doc-${i}`,
@@ -68,5 +69,18 @@ describe('pretrainBuiltinModel (tiny, cpu)', () => {
     expect(tokenizer!.encode('The ship')).toEqual(tokenizer!.encode('The ship'));
     expect(model.head).toBe('causal-lm');
     model.dispose();
+  });
+});
+
+describe('the committed built-in model', () => {
+  it('is available and loads through the engine Hugging Face loader with the built-in tokenizer', () => {
+    expect(builtinModelAvailable()).toBe(true);
+    const { model, tokenizer, config } = loadHfModel(BUILTIN_MODEL_DIR, { head: 'sequence-classification', numLabels: 2 });
+    expect(config).toMatchObject({ family: 'gpt2', vocabSize: 4096, dModel: BUILTIN_MODEL_SIZE.dModel, numLayers: BUILTIN_MODEL_SIZE.numLayers });
+    expect(tokenizer!.encode('Call me Ishmael.')).toEqual(loadBuiltinTokenizer().encode('Call me Ishmael.'));
+    model.dispose();
+    const record = JSON.parse(readFileSync(join(BUILTIN_MODEL_DIR, 'pretraining-record.json'), 'utf8'));
+    expect(record.heldOutPerplexity.after).toBeLessThan(record.heldOutPerplexity.before / 5);
+    expect(record.safetensorsBytes).toBeLessThanOrEqual(20 * 1024 * 1024);
   });
 });
