@@ -1,7 +1,7 @@
 // Spec → sweep row + queued trials, in one transaction (createSweepWithTrials).
 import { listTasks } from '@peft-lab/data';
 import { createSweepWithTrials, type Db, type NewTrial } from '@peft-lab/db';
-import { expandSweep, type SweepSpec } from '@peft-lab/sweeps';
+import { trialRecords, type SweepSpec } from '@peft-lab/sweeps';
 import { BadRequestError } from './errors';
 import { checkedTrialCount } from './spec-input';
 
@@ -22,26 +22,9 @@ export async function resolveSpecRefs(db: Db, spec: SweepSpec): Promise<{ datase
   return { datasetId, baseModelId: model?.id };
 }
 
-/**
- * The queue rows of a spec. `hyperparameters` carries the method's values plus
- * `training` (the worker reads it there), `configKey`, `isBaseline` and `label`.
- */
+/** The queue rows of a spec: the same layout the CLI submits (`trialRecords`). */
 export function trialsOfSpec(spec: SweepSpec): NewTrial[] {
-  return expandSweep(spec).map((t) => ({
-    index: t.index,
-    method: t.method,
-    seed: t.seed,
-    // Same as the CLI's submitSweep (worker/src/sweep-submission.ts): a chaos-tolerant retry budget.
-    maxAttempts: 5,
-    hyperparameters: {
-      ...t.hyperparameters,
-      training: { ...t.training },
-      configKey: t.configKey,
-      isBaseline: t.isBaseline,
-      ...(t.label !== undefined ? { label: t.label } : {}),
-    },
-    ...(typeof t.training.maxSteps === 'number' ? { progressTotal: t.training.maxSteps } : {}),
-  }));
+  return trialRecords(spec) as NewTrial[];
 }
 
 /** Creates the sweep and its queued trials; nothing is stored when anything fails. */

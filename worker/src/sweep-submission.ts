@@ -2,7 +2,7 @@
 // base model and task exist, so a typo fails at submission (exit 2), not in every trial.
 import { parse as parseYaml } from 'yaml';
 import { createSweepWithTrials, type Db, type NewTrial } from '@peft-lab/db';
-import { expandSweep, parseSweepSpec, validateSweepSpec, type SweepSpec } from '@peft-lab/sweeps';
+import { parseSweepSpec, trialRecords, validateSweepSpec, type SweepSpec } from '@peft-lab/sweeps';
 import { resolveBaseModel, resolveTask } from './resolve.js';
 
 export interface SubmitSweepOptions {
@@ -12,20 +12,9 @@ export interface SubmitSweepOptions {
   skipResourceCheck?: boolean;
 }
 
-/**
- * Trial rows for a validated spec. `hyperparameters` holds the method's hyperparameters
- * plus `training` (the trial's training parameters), `configKey` and `label`: the worker
- * reads `training` from here (falling back to re-expanding the spec at `index`).
- */
+/** Trial rows for a validated spec (the shared layout: see `trialRecords` in @peft-lab/sweeps). */
 export function newTrialsFromSpec(spec: SweepSpec, opts: { maxAttempts?: number } = {}): NewTrial[] {
-  return expandSweep(spec).map((t) => ({
-    index: t.index,
-    method: t.method,
-    hyperparameters: { ...t.hyperparameters, training: { ...t.training }, configKey: t.configKey, ...(t.label !== undefined ? { label: t.label } : {}) },
-    seed: t.seed,
-    maxAttempts: opts.maxAttempts ?? 5,
-    ...(t.training.maxSteps !== undefined ? { progressTotal: t.training.maxSteps } : {}),
-  }));
+  return trialRecords(spec, opts) as NewTrial[];
 }
 
 /**

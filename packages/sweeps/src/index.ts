@@ -25,3 +25,4 @@ export { expandSweep, type Trial, type TrialTraining } from './expand.js';
 export { createRng, hashSeed, type Rng } from './prng.js';
 export { describeSpecForm, type SpecFormDescription, type FieldDescription } from './form-description.js';
 export * from './early-stopping/index.js';
+export { trialRecords, DEFAULT_MAX_ATTEMPTS, type TrialRecord } from './trial-records.js';
