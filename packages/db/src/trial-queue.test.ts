@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepWithTrials } from './queries';
 import { LeaseLostError, TrialFinishedError } from './errors';
 import { TrialQueue, type TrialLease } from './queue/trial-queue';
@@ -31,8 +31,15 @@ async function drain() {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Short leases that still outlive a few queries on a loaded 2-core CI machine
+// (50 ms leases expired between two statements there).
+const SHORT_LEASE_MS = 1500;
+const PAST_SHORT_LEASE_MS = 1700;
 
 describe('TrialQueue', () => {
+  // A failed test must not leave claimable trials for the next one.
+  beforeEach(drain);
+
   it('32 concurrent claimers over 2,000 trials claim each exactly once', async () => {
     const { sweepId, trialIds } = await newSweep(2000);
     const claimed: string[] = [];
@@ -78,24 +85,24 @@ describe('TrialQueue', () => {
 
   it('requeues an expired lease with attempt + 1 and fails it after maxAttempts', async () => {
     const { trialIds } = await newSweep(1, { maxAttempts: 2 });
-    const first = (await queue.claimNextTrial('w1', 50))!;
+    const first = (await queue.claimNextTrial('w1', SHORT_LEASE_MS))!;
     await queue.recordCheckpoint(first, 10, { location: '/ckpt/10', bytes: 123, sha256: 'a'.repeat(64) });
-    await sleep(80);
+    await sleep(PAST_SHORT_LEASE_MS);
     expect(await queue.requeueExpiredLeases()).toEqual({ requeued: trialIds, failed: [], cancelled: [] });
-    const second = (await queue.claimNextTrial('w2', 50))!;
+    const second = (await queue.claimNextTrial('w2', SHORT_LEASE_MS))!;
     expect(second.trialId).toBe(trialIds[0]);
     expect(second.trial.attempt).toBe(1);
     expect(second.trial.lastCheckpointStep).toBe(10);
     expect(second.trial.lastCheckpointRef).toBe('/ckpt/10');
     // The first worker's lease is dead even though the trial runs again.
     await expect(queue.heartbeat(first)).rejects.toBeInstanceOf(LeaseLostError);
-    await sleep(80);
+    await sleep(PAST_SHORT_LEASE_MS);
     expect((await queue.requeueExpiredLeases()).failed).toEqual(trialIds);
     const row = await t.db.trial.findUniqueOrThrow({ where: { id: trialIds[0] } });
     expect(row.status).toBe('failed');
     expect(row.attempt).toBe(2);
     expect(row.error).toBe('lease expired 2 times');
-    expect(await queue.claimNextTrial('w3', 50)).toBeNull();
+    expect(await queue.claimNextTrial('w3', SHORT_LEASE_MS)).toBeNull();
   });
 
   it('requeueExpiredLeases honours an explicit now', async () => {
@@ -108,8 +115,8 @@ describe('TrialQueue', () => {
 
   it('refuses metric writes and completion on a lost lease, and stores nothing', async () => {
     await newSweep(1);
-    const lease = (await queue.claimNextTrial('w1', 50))!;
-    await sleep(80);
+    const lease = (await queue.claimNextTrial('w1', SHORT_LEASE_MS))!;
+    await sleep(PAST_SHORT_LEASE_MS);
     // Expired but not yet requeued: still refused.
     await expect(queue.writeMetricPoints(lease, [{ name: 'loss', step: 1, value: 1 }])).rejects.toBeInstanceOf(LeaseLostError);
     await queue.requeueExpiredLeases();
