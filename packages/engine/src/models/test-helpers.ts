@@ -59,10 +59,18 @@ export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return m;
 }
 
-/** Tests run on `cpu` unless ENGINE_TEST_BACKEND=wasm (then the wasm backend is loaded first). */
+/**
+ * Tests run on `cpu` unless ENGINE_TEST_BACKEND=wasm or =tensorflow (then that
+ * backend's package is loaded first; tensorflow needs the locally built tfjs-node).
+ */
 export async function useTestBackend(): Promise<void> {
   const name = process.env.ENGINE_TEST_BACKEND ?? 'cpu';
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (name === 'tensorflow') {
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '3';
+    const pkg: string = '@tensorflow/tfjs-node';
+    await import(pkg);
+  }
   await tf.setBackend(name);
   await tf.ready();
 }
