@@ -14,8 +14,8 @@ export function backendSource(backends: { backend: string; n: number }[]): strin
   return `Numbers measured on TensorFlow.js backend: ${backends.map((b) => `${b.backend} (${b.n} trial${b.n === 1 ? '' : 's'})`).join(', ')}.`;
 }
 
-export async function SweepCharts({ db, sweepId, spec }: { db: Db; sweepId: string; spec: unknown }) {
-  const d = await loadSweepCharts(db, sweepId, spec);
+export async function SweepCharts({ db, sweepId, spec, finishedSignature }: { db: Db; sweepId: string; spec: unknown; finishedSignature?: string }) {
+  const d = await loadSweepCharts(db, sweepId, spec, finishedSignature);
   const source = backendSource(d.backends);
   return (
     <>

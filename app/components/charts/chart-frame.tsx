@@ -19,8 +19,19 @@ export interface ChartFrameProps {
 export function ChartFrame({ id, title, caption, source, empty, children }: ChartFrameProps) {
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
-    // After paint: recharts has drawn its SVG by the next animation frame.
-    const raf = requestAnimationFrame(() => ref.current?.setAttribute('data-chart-state', empty ? 'empty' : 'ready'));
+    // "ready" once every responsive container has measured itself and drawn its SVG
+    // (recharts draws a frame or two after mount); checked once per animation frame.
+    let raf = 0;
+    let frames = 0;
+    const check = () => {
+      const el = ref.current;
+      if (!el) return;
+      const pending = Array.from(el.querySelectorAll('.recharts-responsive-container')).some((c) => !c.querySelector('svg'));
+      if (empty || !pending || ++frames > 600) el.setAttribute('data-chart-state', empty ? 'empty' : 'ready');
+      else raf = requestAnimationFrame(check);
+    };
+    ref.current?.removeAttribute('data-chart-state');
+    raf = requestAnimationFrame(check);
     return () => cancelAnimationFrame(raf);
   }, [empty]);
   return (

@@ -36,7 +36,7 @@ export function EffectChart({ effects, objective, source }: { effects: EffectSer
                   }} labelFormatter={(l) => `${e.param} = ${l}`} />
                   <Legend verticalAlign="top" height={24} />
                   <Line dataKey="mean" name={methodLabel(e.method)} stroke={methodColor(e.method)} isAnimationActive={false}>
-                    <ErrorBar dataKey="err" width={6} stroke={methodColor(e.method)} direction="y" />
+                    <ErrorBar isAnimationActive={false} dataKey="err" width={6} stroke={methodColor(e.method)} direction="y" />
                   </Line>
                 </LineChart>
               </ResponsiveContainer>

@@ -25,7 +25,7 @@ export function MethodBarsChart({ stats, objective, source, id = 'method-bars' }
           }} />
           <Bar dataKey="mean" name={objective.metric} isAnimationActive={false}>
             {data.map((d) => <Cell key={d.label} fill={methodColor(d.method)} />)}
-            <ErrorBar dataKey="err" width={8} strokeWidth={2} stroke="#222" direction="y" />
+            <ErrorBar isAnimationActive={false} dataKey="err" width={8} strokeWidth={2} stroke="#222" direction="y" />
           </Bar>
         </BarChart>
       </ResponsiveContainer>

@@ -1,19 +1,20 @@
-// Server-side aggregation of one sweep into the charts' narrow props: one pass
-// over the completed trials (a few columns), downsampled series of a handful of
-// trials, and caps on every point count so a 10,000-trial sweep stays light.
+// Server-side aggregation of one sweep into the charts' narrow props. Every
+// aggregate runs in SQL over the sweep's completed trials (numbers pulled out of
+// the JSON columns there), so a 10,000-trial sweep ships a few hundred rows to
+// Node, not ten thousand JSON documents; every point count is capped.
 import { getPool, getTrialSeries, type Db } from '@peft-lab/db';
-import type {
-  CostRow, CurveSeries, EffectSeries, MethodStat, Objective, ParallelAxis, ParallelData, ParallelLine, ParetoData, ParetoPoint, SweepChartsData,
-} from './chart-types';
-import { flatNumbers, objectiveValue, resolveObjective, trialCosts, type TrialCosts } from './trial-numbers';
+import type { CostRow, CurveSeries, EffectSeries, MethodStat, Objective, ParallelAxis, ParallelData, ParetoData, SweepChartsData } from './chart-types';
+import { resolveObjective } from './trial-numbers';
 import { formatHyperparameters } from './format';
+import { taskMetric } from './sweep-objective';
 
-const MAX_PARETO_POINTS = 800;
-const MAX_PARALLEL_LINES = 300;
+const MAX_PARETO_POINTS = 300;
+const TOP_PARALLEL_LINES = 50;
+const MAX_PARALLEL_LINES = 200;
 const MAX_CURVE_TRIALS = 10;
 const CURVE_POINTS = 150;
 
-/** The hyperparameter whose effect each method's chart shows. */
+/** The hyperparameter whose effect each method's chart shows (first one present). */
 export const EFFECT_PARAMS: Record<string, string[]> = {
   lora: ['r'],
   adapter: ['bottleneck', 'reductionFactor'],
@@ -21,41 +22,9 @@ export const EFFECT_PARAMS: Record<string, string[]> = {
   prompt: ['promptLength'],
 };
 
-interface Row {
-  id: string;
-  index: number;
-  method: string;
-  hyperparameters: unknown;
-  summary: unknown;
-  measurements: unknown;
-}
-interface Done extends Row { metric: number | null; costs: TrialCosts; config: string }
-
-function better(obj: Objective, a: number, b: number): boolean {
-  return obj.direction === 'maximize' ? a > b : a < b;
-}
-
-function meanStd(xs: number[]): { mean: number; std: number | null } {
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  if (xs.length < 2) return { mean, std: null };
-  const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1);
-  return { mean, std: Math.sqrt(v) };
-}
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Evenly spaced picks, keeping order (deterministic, so a refresh does not reshuffle). */
-function stride<T>(xs: T[], n: number): T[] {
-  if (xs.length <= n) return xs;
-  const out: T[] = [];
-  for (let i = 0; i < n; i++) out.push(xs[Math.floor((i * xs.length) / n)]);
-  return out;
-}
+/** A JSON number as float8, NULL for anything else (a string or object must not abort the query). */
+const num = (expr: string) => `(CASE WHEN jsonb_typeof(${expr}) = 'number' THEN (${expr})::text::float8 END)`;
+const m = (key: string) => `t."measurements" -> '${key}'`;
 
 /** Hyperparameters flattened to scalar display values (lists joined, training overrides dotted). */
 export function flatHyperparameters(h: unknown): Record<string, number | string | boolean> {
@@ -74,34 +43,96 @@ export function flatHyperparameters(h: unknown): Record<string, number | string 
   return out;
 }
 
-function configKey(method: string, h: unknown): string {
-  const given = (h as { configKey?: unknown } | null)?.configKey;
-  if (typeof given === 'string') return `${method} ${formatHyperparameters(flatHyperparameters(h))}`;
-  const flat = flatHyperparameters(h);
-  return method + ' ' + formatHyperparameters(Object.fromEntries(Object.keys(flat).sort().map((k) => [k, flat[k]])));
+const METHOD_ORDER = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+function sortMethods<T extends { method: string }>(xs: T[]): T[] {
+  const rank = (x: string) => (METHOD_ORDER.indexOf(x) + 1 || 99);
+  return xs.sort((a, b) => rank(a.method) - rank(b.method) || a.method.localeCompare(b.method));
 }
 
-function paretoData(done: Done[], obj: Objective): ParetoData {
-  const pts = done.filter((d) => d.metric !== null && d.costs.trainableParams !== null && d.costs.trainableParams > 0);
-  // Front: fewest parameters for the metric; walk by params ascending, keep strict improvements.
-  const sorted = [...pts].sort((a, b) => a.costs.trainableParams! - b.costs.trainableParams! || (better(obj, a.metric!, b.metric!) ? -1 : 1));
-  const front = new Set<string>();
-  let best: number | null = null;
-  for (const p of sorted) if (best === null || better(obj, p.metric!, best)) { front.add(p.id); best = p.metric!; }
-  const others = sorted.filter((p) => !front.has(p.id));
-  const keep = [...sorted.filter((p) => front.has(p.id)), ...stride(others, Math.max(0, MAX_PARETO_POINTS - front.size))];
-  const points: ParetoPoint[] = keep.map((p) => ({ trialId: p.id, index: p.index, method: p.method, params: p.costs.trainableParams!, metric: p.metric!, front: front.has(p.id) }));
-  const full = pts.filter((p) => p.method === 'full').map((p) => p.metric!);
-  return { points, total: pts.length, fullFtMetric: full.length ? meanStd(full).mean : null };
+/** Completed trials of sweep $1 with `metric` (summary -> $2) and `score` (metric × $3, higher is better). */
+const DONE = `
+  SELECT t."id", t."index", t."method", t."hyperparameters",
+         ${num(`t."summary" -> $2::text`)} AS metric, ${num(`t."summary" -> $2::text`)} * $3::float8 AS score,
+         ${num(`t."measurements" -> 'trainableParams'`)} AS params
+  FROM "Trial" t WHERE t."sweepId" = $1 AND t."status" = 'completed'`;
+
+async function pareto(db: Db, args: unknown[]): Promise<ParetoData> {
+  // Front: walking by trainable params ascending, a trial is on it when it beats every cheaper one.
+  const { rows } = await getPool(db).query<{ id: string; index: number; method: string; params: number; metric: number; front: boolean; n: number; full: number | null }>(`
+    WITH d AS (${DONE}),
+    f AS (
+      SELECT "id", "index", "method", params, metric,
+             score > COALESCE(max(score) OVER (ORDER BY params, score DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '-Infinity') AS front,
+             row_number() OVER (ORDER BY params, "index") AS rn, count(*) OVER ()::int AS n
+      FROM d WHERE metric IS NOT NULL AND params > 0)
+    SELECT "id", "index", "method", params, metric, front, n, (SELECT avg(metric) FROM d WHERE "method" = 'full') AS full
+    FROM f WHERE front OR rn % GREATEST(1, ceil(n / ${MAX_PARETO_POINTS}.0))::int = 0 ORDER BY params`, args);
+  return {
+    points: rows.map((r) => ({ trialId: r.id, index: r.index, method: r.method, params: r.params, metric: r.metric, front: r.front })),
+    total: rows[0]?.n ?? 0,
+    fullFtMetric: rows[0]?.full ?? null,
+  };
 }
 
-function parallelData(done: Done[], obj: Objective): ParallelData {
-  const withMetric = done.filter((d) => d.metric !== null);
-  // The best lines always show; the rest are an even sample.
-  const ranked = [...withMetric].sort((a, b) => (better(obj, a.metric!, b.metric!) ? -1 : 1));
-  const top = ranked.slice(0, 50);
-  const picked = [...top, ...stride(ranked.slice(50), MAX_PARALLEL_LINES - top.length)];
-  const flats = picked.map((d) => flatHyperparameters(d.hyperparameters));
+async function methodStats(db: Db, args: unknown[]): Promise<MethodStat[]> {
+  // Seeds of one configuration share their hyperparameters: group by them for mean ± std, keep each method's best.
+  const { rows } = await getPool(db).query<{ method: string; hyperparameters: unknown; mean: number; std: number | null; n: number }>(`
+    WITH d AS (${DONE}),
+    g AS (SELECT "method", "hyperparameters", avg(metric) AS mean, stddev_samp(metric) AS std, count(*)::int AS n, avg(score) AS score
+          FROM d WHERE metric IS NOT NULL GROUP BY 1, 2)
+    SELECT DISTINCT ON ("method") "method", "hyperparameters", mean, std, n FROM g ORDER BY "method", score DESC`, args);
+  return sortMethods(rows.map((r) => ({ method: r.method, config: formatHyperparameters(flatHyperparameters(r.hyperparameters)), mean: r.mean, std: r.std, n: r.n })));
+}
+
+const COST_MEASURES: { measure: string; unit: string; sql: string }[] = [
+  { measure: 'Trainable parameters', unit: '%', sql: `COALESCE(${num(m('trainablePercent'))}, ${num(m('trainableShare'))} * 100)` },
+  { measure: 'Peak memory', unit: 'MiB', sql: `${num(m('peakBytes'))} / 1048576` },
+  { measure: 'Throughput', unit: 'tokens/s', sql: num(m('tokensPerSec')) },
+  { measure: 'Inference latency (batch 1)', unit: 'ms', sql: `COALESCE(${num(m('latencyMsBatch1'))}, ${num(`t."measurements" -> 'latency' -> 'batch1Ms'`)})` },
+  { measure: 'Stored per task', unit: 'MiB', sql: `${num(m('storedBytes'))} / 1048576` },
+];
+
+async function costs(db: Db, sweepId: string): Promise<CostRow[]> {
+  const { rows } = await getPool(db).query<Record<string, number | null> & { method: string }>(`
+    SELECT "method", ${COST_MEASURES.map((c, i) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY c${i}) AS c${i}`).join(', ')}
+    FROM (SELECT t."method", ${COST_MEASURES.map((c, i) => `${c.sql} AS c${i}`).join(', ')} FROM "Trial" t WHERE t."sweepId" = $1 AND t."status" = 'completed') x
+    GROUP BY 1`, [sweepId]);
+  const methods = sortMethods(rows.map((r) => ({ method: r.method }))).map((r) => r.method);
+  return COST_MEASURES.map(({ measure, unit }, i) => {
+    const values: Record<string, number | null> = {};
+    for (const r of rows) values[r.method] = r[`c${i}`] ?? null;
+    const ref = values.full ?? null;
+    const ratios: Record<string, number | null> = {};
+    for (const x of methods) ratios[x] = ref && values[x] !== null ? values[x]! / ref : null;
+    return { measure, unit, values: Object.fromEntries(methods.map((x) => [x, values[x]])), ratios };
+  });
+}
+
+async function effects(db: Db, args: unknown[]): Promise<EffectSeries[]> {
+  const keys = [...new Set(Object.values(EFFECT_PARAMS).flat())];
+  const { rows } = await getPool(db).query<{ method: string; key: string; value: number; mean: number; std: number | null; n: number }>(`
+    WITH d AS (${DONE})
+    SELECT d."method", k.key, (d."hyperparameters" ->> k.key)::float8 AS value, avg(metric) AS mean, stddev_samp(metric) AS std, count(*)::int AS n
+    FROM d CROSS JOIN unnest($4::text[]) AS k(key)
+    WHERE metric IS NOT NULL AND jsonb_typeof(d."hyperparameters" -> k.key) = 'number'
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, [...args, keys]);
+  const out: EffectSeries[] = [];
+  for (const [method, params] of Object.entries(EFFECT_PARAMS)) {
+    const param = params.find((p) => rows.some((r) => r.method === method && r.key === p));
+    if (!param) continue;
+    out.push({ method, param, points: rows.filter((r) => r.method === method && r.key === param).map((r) => ({ value: r.value, mean: r.mean, std: r.std, n: r.n })) });
+  }
+  return out;
+}
+
+async function parallel(db: Db, args: unknown[], objective: Objective): Promise<ParallelData> {
+  // The best lines always show; the rest are an even sample by rank.
+  const { rows } = await getPool(db).query<{ id: string; method: string; hyperparameters: unknown; metric: number; n: number }>(`
+    WITH r AS (SELECT d.*, row_number() OVER (ORDER BY score DESC, "index") AS rk, count(*) OVER ()::int AS n FROM (${DONE}) d WHERE metric IS NOT NULL)
+    SELECT "id", "method", "hyperparameters", metric, n FROM r
+    WHERE rk <= ${TOP_PARALLEL_LINES} OR (rk - ${TOP_PARALLEL_LINES}) % GREATEST(1, ceil((n - ${TOP_PARALLEL_LINES}) / ${MAX_PARALLEL_LINES - TOP_PARALLEL_LINES}.0))::int = 0
+    ORDER BY rk LIMIT ${MAX_PARALLEL_LINES}`, args);
+  const flats = rows.map((r) => flatHyperparameters(r.hyperparameters));
   const names = [...new Set(flats.flatMap((f) => Object.keys(f)))].sort();
   const axes: ParallelAxis[] = [];
   const columns: ((f: Record<string, number | string | boolean>) => number | null)[] = [];
@@ -109,12 +140,11 @@ function parallelData(done: Done[], obj: Objective): ParallelData {
     const vals = flats.map((f) => f[name]).filter((v) => v !== undefined);
     // An axis every trial shares one value on says nothing: leave it out.
     if (new Set(vals.map(String)).size < 2) continue;
-    if (vals.length && vals.every((v) => typeof v === 'number')) {
+    if (vals.every((v) => typeof v === 'number')) {
       const nums = vals as number[];
       const min = Math.min(...nums);
       const max = Math.max(...nums);
-      const log = min > 0 && max / min >= 50;
-      axes.push({ name, kind: 'number', log, min, max });
+      axes.push({ name, kind: 'number', log: min > 0 && max / min >= 50, min, max });
       columns.push((f) => (typeof f[name] === 'number' ? (f[name] as number) : null));
     } else {
       const categories = [...new Set(vals.map(String))].sort();
@@ -122,83 +152,26 @@ function parallelData(done: Done[], obj: Objective): ParallelData {
       columns.push((f) => (f[name] === undefined ? null : categories.indexOf(String(f[name]))));
     }
   }
-  const metrics = picked.map((d) => d.metric!);
-  axes.push({ name: obj.metric, kind: 'number', log: false, min: metrics.length ? Math.min(...metrics) : 0, max: metrics.length ? Math.max(...metrics) : 1 });
-  const lines: ParallelLine[] = picked.map((d, i) => ({ trialId: d.id, method: d.method, values: [...columns.map((c) => c(flats[i])), d.metric] }));
-  return { axes, lines, total: withMetric.length };
+  const metrics = rows.map((r) => r.metric);
+  axes.push({ name: objective.metric, kind: 'number', log: false, min: metrics.length ? Math.min(...metrics) : 0, max: metrics.length ? Math.max(...metrics) : 1 });
+  return {
+    axes,
+    lines: rows.map((r, i) => ({ trialId: r.id, method: r.method, values: [...columns.map((c) => c(flats[i])), r.metric] })),
+    total: rows[0]?.n ?? 0,
+  };
 }
 
-function methodStats(done: Done[], obj: Objective): MethodStat[] {
-  const groups = new Map<string, { method: string; config: string; xs: number[] }>();
-  for (const d of done) {
-    if (d.metric === null) continue;
-    const g = groups.get(d.config) ?? groups.set(d.config, { method: d.method, config: d.config, xs: [] }).get(d.config)!;
-    g.xs.push(d.metric);
-  }
-  const best = new Map<string, MethodStat>();
-  for (const g of groups.values()) {
-    const { mean, std } = meanStd(g.xs);
-    const cur = best.get(g.method);
-    if (!cur || better(obj, mean, cur.mean)) best.set(g.method, { method: g.method, config: g.config.slice(g.method.length + 1), mean, std, n: g.xs.length });
-  }
-  return sortMethods([...best.values()]);
-}
-
-const METHOD_ORDER = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
-function sortMethods<T extends { method: string }>(xs: T[]): T[] {
-  const rank = (m: string) => (METHOD_ORDER.indexOf(m) + 1 || 99);
-  return xs.sort((a, b) => rank(a.method) - rank(b.method) || a.method.localeCompare(b.method));
-}
-
-const COST_MEASURES: { measure: string; unit: string; pick: (c: TrialCosts) => number | null }[] = [
-  { measure: 'Trainable parameters', unit: '%', pick: (c) => c.trainablePercent },
-  { measure: 'Peak memory', unit: 'MiB', pick: (c) => (c.peakBytes === null ? null : c.peakBytes / 2 ** 20) },
-  { measure: 'Throughput', unit: 'tokens/s', pick: (c) => c.tokensPerSec },
-  { measure: 'Inference latency (batch 1)', unit: 'ms', pick: (c) => c.latencyMsBatch1 },
-  { measure: 'Stored per task', unit: 'MiB', pick: (c) => (c.storedBytes === null ? null : c.storedBytes / 2 ** 20) },
-];
-
-function costRows(done: Done[]): CostRow[] {
-  const methods = sortMethods([...new Set(done.map((d) => d.method))].map((method) => ({ method }))).map((m) => m.method);
-  return COST_MEASURES.map(({ measure, unit, pick }) => {
-    const values: Record<string, number | null> = {};
-    for (const m of methods) values[m] = median(done.filter((d) => d.method === m).map((d) => pick(d.costs)).filter((x): x is number => x !== null && Number.isFinite(x)));
-    const ref = values.full ?? null;
-    const ratios: Record<string, number | null> = {};
-    for (const m of methods) ratios[m] = ref && values[m] !== null ? values[m]! / ref : null;
-    return { measure, unit, values, ratios };
-  });
-}
-
-function effects(done: Done[]): EffectSeries[] {
-  const out: EffectSeries[] = [];
-  for (const [method, params] of Object.entries(EFFECT_PARAMS)) {
-    const ds = done.filter((d) => d.method === method && d.metric !== null);
-    if (!ds.length) continue;
-    const param = params.find((p) => ds.some((d) => typeof flatHyperparameters(d.hyperparameters)[p] === 'number'));
-    if (!param) continue;
-    const byValue = new Map<number, number[]>();
-    for (const d of ds) {
-      const v = flatHyperparameters(d.hyperparameters)[param];
-      if (typeof v !== 'number') continue;
-      (byValue.get(v) ?? byValue.set(v, []).get(v)!).push(d.metric!);
-    }
-    const points = [...byValue].sort((a, b) => a[0] - b[0]).map(([value, xs]) => ({ value, ...meanStd(xs), n: xs.length }));
-    out.push({ method, param, points });
-  }
-  return out;
-}
-
-async function curves(db: Db, done: Done[], running: { id: string; index: number; method: string }[], obj: Objective): Promise<CurveSeries[]> {
-  // The best trials of each method (so every method shows), else the running ones.
-  let picks: { id: string; index: number; method: string }[] = [];
-  const byMethod = new Map<string, Done[]>();
-  for (const d of done) (byMethod.get(d.method) ?? byMethod.set(d.method, []).get(d.method)!).push(d);
-  const perMethod = Math.max(1, Math.floor(MAX_CURVE_TRIALS / Math.max(1, byMethod.size)));
-  for (const ds of byMethod.values()) {
-    picks.push(...ds.sort((a, b) => (a.metric === null ? 1 : b.metric === null ? -1 : better(obj, a.metric, b.metric) ? -1 : 1)).slice(0, perMethod));
-  }
-  picks = [...picks, ...running].slice(0, MAX_CURVE_TRIALS + running.length).slice(0, MAX_CURVE_TRIALS + 4);
+async function curves(db: Db, args: unknown[], sweepId: string): Promise<CurveSeries[]> {
+  // The best trials of each method (so every method shows), plus a few running ones.
+  const pool = getPool(db);
+  const [best, running] = await Promise.all([
+    pool.query<{ id: string; index: number; method: string }>(`
+      WITH r AS (SELECT d.*, row_number() OVER (PARTITION BY "method" ORDER BY score DESC NULLS LAST, "index") AS rk FROM (${DONE}) d)
+      SELECT "id", "index", "method" FROM r WHERE rk <= GREATEST(1, ${MAX_CURVE_TRIALS} / (SELECT count(DISTINCT "method") FROM r)) ORDER BY "method", rk`, args),
+    pool.query<{ id: string; index: number; method: string }>(
+      `SELECT "id", "index", "method" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'running' ORDER BY "startedAt" DESC NULLS LAST LIMIT 4`, [sweepId]),
+  ]);
+  const picks = [...best.rows.slice(0, MAX_CURVE_TRIALS), ...running.rows];
   const all = await Promise.all(picks.map(async (t) => {
     const series = await getTrialSeries(db, t.id, { maxPoints: CURVE_POINTS });
     return series.map((s): CurveSeries => ({ trialId: t.id, index: t.index, method: t.method, name: s.name, points: s.points.map((p) => ({ step: p.stepEnd, value: p.last })) }));
@@ -206,27 +179,34 @@ async function curves(db: Db, done: Done[], running: { id: string; index: number
   return all.flat();
 }
 
-/** Everything the sweep page's charts need, aggregated on the server. */
-export async function loadSweepCharts(db: Db, sweepId: string, spec: unknown): Promise<SweepChartsData> {
-  const pool = getPool(db);
-  const [completed, running, backends] = await Promise.all([
-    pool.query<Row>(`SELECT "id", "index", "method", "hyperparameters", "summary", "measurements" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'completed' ORDER BY "index"`, [sweepId]),
-    pool.query<{ id: string; index: number; method: string }>(`SELECT "id", "index", "method" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'running' ORDER BY "startedAt" DESC NULLS LAST LIMIT 4`, [sweepId]),
-    pool.query<{ backend: string; n: number }>(`SELECT "backend", count(*)::int AS n FROM "Trial" WHERE "sweepId" = $1 AND "backend" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`, [sweepId]),
-  ]);
-  const objective = resolveObjective(spec, completed.rows.slice(0, 20).map((r) => r.summary));
-  const done: Done[] = completed.rows.map((r) => ({ ...r, metric: objectiveValue(r.summary, objective), costs: trialCosts(r.measurements), config: configKey(r.method, r.hyperparameters) }));
-  return {
-    objective,
-    backends: backends.rows,
-    pareto: paretoData(done, objective),
-    curves: await curves(db, done, running.rows, objective),
-    parallel: parallelData(done, objective),
-    methodStats: methodStats(done, objective),
-    costs: costRows(done),
-    effects: effects(done),
-    completed: done.length,
-  };
-}
+// Finished sweeps never change: their aggregates are kept (a few, keyed by what would change them).
+const globalCache = globalThis as unknown as { __peftLabChartCache?: Map<string, { signature: string; data: SweepChartsData }> };
+const cache = (globalCache.__peftLabChartCache ??= new Map());
 
-export { flatNumbers };
+/**
+ * Everything the sweep page's charts need, aggregated on the server.
+ * @param finishedSignature set only for a sweep with no queued/running trial (e.g. its status and counts): reuses the last result while it matches
+ */
+export async function loadSweepCharts(db: Db, sweepId: string, spec: unknown, finishedSignature?: string): Promise<SweepChartsData> {
+  const hit = finishedSignature ? cache.get(sweepId) : undefined;
+  if (hit && hit.signature === finishedSignature) return hit.data;
+  const pool = getPool(db);
+  const [samples, backends, completed] = await Promise.all([
+    pool.query<{ summary: unknown }>(`SELECT "summary" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'completed' AND "summary" IS NOT NULL LIMIT 20`, [sweepId]),
+    pool.query<{ backend: string; n: number }>(`SELECT "backend", count(*)::int AS n FROM "Trial" WHERE "sweepId" = $1 AND "backend" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`, [sweepId]),
+    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'completed'`, [sweepId]),
+  ]);
+  const objective = resolveObjective(spec, samples.rows.map((r) => r.summary), taskMetric(spec));
+  const args = [sweepId, objective.key ?? '', objective.direction === 'maximize' ? 1 : -1];
+  const [p, stats, costRows, eff, par, cur] = await Promise.all([
+    pareto(db, args), methodStats(db, args), costs(db, sweepId), effects(db, args), parallel(db, args, objective), curves(db, args, sweepId),
+  ]);
+  const data: SweepChartsData = {
+    objective, backends: backends.rows, pareto: p, curves: cur, parallel: par, methodStats: stats, costs: costRows, effects: eff, completed: completed.rows[0].n,
+  };
+  if (finishedSignature) {
+    cache.set(sweepId, { signature: finishedSignature, data });
+    if (cache.size > 20) cache.delete(cache.keys().next().value!);
+  }
+  return data;
+}

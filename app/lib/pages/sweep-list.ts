@@ -2,6 +2,7 @@
 // objective value per method, in three SQL statements whatever the page size.
 import { getPool, type Db, type SweepStatus, type TrialCounts } from '@peft-lab/db';
 import { resolveObjective } from './trial-numbers';
+import { taskMetric } from './sweep-objective';
 import type { Objective } from './chart-types';
 
 export interface SweepListItem {
@@ -43,7 +44,7 @@ export async function listSweepsForPage(db: Db, opts: { q?: string; page?: numbe
     const c = emptyCounts();
     for (const r of counts.rows) if (r.sweepId === s.id) { c[r.status] = r.n; c.total += r.n; }
     const mine = extremes.rows.filter((r) => r.sweepId === s.id);
-    const objective = resolveObjective(s.spec, [Object.fromEntries(mine.map((r) => [r.key, 0]))].filter((o) => Object.keys(o).length));
+    const objective = resolveObjective(s.spec, [Object.fromEntries(mine.map((r) => [r.key, 0]))].filter((o) => Object.keys(o).length), taskMetric(s.spec));
     const best = mine.filter((r) => r.key === objective.key)
       .map((r) => ({ method: r.method, value: objective.direction === 'maximize' ? r.max : r.min }))
       .sort((a, b) => (objective.direction === 'maximize' ? b.value - a.value : a.value - b.value));

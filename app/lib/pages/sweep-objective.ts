@@ -1,3 +1,4 @@
+import { listTasks } from '@peft-lab/data';
 import { getPool, type Db } from '@peft-lab/db';
 import type { Objective } from './chart-types';
 import { resolveObjective } from './trial-numbers';
@@ -6,7 +7,13 @@ import { resolveObjective } from './trial-numbers';
 export async function sweepObjective(db: Db, sweepId: string, spec: unknown): Promise<Objective> {
   const { rows } = await getPool(db).query<{ summary: unknown }>(
     `SELECT "summary" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'completed' AND "summary" IS NOT NULL LIMIT 20`, [sweepId]);
-  return resolveObjective(spec, rows.map((r) => r.summary));
+  return resolveObjective(spec, rows.map((r) => r.summary), taskMetric(spec));
+}
+
+/** The built-in task's primary metric (undefined for imported datasets). */
+export function taskMetric(spec: unknown): string | undefined {
+  const task = (spec as { task?: string } | null)?.task;
+  return task ? listTasks().find((t) => t.name === task)?.metric : undefined;
 }
 
 export async function sweepMethods(db: Db, sweepId: string): Promise<string[]> {

@@ -66,9 +66,11 @@ const PREFERRED_KEYS = ['eval_accuracy', 'accuracy', 'eval_f1', 'f1', 'eval_macr
  * The metric the sweep optimises and the summary key that holds it.
  * @param spec the sweep spec as stored (its `objective`, when given, wins)
  * @param sampleSummaries a few completed trials' summaries (to find the key actually written)
+ * @param taskMetric the built-in task's primary metric, used when the spec names none
  */
-export function resolveObjective(spec: unknown, sampleSummaries: unknown[]): Objective {
-  const o = (spec as { objective?: { metric?: string; direction?: string } } | null)?.objective;
+export function resolveObjective(spec: unknown, sampleSummaries: unknown[], taskMetric?: string): Objective {
+  // The spec's objective, else the built-in task's own metric (what the worker optimises).
+  const o = (spec as { objective?: { metric?: string; direction?: string } } | null)?.objective ?? (taskMetric ? { metric: taskMetric } : undefined);
   const keys = new Set<string>();
   for (const s of sampleSummaries) for (const k of Object.keys(flatNumbers(s))) keys.add(k);
   const lower = (k: string) => /perplexity|loss|error/i.test(k);

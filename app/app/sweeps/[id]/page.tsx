@@ -61,7 +61,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
       <p><Link href={`/compare?sweep=${id}`}>Compare this sweep with others →</Link></p>
       <h2>Charts</h2>
       <Suspense fallback={<p role="status" className="muted">Aggregating charts…</p>}>
-        <SweepCharts db={db} sweepId={id} spec={sweep.spec} />
+        <SweepCharts db={db} sweepId={id} spec={sweep.spec} finishedSignature={active ? undefined : `${sweep.status}:${JSON.stringify(sweep.counts)}:${sweep.finishedAt?.toISOString()}`} />
       </Suspense>
       <TrialTable db={db} sweepId={id} objective={objective} methods={methods} params={sp} />
     </>

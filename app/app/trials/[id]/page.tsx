@@ -53,7 +53,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
             {Object.entries(hp).map(([k, v]) => (<Fragment key={k}><dt>{k}</dt><dd>{typeof v === 'number' ? formatNumber(v, 6) : String(v)}</dd></Fragment>))}
             <dt>Seed</dt><dd>{trial.seed}</dd>
             <dt>Attempt</dt><dd>{trial.attempt} of {trial.maxAttempts}</dd>
-            <dt>Progress</dt><dd>{trial.progressStep}{trial.progressTotal ? ` / ${trial.progressTotal}` : ''} steps</dd>
+            <dt>Progress</dt><dd>{trial.status === 'completed' && typeof summary.steps === 'number' ? summary.steps : trial.progressStep}{trial.progressTotal ? ` / ${trial.progressTotal}` : ''} steps</dd>
             <dt>Started</dt><dd>{formatDate(trial.startedAt)}</dd>
             <dt>Finished</dt><dd>{formatDate(trial.finishedAt)}</dd>
             {trial.lastCheckpointStep !== null && (<><dt>Last checkpoint</dt><dd>step {trial.lastCheckpointStep}</dd></>)}
