@@ -25,6 +25,7 @@ const { values } = parseArgs({
   options: {
     arms: { type: 'string' }, steps: { type: 'string' }, 'train-examples': { type: 'string' },
     'eval-examples': { type: 'string' }, 'max-length': { type: 'string' }, backend: { type: 'string' },
+    'model-dir': { type: 'string' }, out: { type: 'string' },
   },
 });
 const STEPS = Number(values.steps ?? 150);
@@ -41,7 +42,9 @@ const ALL_ARMS = [
   'moby/lora-pretrained',
 ];
 const arms = values.arms ? values.arms.split(',') : ALL_ARMS;
-const OUT = join(BUILTIN_MODEL_DIR, 'evidence.json');
+// --model-dir: measure another pretrained directory (e.g. a longer pretraining run) the same way.
+const MODEL_DIR = values['model-dir'] ?? BUILTIN_MODEL_DIR;
+const OUT = values.out ?? join(BUILTIN_MODEL_DIR, 'evidence.json');
 
 const backend = await selectBackend({ prefer: (values.backend as 'tensorflow' | undefined) ?? 'tensorflow' });
 const tokenizer = loadBuiltinTokenizer();
@@ -58,17 +61,17 @@ function classificationData(name: 'spam' | 'genre') {
 }
 
 function baseModel(init: 'pretrained' | 'random', head: 'sequence-classification' | 'causal-lm', numLabels?: number): ReturnType<typeof loadHfModel>['model'] {
-  if (init === 'pretrained') return loadHfModel(BUILTIN_MODEL_DIR, { head, numLabels, seed: SEED }).model;
+  if (init === 'pretrained') return loadHfModel(MODEL_DIR, { head, numLabels, seed: SEED }).model;
   // Same architecture, same head, fresh weights: the only difference is pretraining.
   // (builtinHfConfig() is what pretraining writes to config.json, so these arms can run before it finishes.)
-  const config = normalizeHfConfig(existsSync(join(BUILTIN_MODEL_DIR, 'config.json')) ? readHfConfig(BUILTIN_MODEL_DIR) : builtinHfConfig());
+  const config = normalizeHfConfig(existsSync(join(MODEL_DIR, 'config.json')) ? readHfConfig(MODEL_DIR) : builtinHfConfig());
   if (numLabels) config.numLabels = numLabels;
   return createModel(config, head, SEED);
 }
 
 function mergeResult(arm: string, result: unknown): void {
   const doc = existsSync(OUT) ? JSON.parse(readFileSync(OUT, 'utf8')) : {};
-  const recordPath = join(BUILTIN_MODEL_DIR, 'pretraining-record.json');
+  const recordPath = join(MODEL_DIR, 'pretraining-record.json');
   const record = existsSync(recordPath) ? JSON.parse(readFileSync(recordPath, 'utf8')) : null;
   doc.setup = {
     command: 'npx tsx packages/data/scripts/evidence.ts', backend: backend.name, steps: STEPS, batchSize: BATCH,
@@ -77,7 +80,10 @@ function mergeResult(arm: string, result: unknown): void {
     classificationHead: 'GPT-2 sequence classification (score on the last non-padding token), trained in every arm',
   };
   if (record) doc.baseModel = { pretrainingFinishedAt: record.finishedAt, heldOutPerplexity: record.heldOutPerplexity.after, steps: record.training.steps };
-  doc.arms = { ...(doc.arms ?? {}), [arm]: result };
+  // Each arm names the pretraining run its base came from (random-init arms only borrow the config).
+  const base = record ? { pretrainingFinishedAt: record.finishedAt, steps: record.training.steps, heldOutPerplexity: record.heldOutPerplexity.after } : null;
+  const isRandom = (result as { init?: string }).init === 'random';
+  doc.arms = { ...(doc.arms ?? {}), [arm]: { ...(result as object), base: isRandom ? 'random initialisation' : base } };
   writeFileSync(OUT, JSON.stringify(doc, null, 2) + '\n');
 }
 
@@ -107,7 +113,7 @@ async function classificationArm(task: 'spam' | 'genre', method: 'full' | 'lora'
 
 async function mobyArm() {
   const { splits } = loadTask('lm-moby');
-  const seqLen = Number(readHfConfig(BUILTIN_MODEL_DIR).n_positions);
+  const seqLen = Number(readHfConfig(MODEL_DIR).n_positions);
   const pack = (xs: LanguageModelingExample[]) => chunkTokens(xs.flatMap((x) => [...tokenizer.encode(x.text), 0]), seqLen).map((inputIds) => ({ inputIds }));
   const train = pack(splits.train as LanguageModelingExample[]);
   const test = pack(splits.test as LanguageModelingExample[]).slice(0, 128);

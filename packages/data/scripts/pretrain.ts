@@ -1,6 +1,7 @@
 // Pretrains the built-in base model into packages/data/builtin-model/ (or --out DIR).
 // Usage (from the repository root):
 //   npx tsx packages/data/scripts/pretrain.ts [--steps N] [--seed N] [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--max-minutes M]
+//   … --init-from packages/data/builtin-model   # continue from the committed weights (recorded as continuedFrom)
 //   npx tsx packages/data/scripts/pretrain.ts --probe   # ms/step of candidate sizes (random tokens), JSON
 import { parseArgs } from 'node:util';
 import { attachPeft, createModel, normalizeHfConfig, selectBackend, trainTrial } from '@peft-lab/engine';
@@ -10,7 +11,7 @@ import { pretrainBuiltinModel } from '../src/pretrain/pretrain-builtin-model.js'
 const { values } = parseArgs({
   options: {
     steps: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
-    'max-minutes': { type: 'string' }, lr: { type: 'string' }, probe: { type: 'boolean' },
+    'max-minutes': { type: 'string' }, lr: { type: 'string' }, 'init-from': { type: 'string' }, 'warmup-steps': { type: 'string' }, probe: { type: 'boolean' },
   },
 });
 
@@ -44,6 +45,7 @@ else {
   await pretrainBuiltinModel({
     steps: num(values.steps), seed: num(values.seed), lr: num(values.lr),
     backend: values.backend as 'auto' | undefined, outDir: values.out, maxMinutes: num(values['max-minutes']),
+    initFrom: values['init-from'], warmupSteps: num(values['warmup-steps']),
     command: `npx tsx packages/data/scripts/pretrain.ts ${process.argv.slice(2).join(' ')}`.trim(),
   });
 }

@@ -5,11 +5,11 @@
  * directory (config.json + model.safetensors, tokenizer files beside them)
  * through the engine's saveHfModel, plus pretraining-record.json.
  */
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  attachPeft, collate, createModel, disposeBatch, evaluate, normalizeHfConfig, saveHfModel, selectBackend,
+  attachPeft, collate, createModel, loadHfModel, disposeBatch, evaluate, normalizeHfConfig, saveHfModel, selectBackend,
   trainTrial, type BackendInfo, type TokenExample,
 } from '@peft-lab/engine';
 import { pretrainCorpus, type PretrainDocument } from '../pretrain-corpus.js';
@@ -41,6 +41,11 @@ export const pretrainOptionsSchema = z.object({
   }).default(BUILTIN_MODEL_SIZE),
   /** Stop (and still save) once training has run this long: keeps a loaded machine inside the budget. */
   maxMinutes: z.number().positive().optional(),
+  /**
+   * Continue from the weights in this Hugging Face directory (same size) instead of a random
+   * init; its pretraining-record.json, if any, is kept in the new record as `continuedFrom`.
+   */
+  initFrom: z.string().min(1).optional(),
   /** The command line recorded in the record (default: this process's argv). */
   command: z.string().optional(),
 });
@@ -71,6 +76,8 @@ export interface PretrainingRecord {
   heldOutPerplexity: { before: number; after: number; curve: { step: number; perplexity: number }[] };
   lossCurve: { step: number; loss: number; lr: number }[];
   finishedAt: string;
+  /** The run these weights continued from (initFrom), its own record nested as it was. */
+  continuedFrom?: PretrainingRecord;
 }
 
 /**
@@ -94,7 +101,10 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
   log(`tokenised ${docs.length} documents in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${packed.train.length} train chunks (${packed.trainTokens} tokens), ${packed.heldOut.length} held-out chunks from ${packed.heldOutDocuments.length} documents; backend ${backend.name}`);
 
   const hfConfig = builtinHfConfig(o.size);
-  const model = createModel(normalizeHfConfig(hfConfig), 'causal-lm', o.seed);
+  const model = o.initFrom ? loadHfModel(o.initFrom, { head: 'causal-lm' }).model : createModel(normalizeHfConfig(hfConfig), 'causal-lm', o.seed);
+  // Read before saving: outDir may be initFrom itself.
+  const previousRecord = o.initFrom && existsSync(join(o.initFrom, 'pretraining-record.json'))
+    ? (JSON.parse(readFileSync(join(o.initFrom, 'pretraining-record.json'), 'utf8')) as PretrainingRecord) : undefined;
   model.config.extra.sourceConfig = hfConfig;
   const attachment = attachPeft(model, 'full', {});
   const trainData: TokenExample[] = packed.train.map((inputIds) => ({ inputIds }));
@@ -169,6 +179,7 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
       heldOutPerplexity: { before: round(before, 2), after: round(after, 2), curve },
       lossCurve,
       finishedAt: new Date().toISOString(),
+      ...(previousRecord ? { continuedFrom: previousRecord } : {}),
     };
     writeFileSync(join(outDir, 'pretraining-record.json'), JSON.stringify(record, null, 2) + '\n');
     log(`done: ${result.steps} steps in ${record.training.wallTimeSeconds} s; held-out perplexity ${record.heldOutPerplexity.before} → ${record.heldOutPerplexity.after}; wrote ${outDir}`);
