@@ -1,0 +1,214 @@
+// The dashboard end to end in Debian's Chromium: the built app (next start) on a
+// real embedded PostgreSQL, a sweep created through the form, run by the real
+// worker on the tiny gpt2 fixture, watched live, exported, and checked for
+// labelled inputs, keyboard use and layout at 1280×800 and 390×844.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
+import { runWorker, silentLogger } from '@peft-lab/worker';
+import { REPO_ROOT, ensureAppBuilt, launchChromium, startApp, type RunningApp } from './helpers/start-app';
+import { registerTinyFixtures } from './helpers/worker-fixtures';
+
+const OUT = join(REPO_ROOT, 'test-output', 'browser');
+mkdirSync(OUT, { recursive: true });
+
+let t: TestDatabase;
+let app: RunningApp;
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let context: BrowserContext;
+let page: Page;
+let sweepUrl = '';
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  ensureAppBuilt((s) => console.log(s));
+  t = await createTestDatabase();
+  await registerTinyFixtures(t.db);
+  app = await startApp({ databaseUrl: t.url });
+  chromium = await launchChromium({ width: 1280, height: 800 });
+  context = chromium.context;
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+}, 900_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await app?.stop();
+  await t?.cleanup();
+});
+
+const shot = (name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+
+/** Visible form controls without an accessible label (label[for], wrapping label, aria-label/labelledby). */
+async function unlabelledControls(p: Page): Promise<string[]> {
+  return p.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter((el) => (el as HTMLInputElement).type !== 'hidden' && (el as HTMLElement).offsetParent !== null)
+    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+    .map((el) => el.outerHTML.slice(0, 120)));
+}
+
+async function horizontalOverflow(p: Page): Promise<number> {
+  return p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+describe('dashboard in Chromium', () => {
+  it('shows an invalid form inline, refuses to submit it, and shows the server message for an unknown task', async () => {
+    await page.goto(`${app.url}/sweeps/new`);
+    await page.getByRole('button', { name: /Quick check/ }).click();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByLabel('r', { exact: true }).fill('0');
+    await expect.poll(() => page.locator('.error-box').innerText()).toContain('methods[0].space.r: must be an integer ≥ 1 (got 0)');
+    expect(await page.getByLabel('r', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('button', { name: 'Create sweep' }).click();
+    await expect.poll(() => page.getByTestId('submit-errors').innerText()).toContain('methods[0].space.r');
+    await shot('new-sweep-invalid');
+    // Valid for the schema, unknown to the server: the API's message comes back.
+    await page.getByLabel('r', { exact: true }).fill('2');
+    const yaml = await page.getByLabel(/same spec as YAML/).inputValue();
+    await page.getByLabel(/same spec as YAML/).fill(yaml.replace(/^task: .*$/m, 'task: no-such-task'));
+    await page.getByRole('button', { name: 'Create sweep' }).click();
+    await expect.poll(() => page.getByTestId('submit-errors').innerText()).toMatch(/task: unknown task "no-such-task"/);
+    expect(page.url()).toContain('/sweeps/new');
+  });
+
+  it('creates a sweep through the form (fields and YAML agree, expected trial count shown)', async () => {
+    await page.goto(`${app.url}/sweeps/new`);
+    await page.getByRole('button', { name: /Quick check/ }).click();
+    await page.getByLabel('Name').fill('browser-e2e');
+    await page.getByLabel('Base model').selectOption('gpt2-tiny');
+    await page.getByLabel('Task').selectOption('tiny-spam');
+    await page.getByLabel('maxSteps').fill('6');
+    await page.getByLabel('batchSize').fill('4');
+    await page.getByLabel('evalEvery').fill('3');
+    await page.getByLabel('maxSeqLen').fill('16');
+    await page.getByLabel('lr', { exact: true }).fill('0.003');
+    // Ticking a method reveals only its own hyperparameters.
+    await page.getByLabel('prefix', { exact: true }).check();
+    const prefixFields = await page.locator('fieldset[data-method="prefix"] input').evaluateAll((els) => els.map((e) => e.getAttribute('name')));
+    expect(prefixFields).toEqual(['prefixLength', 'reparameterize', 'reparamHidden']);
+    await page.getByLabel('prefixLength').fill('4');
+    await page.getByLabel('reparameterize').fill('false');
+    await expect.poll(() => page.getByTestId('trial-count').innerText()).toContain('Expected trials: 3');
+    const yaml = await page.getByLabel(/same spec as YAML/).inputValue();
+    expect(yaml).toContain('name: browser-e2e');
+    expect(yaml).toContain('prefixLength: 4');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shot('new-sweep');
+    await page.getByRole('button', { name: 'Create sweep' }).click();
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    sweepUrl = page.url();
+    await expect.poll(() => page.locator('[data-testid="trial-table"] tbody tr').count()).toBe(3);
+  });
+
+  it('watches the real worker finish the trials live (no reload) and the charts draw points', async () => {
+    expect(sweepUrl).not.toBe('');
+    await page.goto(sweepUrl);
+    // A marker on window survives client-side refreshes but not a reload.
+    await page.evaluate(() => { (window as unknown as { __sameDocument?: boolean }).__sameDocument = true; });
+    const summary = await runWorker({ db: t.db, once: true, log: silentLogger(), progress: 'off', handleSignals: false, pollMs: 200, measureLatency: true });
+    expect(summary.outcomes.completed).toBe(3);
+    // Live refresh (≤ 2 s): the table turns completed without a navigation.
+    await expect.poll(() => page.locator('[data-testid="trial-table"] tbody tr[data-status="completed"]').count(), { timeout: 15_000 }).toBe(3);
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    await expect.poll(() => page.locator('[data-chart="pareto"]').getAttribute('data-chart-state'), { timeout: 15_000 }).toBe('ready');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-chart]')).every((c) => c.getAttribute('data-chart-state')));
+    expect(await page.locator('[data-chart="pareto"] .recharts-scatter-symbol').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('[data-chart="curves"] .recharts-line-curve').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-chart="method-bars"] .recharts-bar-rectangle').count()).toBe(3);
+    expect(await page.locator('[data-chart="costs"]').getAttribute('data-chart-state')).toBe('ready');
+    expect(await page.getByTestId('backend-note').innerText()).toMatch(new RegExp(`backend: ${summary.backend.name}`));
+    // Every chart says what its axes are.
+    for (const id of ['pareto', 'curves', 'method-bars', 'costs']) {
+      expect(await page.locator(`[data-chart="${id}"] .recharts-label`).count(), id).toBeGreaterThanOrEqual(2);
+    }
+    await page.waitForTimeout(300);
+    await shot('sweep-1280');
+  }, 600_000);
+
+  it('sorts and filters the trial table through the URL', async () => {
+    await page.goto(`${sweepUrl}?sort=method&dir=desc`);
+    const methods = await page.locator('[data-testid="trial-table"] tbody tr td:nth-child(4)').allInnerTexts();
+    expect(methods).toEqual(['Prefix', 'LoRA', 'Full FT']);
+    await page.getByLabel('Method', { exact: true }).selectOption('lora');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.locator('[data-testid="trial-table"] tbody tr').count()).toBe(1);
+    expect(page.url()).toContain('method=lora');
+  });
+
+  it('opens a trial: configuration, measurements, curves, artifacts', async () => {
+    await page.goto(sweepUrl);
+    await page.locator('[data-testid="trial-table"] tbody tr', { hasText: 'LoRA' }).getByRole('link').first().click();
+    await page.waitForURL(/\/trials\//);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).innerText()).toContain('LoRA');
+    expect(await page.getByTestId('measurements').innerText()).toMatch(/Trainable parameters\s*[\d.]+ ?[kM]? of/);
+    expect(await page.getByTestId('summary').innerText()).toContain('eval_accuracy');
+    await expect.poll(() => page.locator('[data-chart="trial-curves"]').getAttribute('data-chart-state')).toBe('ready');
+    const adapter = page.getByRole('link', { name: /Adapter \(PEFT format\)/ });
+    if (await adapter.count()) {
+      const [download] = await Promise.all([page.waitForEvent('download'), adapter.first().click()]);
+      expect(readFileSync(await download.path()).length).toBeGreaterThan(0);
+    }
+    await shot('trial-1280');
+  });
+
+  it('downloads the CSV export and it parses', async () => {
+    await page.goto(sweepUrl);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV', exact: true }).click()]);
+    const text = readFileSync(await download.path(), 'utf8');
+    const rows = parseCsv(text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.method).sort()).toEqual(['full', 'lora', 'prefix']);
+    expect(rows.every((r) => r.status === 'completed')).toBe(true);
+  });
+
+  it('lists sweeps with progress and best per method, searchable, usable from the keyboard', async () => {
+    await page.goto(app.url);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody tr').innerText()).toMatch(/browser-e2e[\s\S]*completed[\s\S]*3\/3 done/);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shot('sweeps-1280');
+    // Keyboard: the first Tab reaches the skip link; tabbing on reaches the sweep's link; Enter opens it.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    let reached = false;
+    for (let i = 0; i < 25 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate(() => document.activeElement?.textContent)) === 'browser-e2e';
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}/);
+    await page.goto(`${app.url}/?q=nothing-like-this`);
+    expect(await page.locator('.chart-empty').innerText()).toContain('No sweep name contains');
+  });
+
+  it('compares methods across sweeps and trials side by side', async () => {
+    const id = sweepUrl.split('/').pop()!;
+    await page.goto(`${app.url}/compare?sweep=${id}`);
+    await expect.poll(() => page.locator('[data-chart="compare-bars"]').getAttribute('data-chart-state')).toBe('ready');
+    expect(await page.locator('table').first().innerText()).toMatch(/LoRA/);
+    await shot('compare-1280');
+    await page.goto(sweepUrl);
+    const boxes = page.getByRole('checkbox', { name: /Compare trial/ });
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.getByRole('button', { name: 'Compare selected trials' }).click();
+    await page.waitForURL(/\/compare\?trial=/);
+    expect(await page.getByRole('heading', { name: 'Trials side by side' }).count()).toBe(1);
+  });
+
+  it('holds its layout at a narrow width (390×844): no page-wide horizontal scroll', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, url] of [['sweeps', app.url], ['new-sweep', `${app.url}/sweeps/new`], ['sweep', sweepUrl], ['compare', `${app.url}/compare`]] as const) {
+      await page.goto(url);
+      if (name === 'sweep') await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-chart]')).every((c) => c.getAttribute('data-chart-state')));
+      expect(await horizontalOverflow(page), name).toBeLessThanOrEqual(1);
+      await shot(`${name}-narrow`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(pageErrors).toEqual([]);
+  });
+});
