@@ -20,6 +20,13 @@ function hpLine(h: unknown): string {
     .map(([k, v]) => `${k.replace(/^training\./, '')}=${typeof v === 'number' ? formatNumber(v) : v}`).join(' ');
 }
 
+/** Steps done: the summary's step count once completed (the last heartbeat may predate the last step). */
+function progress(t: Trial): string {
+  const steps = (t.summary as { steps?: unknown } | null)?.steps;
+  const done = t.status === 'completed' && typeof steps === 'number' ? steps : t.progressStep;
+  return t.progressTotal ? `${done}/${t.progressTotal}` : done ? String(done) : '—';
+}
+
 export async function TrialTable({ db, sweepId, objective, methods, params }: { db: Db; sweepId: string; objective: Objective; methods: string[]; params: TrialTableParams }) {
   const page = Math.max(0, Number.parseInt(params.page ?? '0', 10) || 0);
   const status = STATUSES.includes(params.status as TrialStatus) ? [params.status as TrialStatus] : undefined;
@@ -85,7 +92,7 @@ export async function TrialTable({ db, sweepId, objective, methods, params }: { 
                     <td>{methodLabel(t.method)}</td>
                     <td className="hp">{hpLine(t.hyperparameters)}</td>
                     <td className="num">{t.seed}</td>
-                    <td className="num">{t.progressTotal ? `${t.progressStep}/${t.progressTotal}` : t.progressStep || '—'}</td>
+                    <td className="num">{progress(t)}</td>
                     <td className="num">{formatNumber(m, 4)}</td>
                     <td className="num">{formatPercent(c.trainablePercent)}</td>
                     <td>{t.backend ?? '—'}</td>

@@ -14,6 +14,8 @@ const arg = (name: string, dflt: number) => { const i = args.indexOf(name); retu
 const log = (s: string) => { if (!json) console.log(s); else process.stderr.write(`${s}\n`); };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+let passed = false;
+
 async function main() {
   const trials = arg('--trials', 10_000);
   const pointsPerTrial = Math.round(arg('--points', 1_000_000) / trials);
@@ -28,8 +30,12 @@ async function main() {
     log(`seeded in ${seeded.ms} ms`);
     app = await startApp({ databaseUrl: t.url });
     const url = `${app.url}/sweeps/${seeded.sweepId}`;
-    // Warm-up: the first request compiles nothing in production, but fills the pool and JIT.
+    // Warm the server process on another page; then the sweep page's first request is
+    // cold for the sweep itself (its chart aggregates not yet cached).
+    await (await fetch(`${app.url}/`)).text();
+    const c0 = performance.now();
     await (await fetch(url)).text();
+    const coldMs = Math.round(performance.now() - c0);
     const pageMs: number[] = [];
     const ttfbMs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -59,13 +65,14 @@ async function main() {
       trials: seeded.trials,
       metricPoints: seeded.metricPoints,
       seedMs: seeded.ms,
-      page: { medianMs: Math.round(median(pageMs)), maxMs: Math.round(Math.max(...pageMs)), ttfbMedianMs: Math.round(median(ttfbMs)), targetMs: 2000 },
-      charts: { medianMs: Math.round(median(chartsMs)), maxMs: Math.round(Math.max(...chartsMs)), targetMs: 3000, states: states[states.length - 1], svgMarks },
-      pass: median(pageMs) <= 2000 && median(chartsMs) <= 3000,
+      page: { coldMs, medianMs: Math.round(median(pageMs)), maxMs: Math.round(Math.max(...pageMs)), ttfbMedianMs: Math.round(median(ttfbMs)), targetMs: 2000 },
+      charts: { runsMs: chartsMs.map(Math.round), medianMs: Math.round(median(chartsMs)), maxMs: Math.round(Math.max(...chartsMs)), targetMs: 3000, states: states[states.length - 1], svgMarks },
+      loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
+      pass: coldMs <= 2000 && median(pageMs) <= 2000 && median(chartsMs) <= 3000,
     };
     if (json) console.log(JSON.stringify(result));
     else console.log(JSON.stringify(result, null, 2));
-    if (!result.pass) process.exitCode = 1;
+    passed = result.pass;
   } finally {
     await chromium?.close();
     await app?.stop();
@@ -73,4 +80,5 @@ async function main() {
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+// Exit explicitly: a stopped embedded server's handlers must not decide the exit code.
+main().then(() => process.exit(passed ? 0 : 1), (err) => { console.error(err); process.exit(1); });

@@ -4,11 +4,15 @@ import type { CostRow } from '@/lib/pages/chart-types';
 import { formatNumber, methodColor, methodLabel } from '@/lib/pages/format';
 import { ChartFrame } from './chart-frame';
 
+const SHORT: Record<string, string> = {
+  'Trainable parameters': 'Trainable %', 'Peak memory': 'Peak memory', Throughput: 'Tokens/s', 'Inference latency (batch 1)': 'Latency', 'Stored per task': 'Stored',
+};
+
 /** Each cost as a multiple of full fine-tuning's (log y; 1× = the same), with the absolute medians in a table. */
 export function CostChart({ rows, source }: { rows: CostRow[]; source: string }) {
   const methods = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
   const peft = methods.filter((m) => m !== 'full');
-  const data = rows.map((r) => ({ measure: r.measure, unit: r.unit, ...Object.fromEntries(peft.map((m) => [m, r.ratios[m] ?? null])), abs: r.values }));
+  const data = rows.map((r) => ({ measure: SHORT[r.measure] ?? r.measure, unit: r.unit, ...Object.fromEntries(peft.map((m) => [m, r.ratios[m] ?? null])), abs: r.values }));
   const anyRatio = rows.some((r) => peft.some((m) => r.ratios[m] !== null && r.ratios[m]! > 0));
   const empty = !methods.includes('full')
     ? 'No completed full fine-tuning trial: costs are shown relative to the full-FT baseline, which has not finished (or the sweep has none).'

@@ -11,13 +11,14 @@ const DASHES = ['', '6 3', '2 2', '8 3 2 3'];
 export function LearningCurvesChart({ series, source, id = 'curves' }: { series: CurveSeries[]; source: string; id?: string }) {
   const names = [...new Set(series.map((s) => s.name))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const [name, setName] = useState(names[0] ?? '');
-  const shown = series.filter((s) => s.name === (names.includes(name) ? name : names[0]));
+  const current = names.includes(name) ? name : (names[0] ?? '');
+  const shown = series.filter((s) => s.name === current);
   const empty = series.length === 0 ? 'No metric points recorded yet: curves appear once a trial reports its first training step.' : null;
   const seenPerMethod = new Map<string, number>();
   return (
     <ChartFrame id={id} title="Learning curves" caption="Value at each step (server-downsampled to ≤ 150 points per line); the best trials of each method." source={source} empty={empty}>
       <label className="inline">Series{' '}
-        <select value={names.includes(name) ? name : names[0]} onChange={(e) => setName(e.target.value)}>
+        <select value={current} onChange={(e) => setName(e.target.value)}>
           {names.map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
       </label>
@@ -27,7 +28,7 @@ export function LearningCurvesChart({ series, source, id = 'curves' }: { series:
           <XAxis type="number" dataKey="step" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false}
             label={{ value: 'Training step (optimiser steps)', position: 'insideBottom', offset: -18 }} />
           <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v)}
-            label={{ value: `${name || 'value'} (${/loss/.test(name) ? 'nats' : 'metric'})`, angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
+            label={{ value: `${current || 'value'} (${/loss/.test(current) ? 'nats' : 'metric'})`, angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
           <Tooltip formatter={(v) => formatNumber(Number(v), 4)} labelFormatter={(l) => `step ${l}`} />
           <Legend verticalAlign="top" height={28} />
           {shown.map((s) => {
