@@ -28,7 +28,9 @@ export function register(program: Command): void {
         set[pair.slice(0, i)] = pair.slice(i + 1);
       }
       const steps = positiveInt('--steps', o.steps, 100);
-      const { isBuiltinTask, listTasks, loadTask } = await import('@peft-lab/data');
+      const { BUILTIN_MODEL_DIR, builtinModelAvailable, isBuiltinTask, listTasks, loadTask } = await import('@peft-lab/data');
+      // `builtin` is the pretrained base shipped in packages/data (the engine alone cannot see it).
+      const model = o.model === 'builtin' && builtinModelAvailable() ? BUILTIN_MODEL_DIR : (o.model as string);
       const { runTrainCommand, selectBackend } = await import('@peft-lab/engine');
       await selectBackend({ prefer: o.backend });
       let taskFile = o.task as string;
@@ -44,7 +46,7 @@ export function register(program: Command): void {
         writeFileSync(taskFile, rows.map((e) => JSON.stringify(info.kind === 'causal-lm' ? { text: e.text } : { text: e.text, label: e.label })).join('\n'));
       }
       try {
-        await runTrainCommand({ model: o.model, task: taskFile, method: o.method, set, steps, out: o.out });
+        await runTrainCommand({ model, task: taskFile, method: o.method, set, steps, out: o.out });
       } finally {
         if (tmp) rmSync(tmp, { recursive: true, force: true });
       }
