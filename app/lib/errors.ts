@@ -1,15 +1,9 @@
 // Errors the API raises itself. Messages name the parameter and the bad value;
 // `issues` holds one `path: rule` line per problem (what a 400 body lists).
 
-/** Base of the errors thrown on purpose by the app (match on `name`/`code` across packages). */
-export class PeftLabError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /** The request is malformed: bad JSON, a bad query parameter, an unusable body. → 400 */
 export class BadRequestError extends PeftLabError {

@@ -1,14 +1,8 @@
 // Errors thrown by @peft-lab/worker. Messages name the field and the bad value.
 
-/** Base of every error PEFT Lab throws on purpose (each package keeps its own copy; match on `name`/`code`). */
-export class PeftLabError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /** A trial cannot be prepared: its base model or task cannot be found or loaded. */
 export class TrialSetupError extends PeftLabError {

@@ -1,13 +1,8 @@
 // Errors thrown by the CLI itself. Bad input exits 2 (see exit-codes.ts), anything else 1.
 
-export class PeftLabError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /** A command-line argument or file is wrong; the message names it and the bad value. */
 export class CliInputError extends PeftLabError {

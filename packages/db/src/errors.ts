@@ -1,14 +1,8 @@
 // Errors thrown by @peft-lab/db. Messages name the argument or row and the bad value.
 
-/** Base of every error PEFT Lab throws on purpose (`code` is stable, the message is for people). */
-export class PeftLabError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /** The worker's lease on a trial is gone (expired, requeued, released, or taken by another claim). */
 export class LeaseLostError extends PeftLabError {

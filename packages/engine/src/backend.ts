@@ -42,7 +42,11 @@ export interface SelectBackendOptions {
 }
 
 /** The backend asked for (option or `PEFT_LAB_BACKEND`) is unknown, or cannot load under `strict`. */
-export class BackendSelectionError extends PeftLabError {}
+export class BackendSelectionError extends PeftLabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BACKEND_SELECTION', message, options);
+  }
+}
 
 export const backendPreferenceSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
 

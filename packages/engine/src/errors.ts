@@ -2,36 +2,41 @@
  * Engine errors. Messages name the argument, key or tensor and the bad value,
  * so a sweep's failed trial says what to fix without a stack trace.
  */
-export class PeftLabError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /** A config.json key holds a value the engine cannot run (`model_type`, `hidden_act`, `rope_scaling`…). */
 export class UnsupportedConfigError extends PeftLabError {
   constructor(readonly key: string, readonly value: unknown, hint = '') {
-    super(`unsupported config: ${key}=${JSON.stringify(value)}${hint ? ` (${hint})` : ''}`);
+    super('UNSUPPORTED_CONFIG', `unsupported config: ${key}=${JSON.stringify(value)}${hint ? ` (${hint})` : ''}`);
   }
 }
 
 /** A checkpoint tensor does not have the shape the config implies. */
 export class WeightShapeError extends PeftLabError {
   constructor(readonly tensor: string, readonly expected: number[], readonly actual: number[]) {
-    super(`tensor ${tensor}: expected shape [${expected.join(', ')}], checkpoint has [${actual.join(', ')}]`);
+    super('WEIGHT_SHAPE', `tensor ${tensor}: expected shape [${expected.join(', ')}], checkpoint has [${actual.join(', ')}]`);
   }
 }
 
 /** A tensor the model needs is absent from the checkpoint. */
 export class MissingWeightError extends PeftLabError {
   constructor(readonly tensor: string, readonly where: string) {
-    super(`tensor ${tensor} is missing from ${where}`);
+    super('MISSING_WEIGHT', `tensor ${tensor} is missing from ${where}`);
   }
 }
 
 /** A file is not what its name promises (bad safetensors header, unknown dtype, missing config.json…). */
-export class CheckpointFormatError extends PeftLabError {}
+export class CheckpointFormatError extends PeftLabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CHECKPOINT_FORMAT', message, options);
+  }
+}
 
 /** A PEFT method was asked for something it cannot do (unknown method, module name matching nothing…). */
-export class PeftConfigError extends PeftLabError {}
+export class PeftConfigError extends PeftLabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PEFT_CONFIG', message, options);
+  }
+}

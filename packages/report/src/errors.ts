@@ -3,21 +3,15 @@
  * the bad value so the CLI and the API can show them as they are.
  */
 
-/** Base class shared by the PEFT Lab packages (each package keeps its own copy; match on `name`/`code`). */
-export class PeftLabError extends Error {
-  readonly code: string;
-  constructor(message: string, code = 'PEFT_LAB_ERROR') {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /** The plain data handed to a report does not match `reportInputSchema`; `lines` holds one `path: problem` line per issue. */
 export class ReportInputError extends PeftLabError {
   readonly lines: string[];
   constructor(lines: string[]) {
-    super(`invalid report input:\n  ${lines.join('\n  ')}`, 'REPORT_INPUT_INVALID');
+    super('REPORT_INPUT_INVALID', `invalid report input:\n  ${lines.join('\n  ')}`);
     this.lines = lines;
   }
 }
@@ -26,7 +20,7 @@ export class ReportInputError extends PeftLabError {
 export class UnknownReportFormatError extends PeftLabError {
   readonly format: string;
   constructor(format: string, known: readonly string[]) {
-    super(`format: unknown report format "${format}" (expected one of ${known.join(', ')})`, 'REPORT_FORMAT_UNKNOWN');
+    super('REPORT_FORMAT_UNKNOWN', `format: unknown report format "${format}" (expected one of ${known.join(', ')})`);
     this.format = format;
   }
 }
@@ -34,6 +28,6 @@ export class UnknownReportFormatError extends PeftLabError {
 /** Chromium could not be started or could not print the page to PDF. */
 export class PdfRenderError extends PeftLabError {
   constructor(message: string) {
-    super(message, 'REPORT_PDF_FAILED');
+    super('REPORT_PDF_FAILED', message);
   }
 }

@@ -3,15 +3,9 @@
  * and the bad value, so the API, the CLI and the form can show them as is.
  */
 
-/** Base class shared by the PEFT Lab packages (each package keeps its own copy; match on `name`/`code`). */
-export class PeftLabError extends Error {
-  readonly code: string;
-  constructor(message: string, code = 'PEFT_LAB_ERROR') {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { PeftLabError } from '@peft-lab/errors';
+
+export { PeftLabError };
 
 /**
  * A sweep spec that does not satisfy the schema. `lines` holds one
@@ -20,7 +14,7 @@ export class PeftLabError extends Error {
 export class SpecValidationError extends PeftLabError {
   readonly lines: string[];
   constructor(lines: string[]) {
-    super(`invalid sweep spec:\n  ${lines.join('\n  ')}`, 'SPEC_INVALID');
+    super('SPEC_INVALID', `invalid sweep spec:\n  ${lines.join('\n  ')}`);
     this.lines = lines;
   }
 }
@@ -29,7 +23,7 @@ export class SpecValidationError extends PeftLabError {
 export class SpecSyntaxError extends PeftLabError {
   readonly format: 'yaml' | 'json';
   constructor(format: 'yaml' | 'json', detail: string) {
-    super(`sweep spec is not valid ${format.toUpperCase()}: ${detail}`, 'SPEC_SYNTAX');
+    super('SPEC_SYNTAX', `sweep spec is not valid ${format.toUpperCase()}: ${detail}`);
     this.format = format;
   }
 }
@@ -37,13 +31,13 @@ export class SpecSyntaxError extends PeftLabError {
 /** A valid spec that still cannot be expanded (e.g. random sampling could not find enough distinct configurations). */
 export class TrialExpansionError extends PeftLabError {
   constructor(message: string) {
-    super(message, 'TRIAL_EXPANSION');
+    super('TRIAL_EXPANSION', message);
   }
 }
 
 /** Bad arguments to an early-stopping decision (unknown rule, malformed history). */
 export class EarlyStoppingInputError extends PeftLabError {
   constructor(message: string) {
-    super(message, 'EARLY_STOPPING_INPUT');
+    super('EARLY_STOPPING_INPUT', message);
   }
 }

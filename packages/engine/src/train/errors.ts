@@ -6,16 +6,20 @@ import { PeftLabError } from '../errors.js';
 
 export class TrainingConfigError extends PeftLabError {
   constructor(readonly field: string, readonly value: unknown, why: string) {
-    super(`${field} = ${JSON.stringify(value)}: ${why}`);
+    super('TRAINING_CONFIG', `${field} = ${JSON.stringify(value)}: ${why}`);
   }
 }
 
 /** A checkpoint that does not fit the run it should resume (shape, name or format). */
-export class CheckpointMismatchError extends PeftLabError {}
+export class CheckpointMismatchError extends PeftLabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CHECKPOINT_MISMATCH', message, options);
+  }
+}
 
 /** A dataset file that cannot be read as the documented JSONL shape. */
 export class DatasetFormatError extends PeftLabError {
   constructor(readonly file: string, readonly line: number, why: string) {
-    super(`${file}:${line}: ${why}`);
+    super('DATASET_FORMAT', `${file}:${line}: ${why}`);
   }
 }

@@ -1,0 +1,1 @@
+export { PeftLabError, isPeftLabError, type PeftLabErrorOptions } from './peft-lab-error.js';
