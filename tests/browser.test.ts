@@ -197,7 +197,8 @@ describe('dashboard in Chromium', () => {
     await boxes.nth(1).check();
     await page.getByRole('button', { name: 'Compare selected trials' }).click();
     await page.waitForURL(/\/compare\?trial=/);
-    expect(await page.getByRole('heading', { name: 'Trials side by side' }).count()).toBe(1);
+    // A client-side navigation: the URL changes before the new page has rendered.
+    await expect.poll(() => page.getByRole('heading', { name: 'Trials side by side' }).count(), { timeout: 15_000 }).toBe(1);
   });
 
   it('holds its layout at a narrow width (390×844): no page-wide horizontal scroll', async () => {
