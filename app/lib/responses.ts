@@ -1,6 +1,6 @@
 // Error → HTTP response mapping, JSON that survives BigInt, and the wrapper every
-// route handler runs in. Errors from other packages are matched by `code`
-// (each package has its own PeftLabError class, so instanceof would not do).
+// route handler runs in. Errors from other packages are matched by their stable
+// `code` (@peft-lab/errors): production builds minify class names.
 import { ZodError } from 'zod';
 import { requireToken } from './auth';
 import { PeftLabError } from './errors';
@@ -20,6 +20,8 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   TRIAL_EXPANSION: 400, // @peft-lab/sweeps TrialExpansionError
   INVALID_ARGUMENT: 400, // @peft-lab/db InvalidArgumentError
   REPORT_FORMAT_UNKNOWN: 400, // @peft-lab/report
+  UNKNOWN_TASK: 400, // @peft-lab/data
+  DATASET_INVALID: 400, // @peft-lab/data DatasetValidationError
   UNAUTHORIZED: 401,
   NOT_FOUND: 404, // app and @peft-lab/db NotFoundError
   TRIAL_FINISHED: 409, // @peft-lab/db TrialFinishedError
