@@ -2,6 +2,7 @@
 // drawn by small client components with narrow, capped props.
 import type { Db } from '@peft-lab/db';
 import { loadSweepCharts } from '@/lib/pages/sweep-charts';
+import type { Objective } from '@/lib/pages/chart-types';
 import { ParetoChart } from './charts/pareto-chart';
 import { LearningCurvesChart } from './charts/learning-curves-chart';
 import { ParallelCoordinates } from './charts/parallel-coordinates';
@@ -14,8 +15,8 @@ export function backendSource(backends: { backend: string; n: number }[]): strin
   return `Numbers measured on TensorFlow.js backend: ${backends.map((b) => `${b.backend} (${b.n} trial${b.n === 1 ? '' : 's'})`).join(', ')}.`;
 }
 
-export async function SweepCharts({ db, sweepId, spec, finishedSignature }: { db: Db; sweepId: string; spec: unknown; finishedSignature?: string }) {
-  const d = await loadSweepCharts(db, sweepId, spec, finishedSignature);
+export async function SweepCharts({ db, sweepId, spec, objective, finishedSignature }: { db: Db; sweepId: string; spec: unknown; objective?: Objective; finishedSignature?: string }) {
+  const d = await loadSweepCharts(db, sweepId, spec, finishedSignature, objective);
   const source = backendSource(d.backends);
   return (
     <>

@@ -20,13 +20,15 @@ export function ChartFrame({ id, title, caption, source, empty, children }: Char
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     // "ready" once every responsive container has measured itself and drawn its SVG
-    // (recharts draws a frame or two after mount); checked once per animation frame.
+    // (recharts draws a frame or two after mount) and every scale-drawn layer has drawn;
+    // checked once per animation frame.
     let raf = 0;
     let frames = 0;
     const check = () => {
       const el = ref.current;
       if (!el) return;
-      const pending = Array.from(el.querySelectorAll('.recharts-responsive-container')).some((c) => !c.querySelector('svg'));
+      // A layer drawn from the chart's scales marks itself data-drawing until the scales exist.
+      const pending = Array.from(el.querySelectorAll('.recharts-responsive-container')).some((c) => !c.querySelector('svg')) || !!el.querySelector('[data-drawing]');
       if (empty || !pending || ++frames > 600) el.setAttribute('data-chart-state', empty ? 'empty' : 'ready');
       else raf = requestAnimationFrame(check);
     };

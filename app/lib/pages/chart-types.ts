@@ -10,7 +10,7 @@ export interface Objective {
 }
 
 export interface ParetoPoint {
-  trialId: string;
+  /** The trial's index in its sweep. */
   index: number;
   method: string;
   params: number;
@@ -43,7 +43,8 @@ export interface ParallelAxis {
   categories?: string[];
 }
 export interface ParallelLine {
-  trialId: string;
+  /** The trial's index in its sweep. */
+  index: number;
   method: string;
   /** One value per axis (category index for category axes), null = not set for this method. */
   values: (number | null)[];

@@ -1,12 +1,11 @@
-// Server-side aggregation of one sweep into the charts' narrow props. Every
-// aggregate runs in SQL over the sweep's completed trials (numbers pulled out of
-// the JSON columns there), so a 10,000-trial sweep ships a few hundred rows to
-// Node, not ten thousand JSON documents; every point count is capped.
-import { getPool, getTrialSeries, type Db } from '@peft-lab/db';
-import type { CostRow, CurveSeries, EffectSeries, MethodStat, Objective, ParallelAxis, ParallelData, ParetoData, SweepChartsData } from './chart-types';
-import { resolveObjective } from './trial-numbers';
+// Server-side aggregation of one sweep into the charts' narrow props: one SQL statement
+// reads the sweep's trials once (numbers pulled out of the JSON columns there) and builds
+// every chart's aggregate from that, a second reads the picked trials' curves; so a
+// 10,000-trial sweep ships a few hundred rows to Node, and every point count is capped.
+import { getPool, type Db } from '@peft-lab/db';
+import type { CostRow, CurveSeries, EffectSeries, Objective, ParallelAxis, ParallelData, SweepChartsData } from './chart-types';
 import { formatHyperparameters } from './format';
-import { taskMetric } from './sweep-objective';
+import { sweepObjective } from './sweep-objective';
 
 const MAX_PARETO_POINTS = 300;
 const TOP_PARALLEL_LINES = 50;
@@ -49,41 +48,6 @@ function sortMethods<T extends { method: string }>(xs: T[]): T[] {
   return xs.sort((a, b) => rank(a.method) - rank(b.method) || a.method.localeCompare(b.method));
 }
 
-/** Completed trials of sweep $1 with `metric` (summary -> $2) and `score` (metric × $3, higher is better). */
-const DONE = `
-  SELECT t."id", t."index", t."method", t."hyperparameters",
-         ${num(`t."summary" -> $2::text`)} AS metric, ${num(`t."summary" -> $2::text`)} * $3::float8 AS score,
-         ${num(`t."measurements" -> 'trainableParams'`)} AS params
-  FROM "Trial" t WHERE t."sweepId" = $1 AND t."status" = 'completed'`;
-
-async function pareto(db: Db, args: unknown[]): Promise<ParetoData> {
-  // Front: walking by trainable params ascending, a trial is on it when it beats every cheaper one.
-  const { rows } = await getPool(db).query<{ id: string; index: number; method: string; params: number; metric: number; front: boolean; n: number; full: number | null }>(`
-    WITH d AS (${DONE}),
-    f AS (
-      SELECT "id", "index", "method", params, metric,
-             score > COALESCE(max(score) OVER (ORDER BY params, score DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '-Infinity') AS front,
-             row_number() OVER (ORDER BY params, "index") AS rn, count(*) OVER ()::int AS n
-      FROM d WHERE metric IS NOT NULL AND params > 0)
-    SELECT "id", "index", "method", params, metric, front, n, (SELECT avg(metric) FROM d WHERE "method" = 'full') AS full
-    FROM f WHERE front OR rn % GREATEST(1, ceil(n / ${MAX_PARETO_POINTS}.0))::int = 0 ORDER BY params`, args);
-  return {
-    points: rows.map((r) => ({ trialId: r.id, index: r.index, method: r.method, params: r.params, metric: r.metric, front: r.front })),
-    total: rows[0]?.n ?? 0,
-    fullFtMetric: rows[0]?.full ?? null,
-  };
-}
-
-async function methodStats(db: Db, args: unknown[]): Promise<MethodStat[]> {
-  // Seeds of one configuration share their hyperparameters: group by them for mean ± std, keep each method's best.
-  const { rows } = await getPool(db).query<{ method: string; hyperparameters: unknown; mean: number; std: number | null; n: number }>(`
-    WITH d AS (${DONE}),
-    g AS (SELECT "method", "hyperparameters", avg(metric) AS mean, stddev_samp(metric) AS std, count(*)::int AS n, avg(score) AS score
-          FROM d WHERE metric IS NOT NULL GROUP BY 1, 2)
-    SELECT DISTINCT ON ("method") "method", "hyperparameters", mean, std, n FROM g ORDER BY "method", score DESC`, args);
-  return sortMethods(rows.map((r) => ({ method: r.method, config: formatHyperparameters(flatHyperparameters(r.hyperparameters)), mean: r.mean, std: r.std, n: r.n })));
-}
-
 const COST_MEASURES: { measure: string; unit: string; sql: string }[] = [
   { measure: 'Trainable parameters', unit: '%', sql: `COALESCE(${num(m('trainablePercent'))}, ${num(m('trainableShare'))} * 100)` },
   { measure: 'Peak memory', unit: 'MiB', sql: `${num(m('peakBytes'))} / 1048576` },
@@ -92,15 +56,99 @@ const COST_MEASURES: { measure: string; unit: string; sql: string }[] = [
   { measure: 'Stored per task', unit: 'MiB', sql: `${num(m('storedBytes'))} / 1048576` },
 ];
 
-async function costs(db: Db, sweepId: string): Promise<CostRow[]> {
-  const { rows } = await getPool(db).query<Record<string, number | null> & { method: string }>(`
-    SELECT "method", ${COST_MEASURES.map((c, i) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY c${i}) AS c${i}`).join(', ')}
-    FROM (SELECT t."method", ${COST_MEASURES.map((c, i) => `${c.sql} AS c${i}`).join(', ')} FROM "Trial" t WHERE t."sweepId" = $1 AND t."status" = 'completed') x
-    GROUP BY 1`, [sweepId]);
-  const methods = sortMethods(rows.map((r) => ({ method: r.method }))).map((r) => r.method);
+/**
+ * The one pass: sweep $1's trials are read once into `a` (numbers pulled out of the JSON
+ * there; a CTE referenced several times is materialised), and every chart's aggregate is
+ * built from it in the same statement. $2 = summary key of the metric, $3 = +1/-1 (score =
+ * metric × $3, higher is better), $4 = hyperparameter keys of the effect charts.
+ */
+const ONE_PASS = `
+  WITH a AS MATERIALIZED (
+    SELECT t."id", t."index", t."method", t."hyperparameters", t."status", t."backend", t."startedAt",
+           ${num(`t."summary" -> $2::text`)} AS metric, ${num(`t."summary" -> $2::text`)} * $3::float8 AS score,
+           ${num(m('trainableParams'))} AS params,
+           ${COST_MEASURES.map((c, i) => `CASE WHEN t."status" = 'completed' THEN ${c.sql} END AS c${i}`).join(', ')}
+    FROM "Trial" t WHERE t."sweepId" = $1),
+  d AS (SELECT * FROM a WHERE "status" = 'completed'),
+  dm AS (SELECT * FROM d WHERE metric IS NOT NULL),
+  pf AS (
+    -- Front: walking by trainable params ascending, a trial is on it when it beats every cheaper one.
+    SELECT "index", "method", params, metric,
+           score > COALESCE(max(score) OVER (ORDER BY params, score DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '-Infinity') AS front,
+           row_number() OVER (ORDER BY params, "index") AS rn, count(*) OVER ()::int AS n
+    FROM dm WHERE params > 0),
+  g AS (
+    -- Seeds of one configuration share their hyperparameters: group by them for mean ± std.
+    SELECT "method", "hyperparameters", avg(metric) AS mean, stddev_samp(metric) AS std, count(*)::int AS n, avg(score) AS score
+    FROM dm GROUP BY 1, 2),
+  rk AS (SELECT "index", "method", "hyperparameters", metric, row_number() OVER (ORDER BY score DESC, "index") AS rk, count(*) OVER ()::int AS n FROM dm),
+  best AS (SELECT "id", "index", "method", row_number() OVER (PARTITION BY "method" ORDER BY score DESC NULLS LAST, "index") AS rk FROM d)
+  SELECT
+    (SELECT count(*)::int FROM d) AS completed,
+    (SELECT json_agg(x ORDER BY x.n DESC) FROM (SELECT "backend", count(*)::int AS n FROM a WHERE "backend" IS NOT NULL GROUP BY 1) x) AS backends,
+    (SELECT avg(metric) FROM d WHERE "method" = 'full') AS full_metric,
+    (SELECT json_agg(json_build_array("index", "method", params, metric, front, n) ORDER BY params)
+       FROM pf WHERE front OR rn % GREATEST(1, ceil(n / ${MAX_PARETO_POINTS}.0))::int = 0) AS pareto,
+    (SELECT json_agg(x) FROM (SELECT DISTINCT ON ("method") "method", "hyperparameters", mean, std, n FROM g ORDER BY "method", score DESC) x) AS stats,
+    (SELECT json_agg(x) FROM (
+       SELECT "method", ${COST_MEASURES.map((_, i) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY c${i}) AS c${i}`).join(', ')} FROM d GROUP BY 1) x) AS costs,
+    (SELECT json_agg(x ORDER BY x."method", x.key, x.value) FROM (
+       SELECT dm."method", k.key, (dm."hyperparameters" ->> k.key)::float8 AS value, avg(metric) AS mean, stddev_samp(metric) AS std, count(*)::int AS n
+       FROM dm CROSS JOIN unnest($4::text[]) AS k(key)
+       WHERE jsonb_typeof(dm."hyperparameters" -> k.key) = 'number' GROUP BY 1, 2, 3) x) AS effects,
+    -- The best lines always show; the rest are an even sample by rank.
+    (SELECT json_agg(x ORDER BY x.rk) FROM (
+       SELECT "index", "method", "hyperparameters", metric, n, rk FROM rk
+       WHERE rk <= ${TOP_PARALLEL_LINES} OR (rk - ${TOP_PARALLEL_LINES}) % GREATEST(1, ceil((n - ${TOP_PARALLEL_LINES}) / ${MAX_PARALLEL_LINES - TOP_PARALLEL_LINES}.0))::int = 0
+       ORDER BY rk LIMIT ${MAX_PARALLEL_LINES}) x) AS parallel,
+    -- Curves: the best trials of each method (so every method shows), plus a few running ones.
+    (SELECT json_agg(x ORDER BY x."method", x.rk) FROM (
+       SELECT * FROM best WHERE rk <= GREATEST(1, ${MAX_CURVE_TRIALS} / (SELECT count(DISTINCT "method") FROM best)) ORDER BY "method", rk LIMIT ${MAX_CURVE_TRIALS}) x) AS best,
+    (SELECT json_agg(x) FROM (
+       SELECT "id", "index", "method" FROM a WHERE "status" = 'running' ORDER BY "startedAt" DESC NULLS LAST LIMIT 4) x) AS running`;
+
+/** Downsampled series of several trials in one query (the buckets of @peft-lab/db getTrialSeries). */
+async function seriesOf(db: Db, trialIds: string[]): Promise<Map<string, { name: string; points: { step: number; value: number }[] }[]>> {
+  const out = new Map<string, { name: string; points: { step: number; value: number }[] }[]>();
+  if (trialIds.length === 0) return out;
+  const { rows } = await getPool(db).query<{ trialId: string; name: string; steps: number[]; values: number[] }>(`
+    WITH bounds AS (
+      SELECT "trialId", "name", min("step") AS lo, GREATEST(1, ceil((max("step") - min("step") + 1)::numeric / $2))::int AS width
+      FROM "MetricPoint" WHERE "trialId" = ANY($1::text[]) GROUP BY 1, 2),
+    b AS (
+      SELECT m."trialId", m."name", max(m."step") AS step, (array_agg(m."value" ORDER BY m."step" DESC))[1] AS value
+      FROM "MetricPoint" m JOIN bounds USING ("trialId", "name")
+      WHERE m."trialId" = ANY($1::text[])
+      GROUP BY m."trialId", m."name", (m."step" - bounds.lo) / bounds.width)
+    SELECT "trialId", "name", array_agg(step ORDER BY step) AS steps, array_agg(value ORDER BY step) AS values FROM b GROUP BY 1, 2 ORDER BY 1, 2`,
+  [trialIds, CURVE_POINTS]);
+  for (const r of rows) {
+    if (!out.has(r.trialId)) out.set(r.trialId, []);
+    out.get(r.trialId)!.push({ name: r.name, points: r.steps.map((step, i) => ({ step, value: r.values[i] })) });
+  }
+  return out;
+}
+
+type Hp = unknown;
+interface OnePassRow {
+  completed: number;
+  backends: { backend: string; n: number }[] | null;
+  full_metric: number | null;
+  pareto: [number, string, number, number, boolean, number][] | null;
+  stats: { method: string; hyperparameters: Hp; mean: number; std: number | null; n: number }[] | null;
+  costs: (Record<string, number | null> & { method: string })[] | null;
+  effects: { method: string; key: string; value: number; mean: number; std: number | null; n: number }[] | null;
+  parallel: { index: number; method: string; hyperparameters: Hp; metric: number; n: number }[] | null;
+  best: { id: string; index: number; method: string }[] | null;
+  running: { id: string; index: number; method: string }[] | null;
+}
+
+function costRows(rows: OnePassRow['costs']): CostRow[] {
+  const rs = rows ?? [];
+  const methods = sortMethods(rs.map((r) => ({ method: r.method }))).map((r) => r.method);
   return COST_MEASURES.map(({ measure, unit }, i) => {
     const values: Record<string, number | null> = {};
-    for (const r of rows) values[r.method] = r[`c${i}`] ?? null;
+    for (const r of rs) values[r.method] = r[`c${i}`] ?? null;
     const ref = values.full ?? null;
     const ratios: Record<string, number | null> = {};
     for (const x of methods) ratios[x] = ref && values[x] !== null ? values[x]! / ref : null;
@@ -108,30 +156,18 @@ async function costs(db: Db, sweepId: string): Promise<CostRow[]> {
   });
 }
 
-async function effects(db: Db, args: unknown[]): Promise<EffectSeries[]> {
-  const keys = [...new Set(Object.values(EFFECT_PARAMS).flat())];
-  const { rows } = await getPool(db).query<{ method: string; key: string; value: number; mean: number; std: number | null; n: number }>(`
-    WITH d AS (${DONE})
-    SELECT d."method", k.key, (d."hyperparameters" ->> k.key)::float8 AS value, avg(metric) AS mean, stddev_samp(metric) AS std, count(*)::int AS n
-    FROM d CROSS JOIN unnest($4::text[]) AS k(key)
-    WHERE metric IS NOT NULL AND jsonb_typeof(d."hyperparameters" -> k.key) = 'number'
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, [...args, keys]);
+function effectSeries(rows: OnePassRow['effects']): EffectSeries[] {
+  const rs = rows ?? [];
   const out: EffectSeries[] = [];
   for (const [method, params] of Object.entries(EFFECT_PARAMS)) {
-    const param = params.find((p) => rows.some((r) => r.method === method && r.key === p));
+    const param = params.find((p) => rs.some((r) => r.method === method && r.key === p));
     if (!param) continue;
-    out.push({ method, param, points: rows.filter((r) => r.method === method && r.key === param).map((r) => ({ value: r.value, mean: r.mean, std: r.std, n: r.n })) });
+    out.push({ method, param, points: rs.filter((r) => r.method === method && r.key === param).map((r) => ({ value: r.value, mean: r.mean, std: r.std, n: r.n })) });
   }
   return out;
 }
 
-async function parallel(db: Db, args: unknown[], objective: Objective): Promise<ParallelData> {
-  // The best lines always show; the rest are an even sample by rank.
-  const { rows } = await getPool(db).query<{ id: string; method: string; hyperparameters: unknown; metric: number; n: number }>(`
-    WITH r AS (SELECT d.*, row_number() OVER (ORDER BY score DESC, "index") AS rk, count(*) OVER ()::int AS n FROM (${DONE}) d WHERE metric IS NOT NULL)
-    SELECT "id", "method", "hyperparameters", metric, n FROM r
-    WHERE rk <= ${TOP_PARALLEL_LINES} OR (rk - ${TOP_PARALLEL_LINES}) % GREATEST(1, ceil((n - ${TOP_PARALLEL_LINES}) / ${MAX_PARALLEL_LINES - TOP_PARALLEL_LINES}.0))::int = 0
-    ORDER BY rk LIMIT ${MAX_PARALLEL_LINES}`, args);
+function parallelData(rows: NonNullable<OnePassRow['parallel']>, objective: Objective): ParallelData {
   const flats = rows.map((r) => flatHyperparameters(r.hyperparameters));
   const names = [...new Set(flats.flatMap((f) => Object.keys(f)))].sort();
   const axes: ParallelAxis[] = [];
@@ -156,27 +192,32 @@ async function parallel(db: Db, args: unknown[], objective: Objective): Promise<
   axes.push({ name: objective.metric, kind: 'number', log: false, min: metrics.length ? Math.min(...metrics) : 0, max: metrics.length ? Math.max(...metrics) : 1 });
   return {
     axes,
-    lines: rows.map((r, i) => ({ trialId: r.id, method: r.method, values: [...columns.map((c) => c(flats[i])), r.metric] })),
+    lines: rows.map((r, i) => ({ index: r.index, method: r.method, values: [...columns.map((c) => c(flats[i])), r.metric] })),
     total: rows[0]?.n ?? 0,
   };
 }
 
-async function curves(db: Db, args: unknown[], sweepId: string): Promise<CurveSeries[]> {
-  // The best trials of each method (so every method shows), plus a few running ones.
-  const pool = getPool(db);
-  const [best, running] = await Promise.all([
-    pool.query<{ id: string; index: number; method: string }>(`
-      WITH r AS (SELECT d.*, row_number() OVER (PARTITION BY "method" ORDER BY score DESC NULLS LAST, "index") AS rk FROM (${DONE}) d)
-      SELECT "id", "index", "method" FROM r WHERE rk <= GREATEST(1, ${MAX_CURVE_TRIALS} / (SELECT count(DISTINCT "method") FROM r)) ORDER BY "method", rk`, args),
-    pool.query<{ id: string; index: number; method: string }>(
-      `SELECT "id", "index", "method" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'running' ORDER BY "startedAt" DESC NULLS LAST LIMIT 4`, [sweepId]),
-  ]);
-  const picks = [...best.rows.slice(0, MAX_CURVE_TRIALS), ...running.rows];
-  const all = await Promise.all(picks.map(async (t) => {
-    const series = await getTrialSeries(db, t.id, { maxPoints: CURVE_POINTS });
-    return series.map((s): CurveSeries => ({ trialId: t.id, index: t.index, method: t.method, name: s.name, points: s.points.map((p) => ({ step: p.stepEnd, value: p.last })) }));
-  }));
-  return all.flat();
+async function aggregate(db: Db, sweepId: string, objective: Objective): Promise<SweepChartsData> {
+  const keys = [...new Set(Object.values(EFFECT_PARAMS).flat())];
+  const { rows: [r] } = await getPool(db).query<OnePassRow>(ONE_PASS, [sweepId, objective.key ?? '', objective.direction === 'maximize' ? 1 : -1, keys]);
+  const picks = [...(r.best ?? []), ...(r.running ?? [])];
+  const series = await seriesOf(db, picks.map((t) => t.id));
+  const pareto = r.pareto ?? [];
+  return {
+    objective,
+    backends: r.backends ?? [],
+    pareto: {
+      points: pareto.map(([index, method, params, metric, front]) => ({ index, method, params, metric, front })),
+      total: pareto[0]?.[5] ?? 0,
+      fullFtMetric: r.full_metric,
+    },
+    curves: picks.flatMap((t) => (series.get(t.id) ?? []).map((s): CurveSeries => ({ trialId: t.id, index: t.index, method: t.method, name: s.name, points: s.points }))),
+    parallel: parallelData(r.parallel ?? [], objective),
+    methodStats: sortMethods((r.stats ?? []).map((s) => ({ method: s.method, config: formatHyperparameters(flatHyperparameters(s.hyperparameters)), mean: s.mean, std: s.std, n: s.n }))),
+    costs: costRows(r.costs),
+    effects: effectSeries(r.effects),
+    completed: r.completed,
+  };
 }
 
 // Finished sweeps never change: their aggregates are kept (a few, keyed by what would change them).
@@ -184,26 +225,14 @@ const globalCache = globalThis as unknown as { __peftLabChartCache?: Map<string,
 const cache = (globalCache.__peftLabChartCache ??= new Map());
 
 /**
- * Everything the sweep page's charts need, aggregated on the server.
+ * Everything the sweep page's charts need, aggregated on the server in one pass over the sweep's trials.
  * @param finishedSignature set only for a sweep with no queued/running trial (e.g. its status and counts): reuses the last result while it matches
+ * @param objective the sweep's objective when the caller already resolved it (sweepObjective); read from sample summaries otherwise
  */
-export async function loadSweepCharts(db: Db, sweepId: string, spec: unknown, finishedSignature?: string): Promise<SweepChartsData> {
+export async function loadSweepCharts(db: Db, sweepId: string, spec: unknown, finishedSignature?: string, objective?: Objective): Promise<SweepChartsData> {
   const hit = finishedSignature ? cache.get(sweepId) : undefined;
   if (hit && hit.signature === finishedSignature) return hit.data;
-  const pool = getPool(db);
-  const [samples, backends, completed] = await Promise.all([
-    pool.query<{ summary: unknown }>(`SELECT "summary" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'completed' AND "summary" IS NOT NULL LIMIT 20`, [sweepId]),
-    pool.query<{ backend: string; n: number }>(`SELECT "backend", count(*)::int AS n FROM "Trial" WHERE "sweepId" = $1 AND "backend" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`, [sweepId]),
-    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'completed'`, [sweepId]),
-  ]);
-  const objective = resolveObjective(spec, samples.rows.map((r) => r.summary), taskMetric(spec));
-  const args = [sweepId, objective.key ?? '', objective.direction === 'maximize' ? 1 : -1];
-  const [p, stats, costRows, eff, par, cur] = await Promise.all([
-    pareto(db, args), methodStats(db, args), costs(db, sweepId), effects(db, args), parallel(db, args, objective), curves(db, args, sweepId),
-  ]);
-  const data: SweepChartsData = {
-    objective, backends: backends.rows, pareto: p, curves: cur, parallel: par, methodStats: stats, costs: costRows, effects: eff, completed: completed.rows[0].n,
-  };
+  const data = await aggregate(db, sweepId, objective ?? await sweepObjective(db, sweepId, spec));
   if (finishedSignature) {
     cache.set(sweepId, { signature: finishedSignature, data });
     if (cache.size > 20) cache.delete(cache.keys().next().value!);

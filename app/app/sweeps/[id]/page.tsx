@@ -58,10 +58,10 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
         <li><span>Progress</span><ProgressBar counts={sweep.counts} /></li>
       </ul>
       <LiveRefresh active={active} />
-      <p><Link href={`/compare?sweep=${id}`}>Compare this sweep with others →</Link></p>
+      <p><Link href={`/compare?sweep=${id}`} prefetch={false}>Compare this sweep with others →</Link></p>
       <h2>Charts</h2>
       <Suspense fallback={<p role="status" className="muted">Aggregating charts…</p>}>
-        <SweepCharts db={db} sweepId={id} spec={sweep.spec} finishedSignature={active ? undefined : `${sweep.status}:${JSON.stringify(sweep.counts)}:${sweep.finishedAt?.toISOString()}`} />
+        <SweepCharts db={db} sweepId={id} spec={sweep.spec} objective={objective} finishedSignature={active ? undefined : `${sweep.status}:${JSON.stringify(sweep.counts)}:${sweep.finishedAt?.toISOString()}`} />
       </Suspense>
       <TrialTable db={db} sweepId={id} objective={objective} methods={methods} params={sp} />
     </>
