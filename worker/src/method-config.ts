@@ -2,23 +2,14 @@
 // (packages/engine/src/peft/*/config.ts). The two packages name things for their
 // audiences (the spec for researchers, the engine after peft), so the worker,
 // which knows both, translates here and nowhere else.
+import type { TrialTraining } from '@peft-lab/sweeps';
 import type { PeftMethodName } from './engine-types.js';
 import { TrialSetupError } from './errors.js';
 
 type Hp = Record<string, unknown>;
 
-/** Training parameters of a trial, as the sweep spec names them (packages/sweeps TrialTraining). */
-export interface TrialTrainingParams {
-  lr: number;
-  epochs?: number;
-  maxSteps?: number;
-  batchSize: number;
-  evalEvery: number;
-  warmupRatio: number;
-  weightDecay: number;
-  gradClip: number;
-  maxSeqLen: number;
-}
+/** Training parameters of a trial: the sweep spec's own type (one definition). */
+export type TrialTrainingParams = TrialTraining;
 
 export const METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
 

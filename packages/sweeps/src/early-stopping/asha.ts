@@ -6,7 +6,7 @@
  * far. While fewer than η trials reached the rung, only the best continues
  * (a trial cannot be paused and resumed later here).
  */
-import { checkDirection, checkHistory, fmt, goodness, type EvalHistory, type MetricDirection, type StopDecision } from './history.js';
+import { checkRuleInputs, fmt, goodness, type EvalHistory, type MetricDirection, type StopDecision } from './history.js';
 import { EarlyStoppingInputError } from '../errors.js';
 
 export interface AshaOptions {
@@ -29,10 +29,7 @@ export function ashaDecision(
   rule: AshaOptions,
   direction: MetricDirection = 'maximize',
 ): StopDecision {
-  checkHistory(trialHistory, 'trialHistory');
-  if (!Array.isArray(othersHistories)) throw new EarlyStoppingInputError('othersHistories must be a list of histories');
-  othersHistories.forEach((h, i) => checkHistory(h, `othersHistories[${i}]`));
-  checkDirection(direction);
+  checkRuleInputs(trialHistory, othersHistories, direction);
   if (!Number.isInteger(rule.minEvals) || rule.minEvals < 1) throw new EarlyStoppingInputError(`rule.minEvals must be an integer ≥ 1 (got ${rule.minEvals})`);
   if (!Number.isInteger(rule.reductionFactor) || rule.reductionFactor < 2) throw new EarlyStoppingInputError(`rule.reductionFactor must be an integer ≥ 2 (got ${rule.reductionFactor})`);
 

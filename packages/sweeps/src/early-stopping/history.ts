@@ -33,6 +33,14 @@ export function checkDirection(d: unknown): asserts d is MetricDirection {
   if (d !== 'maximize' && d !== 'minimize') throw new EarlyStoppingInputError(`direction must be maximize or minimize (got ${JSON.stringify(d)})`);
 }
 
+/** The inputs every rule takes: this trial's history, the others', and the metric direction. */
+export function checkRuleInputs(trialHistory: unknown, othersHistories: unknown, direction: unknown): void {
+  checkHistory(trialHistory, 'trialHistory');
+  if (!Array.isArray(othersHistories)) throw new EarlyStoppingInputError('othersHistories must be a list of histories');
+  othersHistories.forEach((h, i) => checkHistory(h, `othersHistories[${i}]`));
+  checkDirection(direction);
+}
+
 /** Sort key where larger is better and NaN is the worst possible. */
 export function goodness(value: number, direction: MetricDirection): number {
   if (Number.isNaN(value)) return -Infinity;

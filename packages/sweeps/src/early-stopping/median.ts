@@ -5,7 +5,7 @@
  * evaluation k count (finished or further along), at least `minTrials` of them,
  * and never before `afterEvals` evaluations (warm-up).
  */
-import { checkDirection, checkHistory, fmt, goodness, type EvalHistory, type MetricDirection, type StopDecision } from './history.js';
+import { checkRuleInputs, fmt, goodness, type EvalHistory, type MetricDirection, type StopDecision } from './history.js';
 import { EarlyStoppingInputError } from '../errors.js';
 
 export interface MedianRuleOptions {
@@ -29,10 +29,7 @@ export function medianStoppingDecision(
   rule: MedianRuleOptions,
   direction: MetricDirection = 'maximize',
 ): StopDecision {
-  checkHistory(trialHistory, 'trialHistory');
-  if (!Array.isArray(othersHistories)) throw new EarlyStoppingInputError('othersHistories must be a list of histories');
-  othersHistories.forEach((h, i) => checkHistory(h, `othersHistories[${i}]`));
-  checkDirection(direction);
+  checkRuleInputs(trialHistory, othersHistories, direction);
   if (!Number.isInteger(rule.afterEvals) || rule.afterEvals < 1) throw new EarlyStoppingInputError(`rule.afterEvals must be an integer ≥ 1 (got ${rule.afterEvals})`);
   if (!Number.isInteger(rule.minTrials) || rule.minTrials < 1) throw new EarlyStoppingInputError(`rule.minTrials must be an integer ≥ 1 (got ${rule.minTrials})`);
 
