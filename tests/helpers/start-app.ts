@@ -1,36 +1,14 @@
 // Builds the dashboard when its build is missing or older than its sources, and
 // starts `next start` on a free port against a given database.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { APP_DIR, appBuildIsStale } from '@peft-lab/cli';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const APP_DIR = join(REPO_ROOT, 'app');
+export { APP_DIR };
 const NEXT_BIN = join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === '.next' || e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** True when app/.next is missing or older than a source of the app or a workspace package it bundles. */
-export function appBuildIsStale(): boolean {
-  const buildId = join(APP_DIR, '.next', 'BUILD_ID');
-  if (!existsSync(buildId)) return true;
-  const built = statSync(buildId).mtimeMs;
-  const sources = ['app', 'components', 'lib'].map((d) => join(APP_DIR, d))
-    .concat(['db', 'sweeps', 'report', 'data'].map((p) => join(REPO_ROOT, 'packages', p, 'src')))
-    .concat([join(APP_DIR, 'next.config.ts'), join(APP_DIR, 'package.json')]);
-  return sources.some((s) => existsSync(s) && (statSync(s).isDirectory() ? newestMtime(s) : statSync(s).mtimeMs) > built);
-}
 
 /** The app's own build script (`npm run build` in app/) when stale (minutes on a loaded 2-core machine). */
 export function ensureAppBuilt(log: (s: string) => void = () => {}): void {

@@ -1,1 +1,1 @@
-export {};
+export { appBuildIsStale, APP_DIR } from './app-build.js';

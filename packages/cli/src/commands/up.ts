@@ -2,14 +2,13 @@
 // and Ctrl-C stops every one of them. Children run in their own process groups so a
 // shutdown can take down each whole tree (tsx and next start spawn children of their own).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { EmbeddedPostgresHandle } from '@peft-lab/db';
+import { APP_DIR, appBuildIsStale } from '../app-build.js';
 import { ProcessError } from '../errors.js';
 import { CLI_MAIN, peftLabHome, positiveInt, REPO_ROOT, TSX_BIN } from '../paths.js';
 
-const APP_DIR = join(REPO_ROOT, 'app');
 const NEXT_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'next');
 
 export function register(program: Command): void {
@@ -53,8 +52,8 @@ export function register(program: Command): void {
         console.log(`migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already applied`);
         const env = { ...process.env, DATABASE_URL: url, PEFT_LAB_HOME: home };
 
-        if (o.rebuild || !existsSync(join(APP_DIR, '.next', 'BUILD_ID'))) {
-          console.log('building the dashboard (first start; takes a minute)…');
+        if (o.rebuild || appBuildIsStale()) {
+          console.log('building the dashboard (no build yet, or the code changed since; a few minutes)…');
           // --webpack: Turbopack in Next 16 cannot resolve the workspaces' `./x.js` → `./x.ts`
           // imports (see app/README.md); the app's own `build` script uses the same flag.
           const code = await runToEnd(spawn(NEXT_BIN, ['build', '--webpack'], { cwd: APP_DIR, env: { ...env, NEXT_TELEMETRY_DISABLED: '1' }, stdio: 'inherit', detached: true }), children);
