@@ -4,7 +4,7 @@
  * (tanh dense on [CLS]) and a classifier.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBias, scaledDotProductAttention, splitHeads } from '../shared/attention.js';
+import { attentionBias, scaledDotProductAttention, splitHeads, withAttentionPrefix } from '../shared/attention.js';
 import { activation, embeddingLookup, layerNorm } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
@@ -78,15 +78,8 @@ export class BertModel extends TransformerBase {
     for (let i = 0; i < c.numLayers; i++) {
       const p = `bert.encoder.layer.${i}`;
       const [q, k, v] = this.fusedLinear([`${p}.attention.self.query`, `${p}.attention.self.key`, `${p}.attention.self.value`], h, true);
-      let kh = splitHeads(k, batch, len, c.numHeads, c.headDim);
-      let vh = splitHeads(v, batch, len, c.numHeads, c.headDim);
-      let layerBias = bias;
-      const prefix = this.hooks?.attentionPrefix?.(i, batch);
-      if (prefix) {
-        kh = tf.concat([prefix.key as tf.Tensor4D, kh], 2);
-        vh = tf.concat([prefix.value as tf.Tensor4D, vh], 2);
-        layerBias = attentionBias(mask, prefix.key.shape[2]!, false);
-      }
+      const { kh, vh, bias: layerBias } = withAttentionPrefix(
+        this.hooks, i, batch, splitHeads(k, batch, len, c.numHeads, c.headDim), splitHeads(v, batch, len, c.numHeads, c.headDim), bias, mask, false);
       const att = scaledDotProductAttention({
         q: splitHeads(q, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias,
         dropout: training ? (x.attentionDropout as number) : 0,

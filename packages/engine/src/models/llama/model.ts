@@ -4,7 +4,7 @@
  * tied LM head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBias, scaledDotProductAttention, splitHeads } from '../shared/attention.js';
+import { attentionBias, scaledDotProductAttention, splitHeads, withAttentionPrefix } from '../shared/attention.js';
 import { rmsNorm, silu } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 import { applyRotary } from './rotary.js';
@@ -82,15 +82,8 @@ export class LlamaModel extends TransformerBase {
       const [q, k, v] = this.fusedLinear([`${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`], a, false);
       const qr = applyRotary(q, batch, len, c.numHeads, c.headDim, theta);
       const kr = applyRotary(k, batch, len, c.numKvHeads, c.headDim, theta);
-      let kh = splitHeads(kr, batch, len, c.numKvHeads, c.headDim);
-      let vh = splitHeads(v, batch, len, c.numKvHeads, c.headDim);
-      let layerBias = bias;
-      const prefix = this.hooks?.attentionPrefix?.(i, batch);
-      if (prefix) {
-        kh = tf.concat([prefix.key as tf.Tensor4D, kh], 2);
-        vh = tf.concat([prefix.value as tf.Tensor4D, vh], 2);
-        layerBias = attentionBias(mask, prefix.key.shape[2]!, true);
-      }
+      const { kh, vh, bias: layerBias } = withAttentionPrefix(
+        this.hooks, i, batch, splitHeads(kr, batch, len, c.numKvHeads, c.headDim), splitHeads(v, batch, len, c.numKvHeads, c.headDim), bias, mask, true);
       const att = scaledDotProductAttention({ q: splitHeads(qr, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias, dropout: attDrop });
       let o = this.linear(`${p}.self_attn.o_proj`, att, false);
       if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);

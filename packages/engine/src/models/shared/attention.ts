@@ -5,6 +5,7 @@
  * into [batch, kvHeads, groups·seq, headDim] instead of tiling keys/values.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelHooks } from '../../types.js';
 
 const NEG = -1e9;
 
@@ -85,4 +86,22 @@ export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionI
   let out = tf.matMul(probs, v);
   if (groups !== 1) out = out.reshape([batch, heads, seq, headDim]);
   return tf.transpose(out, lead ? [0, 1, 3, 2, 4] : [0, 2, 1, 3]).reshape([batch * seq, heads * headDim]);
+}
+
+/**
+ * Keys/values [batch, kvHeads, seq, headDim] with layer `layer`'s prefix-tuning
+ * prefixes prepended, and the attention bias extended to cover them. Without a
+ * prefix hook the inputs come back unchanged.
+ */
+export function withAttentionPrefix(
+  hooks: ModelHooks | null, layer: number, batch: number,
+  kh: tf.Tensor4D, vh: tf.Tensor4D, bias: tf.Tensor4D, keyMask: tf.Tensor2D, causal: boolean,
+): { kh: tf.Tensor4D; vh: tf.Tensor4D; bias: tf.Tensor4D } {
+  const prefix = hooks?.attentionPrefix?.(layer, batch);
+  if (!prefix) return { kh, vh, bias };
+  return {
+    kh: tf.concat([prefix.key as tf.Tensor4D, kh], 2),
+    vh: tf.concat([prefix.value as tf.Tensor4D, vh], 2),
+    bias: attentionBias(keyMask, prefix.key.shape[2]!, causal),
+  };
 }
