@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 /** Exponential backoff with jitter for reconnecting to PostgreSQL: 250 ms, 500 ms, … capped at maxMs. */
 export class Backoff {
   private attempt = 0;
@@ -38,4 +39,23 @@ export function isConnectionError(err: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * Runs `fn` until it succeeds, waiting out connection errors with backoff (each logged as
+ * a warning); other errors are thrown. Gives up (undefined) once `shutdown.requested`.
+ */
+export async function untilConnected<T>(log: Logger, what: string, fn: () => Promise<T>, shutdown: { requested: boolean } = { requested: false }): Promise<T | undefined> {
+  const backoff = new Backoff();
+  while (!shutdown.requested) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      const ms = backoff.next();
+      log.warn({ err: (err as Error).message, retryInMs: ms }, `${what}: database unreachable, retrying`);
+      await sleep(ms);
+    }
+  }
+  return undefined;
 }

@@ -8,5 +8,5 @@ export { resolveBaseModel, resolveTask, importAndRegisterDataset, builtinModelAv
 export { storeArtifact, loadArtifactContent, artifactLocation, type StoredArtifact } from './stored-artifacts.js';
 export { ProgressBoard, formatLine, type ProgressMode, type TrialProgress } from './progress.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
-export { Backoff, isConnectionError } from './backoff.js';
+export { Backoff, isConnectionError, untilConnected } from './backoff.js';
 export * from './errors.js';

@@ -74,9 +74,11 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const { db, queue, lease, log: baseLog } = ctx;
   const trial = lease.trial;
   const log = baseLog.child({ trialId: trial.id, sweepId: trial.sweepId, index: trial.index, method: trial.method, attempt: trial.attempt });
-  const state = { lost: null as Error | null, cancel: false, prune: null as string | null, step: trial.lastCheckpointStep ?? 0, stoppedForShutdown: false };
+  const state = { lost: null as Error | null, cancel: false, prune: null as string | null, step: trial.lastCheckpointStep ?? 0, stoppedForShutdown: false, finished: false };
   const label = `#${trial.index} ${trial.method}`;
   const onLost = (err: Error) => {
+    // A heartbeat in flight while the final transition commits finds the lease gone: not a loss.
+    if (state.finished) return;
     if (!state.lost) log.warn({ err: err.message }, 'lease lost: dropping the trial without completing it');
     state.lost ??= err;
   };
@@ -116,6 +118,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     if (state.lost) return 'lost';
     try {
       await withReconnect(log, `mark ${outcome}`, write);
+      state.finished = true;
       log.info({ outcome, step: state.step }, `trial ${outcome}`);
       return outcome;
     } catch (err) {

@@ -6,7 +6,7 @@ import { selectBackend, type BackendInfo, type BackendPreference } from '@peft-l
 import { TrialQueue, type Db } from '@peft-lab/db';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { Backoff, isConnectionError, sleep } from './backoff.js';
+import { Backoff, isConnectionError, sleep, untilConnected } from './backoff.js';
 import { createLogger } from './logger.js';
 import { ProgressBoard, type ProgressMode } from './progress.js';
 import { runTrial, type TrialOutcome } from './run-trial.js';
@@ -175,17 +175,3 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
   return { workerId, backend, outcomes, interrupted: shutdown.requested };
 }
 
-async function untilConnected<T>(log: Logger, what: string, fn: () => Promise<T>, shutdown: { requested: boolean }): Promise<T | undefined> {
-  const backoff = new Backoff();
-  while (!shutdown.requested) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isConnectionError(err)) throw err;
-      const ms = backoff.next();
-      log.warn({ err: (err as Error).message, retryInMs: ms }, `${what}: database unreachable, retrying`);
-      await sleep(ms);
-    }
-  }
-  return undefined;
-}

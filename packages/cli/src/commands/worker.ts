@@ -25,10 +25,18 @@ export function register(program: Command): void {
         checkpointEvery: o.checkpointEvery === undefined ? undefined : positiveInt('--checkpoint-every', o.checkpointEvery, 1),
       };
       // Loaded here, not at start-up: `peft-lab --help` should not wait for TensorFlow.js.
-      const { createLogger, runWorker } = await import('@peft-lab/worker');
+      const { createLogger, runWorker, untilConnected } = await import('@peft-lab/worker');
+      const { applyMigrations } = await import('@peft-lab/db');
       const { openDatabase } = await import('../database.js');
       const log = createLogger({ file: o.logFile });
-      const session = await openDatabase({ dataDir: o.dataDir });
+      const session = await openDatabase({ dataDir: o.dataDir, migrate: false });
+      // A worker started while PostgreSQL restarts waits for it instead of exiting.
+      const stop = { requested: false };
+      const onSignal = () => { stop.requested = true; };
+      process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+      await untilConnected(log, 'apply migrations', () => applyMigrations(session.url), stop);
+      process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+      if (stop.requested) { await session.close(); return; }
       try {
         const summary = await runWorker({
           db: session.db, workerId: o.workerId, backend: o.backend, once: Boolean(o.once), log,
