@@ -1,6 +1,6 @@
 // Pretrains the built-in base model into packages/data/builtin-model/ (or --out DIR).
 // Usage (from the repository root):
-//   npx tsx packages/data/scripts/pretrain.ts [--steps N] [--seed N] [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--max-minutes M]
+//   npx tsx packages/data/scripts/pretrain.ts [--steps N|auto] [--seed N] [--backend auto|tensorflow|wasm|cpu] [--out DIR] [--max-minutes M]
 //   … --init-from packages/data/builtin-model   # continue from the committed weights (recorded as continuedFrom)
 //   npx tsx packages/data/scripts/pretrain.ts --probe   # ms/step of candidate sizes (random tokens), JSON
 import { parseArgs } from 'node:util';
@@ -43,7 +43,7 @@ if (values.probe) await probe();
 else {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   await pretrainBuiltinModel({
-    steps: num(values.steps), seed: num(values.seed), lr: num(values.lr),
+    steps: values.steps === 'auto' ? 'auto' : num(values.steps), seed: num(values.seed), lr: num(values.lr),
     backend: values.backend as 'auto' | undefined, outDir: values.out, maxMinutes: num(values['max-minutes']),
     initFrom: values['init-from'], warmupSteps: num(values['warmup-steps']),
     command: `npx tsx packages/data/scripts/pretrain.ts ${process.argv.slice(2).join(' ')}`.trim(),

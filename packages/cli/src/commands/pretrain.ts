@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('pretrain')
     .description('pretrain the built-in GPT-2 base model on Brown + State of the Union (Moby Dick and every task\'s held-out text excluded)')
-    .option('--steps <n>', 'optimizer steps (default: the data package\'s default)')
+    .option('--steps <n>', 'optimizer steps, or auto: as many as fit in --max-minutes at the measured speed (default: the data package\'s default)')
     .option('--seed <n>', 'random seed', '1')
     .option('--out <dir>', 'output directory (default: packages/data/builtin-model)')
     .option('--backend <name>', BACKENDS.join(' | '), 'auto')
@@ -21,11 +21,12 @@ export function register(program: Command): void {
       if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new CliInputError('--backend', o.backend, `must be one of ${BACKENDS.join(', ')}`);
       const maxMinutes = o.maxMinutes === undefined ? undefined : Number(o.maxMinutes);
       if (maxMinutes !== undefined && !(maxMinutes > 0)) throw new CliInputError('--max-minutes', o.maxMinutes, 'must be a number > 0');
+      if (o.steps === 'auto' && maxMinutes === undefined) throw new CliInputError('--steps', o.steps, 'auto needs --max-minutes (the step count is fitted to it)');
       const seed = Number(o.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new CliInputError('--seed', o.seed, 'must be an integer ≥ 0');
       const { pretrainBuiltinModel } = await import('@peft-lab/data');
       await pretrainBuiltinModel({
-        steps: o.steps === undefined ? undefined : positiveInt('--steps', o.steps, 1),
+        steps: o.steps === undefined ? undefined : o.steps === 'auto' ? 'auto' as const : positiveInt('--steps', o.steps, 1),
         seed,
         backend: o.backend,
         outDir: o.out,

@@ -19,7 +19,8 @@ import { BUILTIN_MODEL_SIZE, builtinHfConfig } from './builtin-config.js';
 import { packCorpus } from './packed-chunks.js';
 
 export const pretrainOptionsSchema = z.object({
-  steps: z.number().int().positive().default(3000),
+  /** Optimizer steps, or 'auto': as many as fit in maxMinutes at the speed measured here (see fitStepsToBudget). */
+  steps: z.union([z.number().int().positive(), z.literal('auto')]).default(3000),
   outDir: z.string().min(1).default(BUILTIN_MODEL_DIR),
   seed: z.number().int().nonnegative().default(1),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
@@ -65,7 +66,8 @@ export interface PretrainingRecord {
   parameters: number;
   safetensorsBytes: number;
   training: {
-    steps: number; stepsPlanned: number; status: string; reason?: string; batchSize: number; seqLen: number;
+    steps: number; stepsPlanned: number; stepsFittedToBudget?: { steps: number; msPerStep: number; evalSeconds: number };
+    status: string; reason?: string; batchSize: number; seqLen: number;
     lr: number; warmupSteps: number; schedule: string; optimizer: string; weightDecay: number; gradClip: number;
     tokensSeen: number; epochs: number; wallTimeSeconds: number; meanStepMs: number;
   };
@@ -86,6 +88,7 @@ export interface PretrainingRecord {
 export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<PretrainingRecord> {
   const { documents, log = (l: string) => console.log(l), ...rest } = opts;
   const o = pretrainOptionsSchema.parse(rest);
+  if (o.steps === 'auto' && o.maxMinutes === undefined) throw new Error("steps 'auto' needs maxMinutes: the step count is fitted to that budget");
   const outDir = resolve(o.outDir);
   const backend = await selectBackend({ prefer: o.backend });
   const t0 = performance.now();
@@ -109,35 +112,40 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
   const attachment = attachPeft(model, 'full', {});
   const trainData: TokenExample[] = packed.train.map((inputIds) => ({ inputIds }));
   const evalData: TokenExample[] = packed.heldOut.slice(0, o.maxHeldOutChunks).map((inputIds) => ({ inputIds }));
-  const warmupSteps = o.warmupSteps ?? Math.min(200, Math.round(0.05 * o.steps));
-  const sampleEvery = Math.max(1, Math.floor(o.steps / 200));
   const lossCurve: PretrainingRecord['lossCurve'] = [];
   const curve: { step: number; perplexity: number }[] = [];
   let window: number[] = [];
   try {
+    const evalStart = performance.now();
     const before = await heldOutPerplexity(model, evalData, o.batchSize);
+    const evalMs = performance.now() - evalStart;
     curve.push({ step: 0, perplexity: round(before, 2) });
     log(`held-out perplexity before: ${before.toFixed(1)}`);
+    const fit = o.steps === 'auto' ? await fitStepsToBudget({ ...o, maxMinutes: o.maxMinutes! }, hfConfig, trainData, evalMs) : null;
+    if (fit) log(`steps auto: ${fit.msPerStep.toFixed(0)} ms/step and ${(evalMs / 1000).toFixed(1)} s per evaluation measured → ${fit.steps} steps fit in ${o.maxMinutes} min`);
+    const steps = fit?.steps ?? (o.steps as number);
+    const warmupSteps = o.warmupSteps ?? Math.min(200, Math.round(0.05 * steps));
+    const sampleEvery = Math.max(1, Math.floor(steps / 200));
     const trainStart = performance.now();
     const result = await trainTrial({
       model, attachment, task: 'causal-lm', metric: 'perplexity', trainData, evalData,
-      lr: o.lr, weightDecay: o.weightDecay, warmupSteps, maxSteps: o.steps, batchSize: o.batchSize,
+      lr: o.lr, weightDecay: o.weightDecay, warmupSteps, maxSteps: steps, batchSize: o.batchSize,
       evalEvery: o.evalEvery, checkpointEvery: 0, gradClip: o.gradClip, seed: o.seed, padTokenId: 1, latency: false,
       callbacks: {
         onStep: (step, info) => {
           window.push(info.loss);
-          if (step % sampleEvery === 0 || step === o.steps) {
+          if (step % sampleEvery === 0 || step === steps) {
             lossCurve.push({ step, loss: round(mean(window), 4), lr: info.lr });
             window = [];
           }
-          if (step % 50 === 0) log(`step ${step}/${o.steps} loss ${info.loss.toFixed(3)} lr ${info.lr.toExponential(2)} ${info.stepMs.toFixed(0)} ms/step, ${((performance.now() - trainStart) / 60000).toFixed(1)} min`);
+          if (step % 50 === 0) log(`step ${step}/${steps} loss ${info.loss.toFixed(3)} lr ${info.lr.toExponential(2)} ${info.stepMs.toFixed(0)} ms/step, ${((performance.now() - trainStart) / 60000).toFixed(1)} min`);
         },
         onEval: (step, m) => {
           const ppl = m.perplexity ?? Math.exp(m.loss);
           curve.push({ step, perplexity: round(ppl, 2) });
           log(`eval @${step}: held-out perplexity ${ppl.toFixed(2)}`);
         },
-        shouldStop: (step) => o.maxMinutes !== undefined && performance.now() - trainStart > o.maxMinutes * 60000 && step < o.steps,
+        shouldStop: (step) => o.maxMinutes !== undefined && performance.now() - trainStart > o.maxMinutes * 60000 && step < steps,
       },
     });
     if (result.status === 'failed') throw new Error(`pretraining failed: ${result.reason}`);
@@ -159,7 +167,7 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
       parameters: result.measurements.totalParams,
       safetensorsBytes: statSync(join(outDir, 'model.safetensors')).size,
       training: {
-        steps: result.steps, stepsPlanned: o.steps, status: result.status,
+        steps: result.steps, stepsPlanned: steps, ...(fit ? { stepsFittedToBudget: fit } : {}), status: result.status,
         // The only caller-side stop is the time budget: say so instead of the loop's generic wording.
         reason: result.status === 'stopped' ? `time budget (maxMinutes ${o.maxMinutes}) reached at step ${result.steps}; the learning rate had not decayed to 0` : result.reason,
         batchSize: o.batchSize, seqLen: o.size.seqLen, lr: o.lr, warmupSteps,
@@ -188,6 +196,37 @@ export async function pretrainBuiltinModel(opts: PretrainOptions = {}): Promise<
     attachment.dispose();
     model.dispose();
   }
+}
+
+/**
+ * How many steps fit in `maxMinutes`: times a few steps of a throwaway model of the same
+ * size on the real chunks (the run's own weights stay untouched), and leaves room for the
+ * held-out evaluations (timed by the caller) and a 5 % margin for a noisy machine. The
+ * schedule then decays to 0 inside the budget instead of being cut off mid-way.
+ */
+async function fitStepsToBudget(
+  o: { maxMinutes: number; batchSize: number; evalEvery: number; seed: number; lr: number },
+  hfConfig: Record<string, unknown>, trainData: TokenExample[], evalMs: number,
+): Promise<{ steps: number; msPerStep: number; evalSeconds: number }> {
+  const probe = createModel(normalizeHfConfig(hfConfig), 'causal-lm', o.seed + 1);
+  const attachment = attachPeft(probe, 'full', {});
+  const ms: number[] = [];
+  try {
+    await trainTrial({
+      model: probe, attachment, task: 'causal-lm', metric: 'perplexity', trainData: trainData.slice(0, 16 * o.batchSize),
+      lr: o.lr, maxSteps: 12, batchSize: o.batchSize, seed: o.seed, padTokenId: 1, latency: false,
+      callbacks: { onStep: (s, i) => { if (s > 3) ms.push(i.stepMs); } },
+    });
+  } finally {
+    attachment.dispose();
+    probe.dispose();
+  }
+  ms.sort((a, b) => a - b);
+  const msPerStep = ms[Math.floor(ms.length / 2)];
+  // Each step also pays its share of the evaluations every evalEvery steps, plus the final one.
+  const budgetMs = o.maxMinutes * 60_000 * 0.95 - evalMs;
+  const steps = Math.max(1, Math.floor(budgetMs / (msPerStep + evalMs / o.evalEvery)));
+  return { steps, msPerStep: round(msPerStep, 1), evalSeconds: round(evalMs / 1000, 1) };
 }
 
 /** Token-level perplexity of `model` over `examples` (causal LM, next-token). */
