@@ -1,6 +1,6 @@
 /**
  * `npm run bench:engine -- --config ref-small|ref-large --method full|lora|adapter|prefix|prompt
- *   [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--latency] [--json]`
+ *   [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--latency] [--baseline] [--json]`
  *
  * Times training steps of a GPT-2-like pre-LN decoder (the ENVIRONMENT.md
  * reference configs; dropout 0, random init) through the real `trainTrial`
@@ -8,6 +8,13 @@
  * after `warmup`), tokensPerSec, peakBytes, trainableParams, totalParams};
  * with --latency also inferenceMs (median of 9 forwards at batch 1 and 8, as
  * trained / merged when the method merges / plain base model).
+ *
+ * --baseline (native backend) also times bench/straightforward-model.ts, the plain tfjs
+ * model of ENVIRONMENT.md's speed table, just before and just after our run, and reports
+ * our step as a ratio to it. ENVIRONMENT.md measured that model at 2.58× PyTorch
+ * (ref-small) and 1.16× (ref-large) on a quiet machine, so ratio × that factor is our
+ * projected ratio to PyTorch: comparable across hours on a VM whose speed drifts
+ * several-fold, where absolute milliseconds against a PyTorch figure taken another day are not.
  *
  * Method settings: LoRA r 8, alpha 16 on c_attn (GPT-2's fused QKV: the
  * closest to "q and v" that the fused module allows — it also adapts k);
@@ -24,6 +31,7 @@ import { createAdapterAttachment } from '../src/peft/adapter/layer.js';
 import { createPrefixAttachment } from '../src/peft/prefix/layer.js';
 import { createPromptAttachment } from '../src/peft/prompt/layer.js';
 import { attachPeft } from '../src/peft/base.js';
+import { timeStraightforwardModel } from './straightforward-model.js';
 import '../src/peft/full/index.js';
 import '../src/peft/lora/index.js';
 
@@ -32,6 +40,11 @@ const CONFIGS = {
   'ref-large': { n_embd: 256, n_layer: 4, n_head: 4, n_inner: 1024, seq: 128, batch: 16 },
 } as const;
 type ConfigName = keyof typeof CONFIGS;
+// ENVIRONMENT.md: PyTorch 2.13 and the straightforward tfjs-node model, ms/step, 2 threads, quiet machine.
+const DOCUMENTED = {
+  'ref-small': { pytorchMs: 22.5, straightforwardMs: 58, fullTargetVsPyTorch: 1.5 },
+  'ref-large': { pytorchMs: 245, straightforwardMs: 283, fullTargetVsPyTorch: 1.0 },
+} as const;
 const METHODS: PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
 
 function arg(name: string, fallback?: string): string | undefined {
@@ -62,6 +75,8 @@ async function main(): Promise<void> {
     model_type: 'gpt2', vocab_size: 256, n_positions: c.seq + 16, n_embd: c.n_embd, n_layer: c.n_layer, n_head: c.n_head,
     n_inner: c.n_inner, activation_function: 'gelu_new', resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0,
   });
+  const withBaseline = process.argv.includes('--baseline') && backend.name === 'tensorflow';
+  const baselineBefore = withBaseline ? await timeStraightforwardModel(c, steps, warmup) : 0;
   const model = createModel(config, 'causal-lm', 1);
   const attachment = attach(model, method);
   model.hooks = attachment.hooks;
@@ -75,15 +90,26 @@ async function main(): Promise<void> {
     latency: process.argv.includes('--latency') ? { seqLen: c.seq, runs: 9 } : false, callbacks: { onStep: (_s, info) => { stepMs.push(info.stepMs); } },
   });
   const ms = median(stepMs.slice(warmup));
+  const baselineAfter = withBaseline ? await timeStraightforwardModel(c, steps, warmup) : 0;
+  const doc = DOCUMENTED[configName];
+  const baselineMs = (baselineBefore + baselineAfter) / 2;
+  const sameMachine = withBaseline ? {
+    straightforwardMsPerStep: [Number(baselineBefore.toFixed(2)), Number(baselineAfter.toFixed(2))],
+    ratioToStraightforward: Number((ms / baselineMs).toFixed(3)),
+    projectedVsPyTorch: Number(((ms / baselineMs) * (doc.straightforwardMs / doc.pytorchMs)).toFixed(3)),
+    ...(method === 'full' ? { fullTargetVsPyTorch: doc.fullTargetVsPyTorch } : {}),
+  } : undefined;
   const out = {
     config: configName, method, backend: backend.name, msPerStep: Number(ms.toFixed(2)),
     tokensPerSec: Math.round((c.batch * c.seq * 1000) / ms), peakBytes: result.measurements.peakBytes,
     trainableParams: result.measurements.trainableParams, totalParams: result.measurements.totalParams,
     ...(result.measurements.latency ? { inferenceMs: Object.fromEntries(Object.entries(result.measurements.latency).map(([k, v]) => [k, Number(v.toFixed(2))])) } : {}),
     ...(result.status !== 'completed' ? { status: result.status, reason: result.reason } : {}),
+    ...(sameMachine ? { sameMachine } : {}),
   };
   if (process.argv.includes('--json')) console.log(JSON.stringify(out));
   else console.log(`${configName} ${method} on ${backend.name}: ${out.msPerStep} ms/step, ${out.tokensPerSec} tokens/s, peak ${(out.peakBytes / 2 ** 20).toFixed(1)} MiB, ${out.trainableParams}/${out.totalParams} trainable`);
+  if (!process.argv.includes("--json") && sameMachine) console.log(`  straightforward tfjs model here: ${sameMachine.straightforwardMsPerStep.join(" / ")} ms/step (before / after); ours is ${sameMachine.ratioToStraightforward}× that, projected ${sameMachine.projectedVsPyTorch}× PyTorch`);
   attachment.dispose();
   model.dispose();
   void tf;

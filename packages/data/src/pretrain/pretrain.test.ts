@@ -70,6 +70,22 @@ describe('pretrainBuiltinModel (tiny, cpu)', () => {
     expect(model.head).toBe('causal-lm');
     model.dispose();
   });
+
+  it("fits steps 'auto' to the time budget so the schedule completes inside it, and refuses it without one", async () => {
+    const tiny = { documents: docs, batchSize: 4, backend: 'cpu' as const, seed: 3, evalEvery: 5, maxHeldOutChunks: 6, heldOutFraction: 0.3,
+      size: { dModel: 16, numLayers: 1, numHeads: 2, seqLen: 16 }, command: 'test', log: () => {} };
+    await expect(pretrainBuiltinModel({ ...tiny, outDir: join(out, 'no-budget'), steps: 'auto' })).rejects.toThrow(/maxMinutes/);
+    const record = await pretrainBuiltinModel({ ...tiny, outDir: join(out, 'auto'), steps: 'auto', maxMinutes: 0.05 });
+    const fitted = record.training.stepsFittedToBudget!;
+    expect(fitted.msPerStep).toBeGreaterThan(0);
+    expect(fitted.steps).toBe(record.training.stepsPlanned);
+    // The count is what the measured step and evaluation costs allow inside 95 % of the budget.
+    const perStepMs = fitted.msPerStep + (fitted.evalSeconds * 1000) / 5;
+    const expected = (0.05 * 60_000 * 0.95 - fitted.evalSeconds * 1000) / perStepMs;
+    expect(Math.abs(fitted.steps - expected)).toBeLessThan(3); // the record rounds the timings
+    expect(fitted.steps).toBeGreaterThan(5);
+    expect(record.training.steps).toBeGreaterThan(0);
+  });
 });
 
 describe('the committed built-in model', () => {
