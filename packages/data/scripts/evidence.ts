@@ -33,10 +33,14 @@ const { values } = parseArgs({
   },
 });
 const STEPS = Number(values.steps ?? 250);
-const TRAIN_EXAMPLES = Number(values['train-examples'] ?? 4000);
+// Another training-set size or input length is a different measurement: such arms are keyed
+// e.g. spam/full-random[train=256] or spam/full-random[maxLength=128].
+const DEFAULT_TRAIN_EXAMPLES = 4000;
+const DEFAULT_MAX_LENGTH = 64;
+const TRAIN_EXAMPLES = Number(values['train-examples'] ?? DEFAULT_TRAIN_EXAMPLES);
 // Validation examples used to choose the learning rate; the test split is scored whole.
 const EVAL_EXAMPLES = Number(values['eval-examples'] ?? 300);
-const MAX_LENGTH = Number(values['max-length'] ?? 64);
+const MAX_LENGTH = Number(values['max-length'] ?? DEFAULT_MAX_LENGTH);
 const BATCH = 16;
 const SEED = 1;
 const LR_GRID = { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] };
@@ -82,9 +86,9 @@ function mergeResult(arm: string, result: unknown): void {
   const record = existsSync(recordPath) ? JSON.parse(readFileSync(recordPath, 'utf8')) : null;
   doc.setup = {
     command: 'npx tsx packages/data/scripts/evidence.ts', backend: backend.name, steps: STEPS, batchSize: BATCH,
-    trainExamples: TRAIN_EXAMPLES, validationExamples: EVAL_EXAMPLES,
+    trainExamples: `first ${DEFAULT_TRAIN_EXAMPLES} unless the arm key says [train=N]`, validationExamples: EVAL_EXAMPLES,
     selection: 'per arm, the learning rate with the best validation score (accuracy; macro-F1 for genre); test = the whole test split',
-    maxLength: MAX_LENGTH, seed: SEED, lrGrid: LR_GRID, mobyLr: MOBY_LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
+    maxLength: `${DEFAULT_MAX_LENGTH} tokens unless the arm key says [maxLength=N]`, seed: SEED, lrGrid: LR_GRID, mobyLr: MOBY_LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
     classificationHead: 'GPT-2 sequence classification (score on the last non-padding token), trained in every arm',
   };
   if (record) doc.baseModel = { pretrainingFinishedAt: record.finishedAt, heldOutPerplexity: record.heldOutPerplexity.after, steps: record.training.steps };
@@ -128,7 +132,7 @@ async function classificationArm(task: 'spam' | 'genre', method: 'full' | 'lora'
   }
   const best = runs.reduce((a, b) => ((b.validation[selectBy] ?? -1) > (a.validation[selectBy] ?? -1) ? b : a));
   return {
-    task, method, init, selectedBy: `validation ${selectBy}`, lr: best.lr, status: best.status, steps: best.steps,
+    task, method, init, trainExamples: train.length, maxLength: MAX_LENGTH, selectedBy: `validation ${selectBy}`, lr: best.lr, status: best.status, steps: best.steps,
     accuracy: best.test.accuracy, macroF1: best.test.macroF1, testLoss: best.test.loss, finalTrainLoss: best.finalTrainLoss,
     trainableParams: best.trainableParams, totalParams: best.totalParams, labels: info.labels.length,
     testExamples: test.length, majorityBaseline: round(majorityShare(test)), runs,
@@ -177,5 +181,9 @@ for (const arm of arms) {
   const [method, init] = variant.split('-') as ['full' | 'lora', 'pretrained' | 'random'];
   const result = task === 'moby' ? await mobyArm() : await classificationArm(task as 'spam' | 'genre', method, init);
   console.log(JSON.stringify({ arm, ...result }));
-  mergeResult(arm, result);
+  const variantKey = task === 'moby' ? '' : [
+    TRAIN_EXAMPLES !== DEFAULT_TRAIN_EXAMPLES ? `[train=${TRAIN_EXAMPLES}]` : '',
+    MAX_LENGTH !== DEFAULT_MAX_LENGTH ? `[maxLength=${MAX_LENGTH}]` : '',
+  ].join('');
+  mergeResult(arm + variantKey, result);
 }

@@ -103,5 +103,18 @@ describe('the committed built-in model', () => {
     expect(fromRandom).toBeGreaterThan(1000);
     expect(record.heldOutPerplexity.after).toBeLessThan(fromRandom / 5);
     expect(record.safetensorsBytes).toBeLessThanOrEqual(20 * 1024 * 1024);
+    // The budget: one pretraining run of at most 30 minutes on these machines.
+    expect(record.training.wallTimeSeconds).toBeLessThanOrEqual(30 * 60);
+  });
+
+  it('ships evidence that fine-tuning from it beats the same architecture from random initialisation', () => {
+    const evidence = JSON.parse(readFileSync(join(BUILTIN_MODEL_DIR, 'evidence.json'), 'utf8'));
+    const record = JSON.parse(readFileSync(join(BUILTIN_MODEL_DIR, 'pretraining-record.json'), 'utf8'));
+    // Measured on this very base, not an earlier one.
+    expect(evidence.baseModel.pretrainingFinishedAt).toBe(record.finishedAt);
+    const arm = (name: string) => evidence.arms[name];
+    expect(arm('genre/full-pretrained').macroF1).toBeGreaterThan(arm('genre/full-random').macroF1);
+    expect(arm('spam/full-pretrained').testLoss).toBeLessThan(arm('spam/full-random').testLoss);
+    expect(arm('moby/lora-pretrained').perplexityAfter).toBeLessThan(arm('moby/lora-pretrained').perplexityBefore);
   });
 });
