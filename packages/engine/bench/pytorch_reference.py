@@ -4,8 +4,8 @@ The same GPT-2-like pre-LN decoder (GELU-tanh, vocab 256, plain Adam, dropout 0)
 of 20 training steps after 3 warm-up, torch.set_num_threads(2). Run it beside
 `npm run bench:engine -- --config … --method full --json` to compare on the same machine:
 
-    python3 -m venv /tmp/pyref && /tmp/pyref/bin/pip install /opt/wheels/torch-*.whl
-    /tmp/pyref/bin/python packages/engine/bench/pytorch_reference.py --config ref-small
+    python3 -m venv .venv-ref && .venv-ref/bin/pip install torch   # the CPU wheel is in pip's local wheel dir here
+    .venv-ref/bin/python packages/engine/bench/pytorch_reference.py --config ref-small
 """
 import argparse, json, math, statistics, time
 import torch
