@@ -43,15 +43,20 @@ export function isConnectionError(err: unknown): boolean {
 
 /**
  * Runs `fn` until it succeeds, waiting out connection errors with backoff (each logged as
- * a warning); other errors are thrown. Gives up (undefined) once `shutdown.requested`.
+ * a warning); other errors are thrown. Gives up with undefined once `shutdown.requested`,
+ * and rethrows the connection error once `giveUpMs` have passed.
  */
-export async function untilConnected<T>(log: Logger, what: string, fn: () => Promise<T>, shutdown: { requested: boolean } = { requested: false }): Promise<T | undefined> {
+export async function untilConnected<T>(
+  log: Logger, what: string, fn: () => Promise<T>,
+  opts: { shutdown?: { requested: boolean }; giveUpMs?: number } = {},
+): Promise<T | undefined> {
   const backoff = new Backoff();
-  while (!shutdown.requested) {
+  const t0 = Date.now();
+  while (!opts.shutdown?.requested) {
     try {
       return await fn();
     } catch (err) {
-      if (!isConnectionError(err)) throw err;
+      if (!isConnectionError(err) || (opts.giveUpMs !== undefined && Date.now() - t0 > opts.giveUpMs)) throw err;
       const ms = backoff.next();
       log.warn({ err: (err as Error).message, retryInMs: ms }, `${what}: database unreachable, retrying`);
       await sleep(ms);

@@ -9,7 +9,7 @@ import {
 import { LeaseLostError, TrialFinishedError, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
 import { earlyStoppingDecision } from '@peft-lab/sweeps';
 import type { Logger } from 'pino';
-import { Backoff, isConnectionError, sleep } from './backoff.js';
+import { isConnectionError, untilConnected } from './backoff.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { prepareTrial, type PreparedTrial, type PrepareOptions } from './prepare-trial.js';
 import type { ProgressBoard } from './progress.js';
@@ -52,23 +52,12 @@ const isLeaseGone = (err: unknown) => err instanceof LeaseLostError || err insta
   || (err instanceof Error && (err.name === 'LeaseLostError' || err.name === 'TrialFinishedError'));
 
 /**
- * Retries `fn` while the database is unreachable (backoff up to ~`giveUpMs`), so a
- * PostgreSQL restart does not cost the trial. Other errors propagate.
+ * Retries `fn` while the database is unreachable (backoff, for up to 2 minutes), so a
+ * PostgreSQL restart does not cost the trial. Other errors propagate. (No shutdown flag:
+ * it never gives up with undefined.)
  */
-async function withReconnect<T>(log: Logger, what: string, fn: () => Promise<T>, giveUpMs = 120_000): Promise<T> {
-  const backoff = new Backoff();
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isConnectionError(err) || Date.now() - t0 > giveUpMs) throw err;
-      const ms = backoff.next();
-      log.warn({ err: (err as Error).message, retryInMs: ms }, `${what}: database unreachable, retrying`);
-      await sleep(ms);
-    }
-  }
-}
+const withReconnect = <T>(log: Logger, what: string, fn: () => Promise<T>): Promise<T> =>
+  untilConnected(log, what, fn, { giveUpMs: 120_000 }) as Promise<T>;
 
 export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const { db, queue, lease, log: baseLog } = ctx;

@@ -99,7 +99,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
   if (o.signal?.aborted) requestStop('aborted');
 
   const register = () => queue.registerWorker({ id: workerId, host: hostname(), pid: process.pid, backend: backend.name });
-  await untilConnected(log, 'register worker', register, shutdown);
+  await untilConnected(log, 'register worker', register, { shutdown });
 
   // Any worker may return expired leases to the queue; doing it from every worker means
   // a sweep recovers as long as one worker lives. Half a lease keeps recovery prompt.

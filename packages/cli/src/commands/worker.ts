@@ -34,7 +34,7 @@ export function register(program: Command): void {
       const stop = { requested: false };
       const onSignal = () => { stop.requested = true; };
       process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
-      await untilConnected(log, 'apply migrations', () => applyMigrations(session.url), stop);
+      await untilConnected(log, 'apply migrations', () => applyMigrations(session.url), { shutdown: stop });
       process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
       if (stop.requested) { await session.close(); return; }
       try {
