@@ -124,10 +124,14 @@ function timePyTorch(python: string, config: ConfigName, steps: number, warmup: 
 
 function sameMachineComparison(ms: number, before: PyTorchTiming, after: PyTorchTiming, tfjsBefore: number | null, tfjsAfter: number | null, target?: number) {
   const round = (x: number, d = 3) => Number(x.toFixed(d));
-  const pytorch = 'msPerStep' in before && 'msPerStep' in after
-    ? { framework: before.framework, msPerStep: [before.msPerStep, after.msPerStep], vsPyTorch: round(ms / ((before.msPerStep + after.msPerStep) / 2)),
-        ...(target !== undefined ? { target, meetsTarget: ms / ((before.msPerStep + after.msPerStep) / 2) <= target } : {}) }
-    : { error: 'error' in before ? before.error : (after as { error: string }).error };
+  let pytorch;
+  if ('msPerStep' in before && 'msPerStep' in after) {
+    const vsPyTorch = ms / ((before.msPerStep + after.msPerStep) / 2);
+    pytorch = { framework: before.framework, msPerStep: [before.msPerStep, after.msPerStep], vsPyTorch: round(vsPyTorch),
+      ...(target !== undefined ? { target, meetsTarget: vsPyTorch <= target } : {}) };
+  } else {
+    pytorch = { error: 'error' in before ? before.error : (after as { error: string }).error };
+  }
   const tfjs = tfjsBefore !== null && tfjsAfter !== null
     ? { straightforwardTfjsMsPerStep: [round(tfjsBefore, 2), round(tfjsAfter, 2)], vsStraightforwardTfjs: round(ms / ((tfjsBefore + tfjsAfter) / 2)) }
     : {};
