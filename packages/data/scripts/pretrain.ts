@@ -4,9 +4,9 @@
 //   … --init-from packages/data/builtin-model   # continue from the committed weights (recorded as continuedFrom)
 //   npx tsx packages/data/scripts/pretrain.ts --probe   # ms/step of candidate sizes (random tokens), JSON
 import { parseArgs } from 'node:util';
-import { attachPeft, createModel, normalizeHfConfig, selectBackend, trainTrial } from '@peft-lab/engine';
+import { selectBackend } from '@peft-lab/engine';
 import { builtinHfConfig, type BuiltinModelSize } from '../src/pretrain/builtin-config.js';
-import { pretrainBuiltinModel } from '../src/pretrain/pretrain-builtin-model.js';
+import { medianStepMs, pretrainBuiltinModel } from '../src/pretrain/pretrain-builtin-model.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,18 +23,9 @@ async function probe(): Promise<void> {
   ];
   const rows = [];
   for (const size of candidates) {
-    const model = createModel(normalizeHfConfig(builtinHfConfig(size)), 'causal-lm', 1);
-    const attachment = attachPeft(model, 'full', {});
     const data = Array.from({ length: 64 }, (_, i) => ({ inputIds: Array.from({ length: size.seqLen }, (_, t) => (i * 7919 + t * 104729) % 4096) }));
-    const ms: number[] = [];
-    await trainTrial({
-      model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data, lr: 1e-3, maxSteps: 13, batchSize: 16, seed: 1, latency: false,
-      callbacks: { onStep: (s, i) => { if (s > 3) ms.push(i.stepMs); } },
-    });
-    ms.sort((a, b) => a - b);
-    rows.push({ ...size, params: [...model.weights.values()].reduce((n, v) => n + v.size, 0), medianMsPerStep: Math.round(ms[Math.floor(ms.length / 2)]) });
-    attachment.dispose();
-    model.dispose();
+    const { msPerStep, params } = await medianStepMs(builtinHfConfig(size), data, { batchSize: 16, lr: 1e-3, seed: 1, modelSeed: 1, steps: 13 });
+    rows.push({ ...size, params, medianMsPerStep: Math.round(msPerStep) });
   }
   console.log(JSON.stringify({ backend: backend.name, batchSize: 16, rows }));
 }

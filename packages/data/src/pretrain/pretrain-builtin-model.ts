@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  attachPeft, collate, createModel, loadHfModel, disposeBatch, evaluate, normalizeHfConfig, saveHfModel, selectBackend,
+  attachPeft, collate, createModel, loadHfModel, disposeBatch, evaluate, median, normalizeHfConfig, saveHfModel, selectBackend,
   trainTrial, type BackendInfo, type TokenExample,
 } from '@peft-lab/engine';
 import { pretrainCorpus, type PretrainDocument } from '../pretrain-corpus.js';
@@ -208,25 +208,35 @@ async function fitStepsToBudget(
   o: { maxMinutes: number; batchSize: number; evalEvery: number; seed: number; lr: number },
   hfConfig: Record<string, unknown>, trainData: TokenExample[], evalMs: number,
 ): Promise<{ steps: number; msPerStep: number; evalSeconds: number }> {
-  const probe = createModel(normalizeHfConfig(hfConfig), 'causal-lm', o.seed + 1);
-  const attachment = attachPeft(probe, 'full', {});
-  const ms: number[] = [];
-  try {
-    await trainTrial({
-      model: probe, attachment, task: 'causal-lm', metric: 'perplexity', trainData: trainData.slice(0, 16 * o.batchSize),
-      lr: o.lr, maxSteps: 12, batchSize: o.batchSize, seed: o.seed, padTokenId: 1, latency: false,
-      callbacks: { onStep: (s, i) => { if (s > 3) ms.push(i.stepMs); } },
-    });
-  } finally {
-    attachment.dispose();
-    probe.dispose();
-  }
-  ms.sort((a, b) => a - b);
-  const msPerStep = ms[Math.floor(ms.length / 2)];
+  const { msPerStep } = await medianStepMs(hfConfig, trainData.slice(0, 16 * o.batchSize), { batchSize: o.batchSize, lr: o.lr, seed: o.seed, modelSeed: o.seed + 1, steps: 12 });
   // Each step also pays its share of the evaluations every evalEvery steps, plus the final one.
   const budgetMs = o.maxMinutes * 60_000 * 0.95 - evalMs;
   const steps = Math.max(1, Math.floor(budgetMs / (msPerStep + evalMs / o.evalEvery)));
   return { steps, msPerStep: round(msPerStep, 1), evalSeconds: round(evalMs / 1000, 1) };
+}
+
+/**
+ * Median ms per full-fine-tuning step of a fresh model of `hfConfig` on `data`, after 3
+ * warm-up steps, and its parameter count: what `--steps auto` and `pretrain.ts --probe` time.
+ */
+export async function medianStepMs(
+  hfConfig: Record<string, unknown>, data: TokenExample[],
+  o: { batchSize: number; lr: number; seed: number; modelSeed: number; steps: number },
+): Promise<{ msPerStep: number; params: number }> {
+  const model = createModel(normalizeHfConfig(hfConfig), 'causal-lm', o.modelSeed);
+  const attachment = attachPeft(model, 'full', {});
+  const ms: number[] = [];
+  try {
+    await trainTrial({
+      model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data,
+      lr: o.lr, maxSteps: o.steps, batchSize: o.batchSize, seed: o.seed, padTokenId: 1, latency: false,
+      callbacks: { onStep: (s, i) => { if (s > 3) ms.push(i.stepMs); } },
+    });
+    return { msPerStep: median(ms), params: [...model.weights.values()].reduce((n, v) => n + v.size, 0) };
+  } finally {
+    attachment.dispose();
+    model.dispose();
+  }
 }
 
 /** Token-level perplexity of `model` over `examples` (causal LM, next-token). */
