@@ -15,7 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  attachPeft, collate, createModel, disposeBatch, evaluate, loadHfModel, normalizeHfConfig, readHfConfig, selectBackend, trainTrial,
+  attachPeft, createModel, evaluateExamples, loadHfModel, normalizeHfConfig, readHfConfig, selectBackend, trainTrial,
   type TokenExample,
 } from '@peft-lab/engine';
 import { loadTask } from '../src/tasks/registry.js';
@@ -113,10 +113,7 @@ async function classificationArm(task: 'spam' | 'genre', method: 'full' | 'lora'
         seed: SEED, padTokenId: PAD, maxLength: MAX_LENGTH, latency: false,
         callbacks: { onStep: (s, i) => { if (s % 50 === 0) console.log(`${task}/${method}-${init} lr ${lr} step ${s} loss ${i.loss.toFixed(3)} ${i.stepMs.toFixed(0)} ms`); } },
       });
-      const batches = [];
-      for (let i = 0; i < test.length; i += 32) batches.push(collate(test.slice(i, i + 32), { task: 'sequence-classification', padTokenId: PAD }));
-      const t = await evaluate(model, 'sequence-classification', batches);
-      batches.forEach(disposeBatch);
+      const t = await evaluateExamples(model, 'sequence-classification', test, { batchSize: 32, padTokenId: PAD });
       runs.push({
         lr, status: r.status, steps: r.steps, finalTrainLoss: round(r.finalLoss),
         validation: { accuracy: round(r.finalEval?.accuracy), macroF1: round(r.finalEval?.macroF1) },

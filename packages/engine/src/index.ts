@@ -16,7 +16,7 @@ export { trainTrial, type TrainTrialOptions, type TrainResult, type TrainStatus,
 export { serializeCheckpoint, deserializeCheckpoint, type TrainCheckpoint, type DataPosition } from './train/checkpoint.js';
 export { collate, disposeBatch, IGNORE_INDEX, type TokenExample, type CollateOptions } from './train/collate.js';
 export { taskLoss, taskLossSum, maskedCrossEntropySum } from './train/losses.js';
-export { evaluate, macroF1, metricValue, type EvalMetrics, type MetricName } from './train/metrics.js';
+export { evaluate, evaluateExamples, macroF1, metricValue, type EvalMetrics, type MetricName } from './train/metrics.js';
 export { AdamW, globalNorm, type AdamWOptions } from './train/adamw.js';
 export { warmupLinearDecay } from './train/lr-schedule.js';
 export { SeededRng, shuffledOrder } from './train/rng.js';

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  attachPeft, collate, createModel, loadHfModel, disposeBatch, evaluate, median, normalizeHfConfig, saveHfModel, selectBackend,
+  attachPeft, createModel, loadHfModel, evaluate, evaluateExamples, median, normalizeHfConfig, saveHfModel, selectBackend,
   trainTrial, type BackendInfo, type TokenExample,
 } from '@peft-lab/engine';
 import { pretrainCorpus, type PretrainDocument } from '../pretrain-corpus.js';
@@ -241,14 +241,8 @@ export async function medianStepMs(
 
 /** Token-level perplexity of `model` over `examples` (causal LM, next-token). */
 export async function heldOutPerplexity(model: Parameters<typeof evaluate>[0], examples: TokenExample[], batchSize: number): Promise<number> {
-  const batches = [];
-  for (let i = 0; i < examples.length; i += batchSize) batches.push(collate(examples.slice(i, i + batchSize), { task: 'causal-lm', padTokenId: 1 }));
-  try {
-    const m = await evaluate(model, 'causal-lm', batches);
-    return m.perplexity ?? Math.exp(m.loss);
-  } finally {
-    batches.forEach(disposeBatch);
-  }
+  const m = await evaluateExamples(model, 'causal-lm', examples, { batchSize, padTokenId: 1 });
+  return m.perplexity ?? Math.exp(m.loss);
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

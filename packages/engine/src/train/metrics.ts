@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, HeadKind, TransformerModel } from '../types.js';
-import { IGNORE_INDEX } from './collate.js';
+import { collate, disposeBatch, IGNORE_INDEX, type TokenExample } from './collate.js';
 import { taskLossSum } from './losses.js';
 
 export type MetricName = 'accuracy' | 'macro-f1' | 'token-accuracy' | 'perplexity';
@@ -44,6 +44,22 @@ export function macroF1(preds: ArrayLike<number>, labels: ArrayLike<number>): nu
     sum += denom === 0 ? 0 : (2 * t) / denom;
   }
   return sum / classes.size;
+}
+
+/**
+ * `evaluate` over plain examples: collates them `batchSize` at a time (the caller's
+ * padTokenId), evaluates, and disposes the batches.
+ */
+export async function evaluateExamples(
+  model: TransformerModel, task: HeadKind, examples: TokenExample[], o: { batchSize: number; padTokenId?: number },
+): Promise<EvalMetrics> {
+  const batches: Batch[] = [];
+  for (let i = 0; i < examples.length; i += o.batchSize) batches.push(collate(examples.slice(i, i + o.batchSize), { task, padTokenId: o.padTokenId }));
+  try {
+    return await evaluate(model, task, batches);
+  } finally {
+    batches.forEach(disposeBatch);
+  }
 }
 
 /**
