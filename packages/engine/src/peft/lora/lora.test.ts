@@ -9,6 +9,7 @@ import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTes
 import type { TransformerModel } from '../../types.js';
 import { attachPeft, setActiveAdapter } from '../base.js';
 import { createLoraAttachment, loadLoraAdapter, loraParamCount, saveLoraAdapter, type LoraAttachment } from './index.js';
+import { perturb } from './lora-test-helpers.js';
 
 const merged = readExpected('gpt2-tiny-lora-merged');
 const ids = merged.cases.map((c) => c.input_ids);
@@ -23,10 +24,6 @@ function gpt2(): TransformerModel {
   return loadHfModel(join(FIXTURES, 'gpt2-tiny')).model;
 }
 
-/** Gives a fresh adapter a non-zero B so it changes the output. */
-function perturb(a: LoraAttachment, seed: number): void {
-  for (const m of a.modules.values()) m.loraB.assign(tf.randomNormal(m.loraB.shape, 0, 0.2, 'float32', seed++));
-}
 
 describe('LoRA on GPT-2', () => {
   it('the peft fixture adapter reproduces the merged reference logits', () => {

@@ -7,12 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHfModel } from '../../hf/model-io.js';
 import { batchLogits, FIXTURES, readExpected, relativeError, useTestBackend } from '../../models/test-helpers.js';
 import { attachPeft } from '../base.js';
 import { saveLoraAdapter, type LoraAttachment } from './index.js';
+import { perturb } from './lora-test-helpers.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const python = process.env.PEFT_LAB_PYTHON ?? (existsSync(join(REPO, '.venv-ref/bin/python')) ? join(REPO, '.venv-ref/bin/python') : 'python3');
@@ -49,43 +49,37 @@ function pythonLogits(base: string, adapter: string, head: string, rows: number[
   return JSON.parse(readFileSync(outFile, 'utf8'));
 }
 
+/**
+ * Attaches LoRA (`config`, B perturbed from `seed`) to the model in `base`, saves it, and
+ * checks peft's logits against ours for the fixture's rows. Returns our logits.
+ */
+function exportAndCompare(fixture: string, head: 'causal-lm' | 'sequence-classification', config: Record<string, unknown>, seed: number) {
+  const base = join(FIXTURES, fixture);
+  const rows = readExpected(fixture).cases.map((c) => c.input_ids);
+  const model = loadHfModel(base, { head }).model;
+  try {
+    const lora = attachPeft(model, 'lora', config) as LoraAttachment;
+    perturb(lora, seed);
+    const dir = join(tmp, `${fixture}-lora`);
+    saveLoraAdapter(lora, dir);
+    const ours = rows.map((r) => batchLogits(model, [r])[0]);
+    const theirs = pythonLogits(base, dir, head, rows);
+    theirs.forEach((t, i) => expect(relativeError(Float32Array.from(t), ours[i])).toBeLessThan(1e-4));
+    // The adapter matters: without it the logits differ (so the check above is not vacuous).
+    model.hooks = null;
+    expect(relativeError(batchLogits(model, [rows[0]])[0], ours[0])).toBeGreaterThan(1e-2);
+  } finally {
+    model.dispose();
+  }
+}
+
+// PyTorch's import alone takes seconds: generous timeouts.
 describe.skipIf(!available)(`Python peft ${probe.stdout?.trim() ?? ''} loads our LoRA adapters`, () => {
   it('GPT-2 causal LM (rsLoRA on c_attn and mlp.c_proj): same logits as ours', () => {
-    const base = join(FIXTURES, 'gpt2-tiny');
-    const rows = readExpected('gpt2-tiny').cases.map((c) => c.input_ids);
-    const model = loadHfModel(base).model;
-    try {
-      const lora = attachPeft(model, 'lora', { r: 4, alpha: 8, useRslora: true, targetModules: ['c_attn', 'mlp.c_proj'] }) as LoraAttachment;
-      let seed = 7;
-      for (const m of lora.modules.values()) m.loraB.assign(tf.randomNormal(m.loraB.shape, 0, 0.2, 'float32', seed++));
-      const dir = join(tmp, 'gpt2-lora');
-      saveLoraAdapter(lora, dir);
-      const ours = rows.map((r) => batchLogits(model, [r])[0]);
-      const theirs = pythonLogits(base, dir, 'causal-lm', rows);
-      theirs.forEach((t, i) => expect(relativeError(Float32Array.from(t), ours[i])).toBeLessThan(1e-4));
-      // The adapter matters: without it the logits differ (so the check above is not vacuous).
-      model.hooks = null;
-      expect(relativeError(batchLogits(model, [rows[0]])[0], ours[0])).toBeGreaterThan(1e-2);
-    } finally {
-      model.dispose();
-    }
-  }, 120_000); // PyTorch's import alone takes seconds
+    exportAndCompare('gpt2-tiny', 'causal-lm', { r: 4, alpha: 8, useRslora: true, targetModules: ['c_attn', 'mlp.c_proj'] }, 7);
+  }, 120_000);
 
   it('BERT sequence classification (classifier saved as modules_to_save): same logits as ours', () => {
-    const base = join(FIXTURES, 'bert-tiny-cls');
-    const rows = readExpected('bert-tiny-cls').cases.map((c) => c.input_ids);
-    const model = loadHfModel(base, { head: 'sequence-classification' }).model;
-    try {
-      const lora = attachPeft(model, 'lora', { r: 4, alpha: 16, targetModules: ['query', 'value'] }) as LoraAttachment;
-      let seed = 11;
-      for (const m of lora.modules.values()) m.loraB.assign(tf.randomNormal(m.loraB.shape, 0, 0.2, 'float32', seed++));
-      const dir = join(tmp, 'bert-lora');
-      saveLoraAdapter(lora, dir);
-      const ours = rows.map((r) => batchLogits(model, [r])[0]);
-      const theirs = pythonLogits(base, dir, 'sequence-classification', rows);
-      theirs.forEach((t, i) => expect(relativeError(Float32Array.from(t), ours[i])).toBeLessThan(1e-4));
-    } finally {
-      model.dispose();
-    }
+    exportAndCompare('bert-tiny-cls', 'sequence-classification', { r: 4, alpha: 16, targetModules: ['query', 'value'] }, 11);
   }, 120_000);
 });
