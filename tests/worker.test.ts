@@ -80,6 +80,19 @@ describe('runWorker', () => {
     expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
   }, 180_000);
 
+  it('trains a classifier with the pooling the trial asks for (last token or mean)', async () => {
+    const { sweep } = await submitSweep(t.db, tinySpec('worker-pooling', [{ method: 'full' }], { pooling: ['last', 'mean'] }, { baseline: 'none' }));
+    const summary = await runWorker({ db: t.db, once: true, log: silentLogger(), ...baseOptions });
+    expect(summary.outcomes.completed).toBe(2);
+    const trials = await t.db.trial.findMany({ where: { sweepId: sweep.id }, orderBy: { index: 'asc' } });
+    expect(trials.map((x) => (x.hyperparameters as { training: { pooling: string } }).training.pooling)).toEqual(['last', 'mean']);
+    // Same seed, data and weights: only the pooling differs, so the very first loss must too.
+    const firstLoss = async (trialId: string) => (await getPool(t.db).query<{ value: number }>(
+      `SELECT "value" FROM "MetricPoint" WHERE "trialId" = $1 AND "name" = 'train/loss' AND "step" = 1`, [trialId])).rows[0].value;
+    const [last, mean] = await Promise.all(trials.map((x) => firstLoss(x.id)));
+    expect(Math.abs(last - mean)).toBeGreaterThan(1e-4);
+  }, 180_000);
+
   it('stops a running trial when it is cancelled', async () => {
     const { sweep, trialIds } = await submitSweep(t.db, tinySpec('worker-cancel', [{ method: 'full' }], { maxSteps: 400, evalEvery: 50 }));
     const abort = new AbortController();

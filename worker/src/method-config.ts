@@ -76,6 +76,8 @@ export function trainingParams(hp: Hp, fromSpec: Partial<TrialTrainingParams> | 
   const src: Hp = nested ?? (fromSpec as Hp | undefined) ?? hp;
   const out: Hp = { ...TRAINING_DEFAULTS };
   for (const k of TRAINING_KEYS) if (typeof src[k] === 'number') out[k] = src[k];
+  // Trials queued before pooling existed have none: they used the last token.
+  out.pooling = src.pooling === 'mean' ? 'mean' : 'last';
   const t = out as unknown as TrialTrainingParams;
   if ((t.maxSteps === undefined) === (t.epochs === undefined)) {
     throw new TrialSetupError('training', { maxSteps: t.maxSteps, epochs: t.epochs }, 'give exactly one of maxSteps and epochs');

@@ -70,7 +70,8 @@ export async function prepareTrial(db: Db, trial: Trial, opts: PrepareOptions = 
   const objective = objectiveFor(spec, task.info.metric);
   const numLabels = head === 'causal-lm' ? undefined : task.info.labels.length;
 
-  const { model, tokenizer } = loadHfModel(modelRef.dir, { head, numLabels, seed: trial.seed });
+  const pooling = head === 'sequence-classification' ? training.pooling : undefined;
+  const { model, tokenizer } = loadHfModel(modelRef.dir, { head, numLabels, seed: trial.seed, pooling });
   let attachment: PeftAttachment | undefined;
   try {
     if (!tokenizer) throw new TrialSetupError('baseModel', modelRef.name, `${modelRef.dir} has no tokenizer.json`);

@@ -26,3 +26,4 @@ export { runTrainCommand, parseSetValue, type RunTrainCommandOptions } from './t
 export { saveAttachment, adapterFiles, type SavableAttachment } from './train/save-attachment.js';
 export { createTinyDecoder, type TinyDecoderOptions } from './train/tiny-decoder.js';
 export * from './measure/index.js';
+export type { HeadKind, NormalizedConfig, SequencePooling } from './types.js';

@@ -12,6 +12,16 @@ export type HeadKind = 'causal-lm' | 'sequence-classification' | 'token-classifi
 export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt';
 
 /** Family-specific config.json keys renamed once at load (transformers.js `getNormalizedConfig` habit). */
+/**
+ * Decoder sequence classification: 'last' scores the last non-padding token (transformers'
+ * GPT2/LlamaForSequenceClassification); 'mean' scores the mean over non-padding tokens.
+ * A causal decoder's last position is trained to predict the next token, so on truncated
+ * text it mostly sees the last few words; the mean sees them all (on the built-in spam task
+ * with 256 examples it lifts the pretrained base from below random init to above it).
+ * Only 'last' is what transformers computes for an exported full model.
+ */
+export type SequencePooling = 'last' | 'mean';
+
 export interface NormalizedConfig {
   family: ModelFamily;
   vocabSize: number;
@@ -26,6 +36,11 @@ export interface NormalizedConfig {
   layerNormEps: number;
   /** Number of labels for classification heads; absent for causal LM. */
   numLabels?: number;
+  /**
+   * How a decoder's sequence-classification head reads the sequence (see SequencePooling);
+   * absent means 'last', what transformers' *ForSequenceClassification computes.
+   */
+  pooling?: SequencePooling;
   /** Anything family-specific (rope theta, activation name, type vocab size…). */
   extra: Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateSweepSpec, type SweepSpecInput } from './spec.js';
+import { checkSweepSpec, validateSweepSpec, type SweepSpecInput } from './spec.js';
 import { expandSweep } from './expand.js';
 import { countTrials, countTrialsByEntry } from './count.js';
 import { TrialExpansionError } from './errors.js';
@@ -22,7 +22,7 @@ describe('grid', () => {
     ]);
     // defaults are filled in, training defaults too
     expect(lora[0].hyperparameters).toEqual({ r: 2, alpha: 8, dropout: 0, useRslora: false });
-    expect(lora[0].training).toEqual({ lr: 5e-4, maxSteps: 10, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128 });
+    expect(lora[0].training).toEqual({ lr: 5e-4, maxSteps: 10, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128, pooling: 'last' });
     // one configKey per configuration, shared by its seeds
     expect(new Set(lora.map((t) => t.configKey)).size).toBe(6);
     expect(lora[0].configKey).toBe(lora[1].configKey);
@@ -201,5 +201,22 @@ describe('counts match expansion', () => {
       const s = spec(c);
       expect(expandSweep(s)).toHaveLength(countTrials(s));
     });
+  });
+});
+
+describe('pooling', () => {
+  it('is a training parameter that can be searched and overridden per method', () => {
+    const trials = expandSweep(spec({
+      training: { maxSteps: 5, pooling: ['last', 'mean'] },
+      methods: [{ method: 'lora', training: { pooling: 'mean' } }],
+    }));
+    expect(trials.filter((t) => t.method === 'full').map((t) => t.training.pooling).sort()).toEqual(['last', 'mean']);
+    expect(trials.filter((t) => t.method === 'lora').every((t) => t.training.pooling === 'mean')).toBe(true);
+  });
+
+  it('names the field and the allowed values when it is wrong', () => {
+    const r = checkSweepSpec({ name: 'p', task: 'spam', baseModel: 'builtin', training: { maxSteps: 5, pooling: 'max' }, methods: [{ method: 'lora' }] });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.errors.join('\n')).toMatch(/training\.pooling.*last.*mean/);
   });
 });

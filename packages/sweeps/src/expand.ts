@@ -24,6 +24,8 @@ export interface TrialTraining {
   weightDecay: number;
   gradClip: number;
   maxSeqLen: number;
+  /** Decoder sequence-classification pooling (engine SequencePooling). */
+  pooling: 'last' | 'mean';
 }
 
 export interface Trial {

@@ -113,6 +113,7 @@ const trainingShape = {
   weightDecay: param<Num>(t('weightDecay')).optional(),
   gradClip: param<Num>(t('gradClip')).optional(),
   maxSeqLen: param<Num>(t('maxSeqLen')).optional(),
+  pooling: param<Str>(t('pooling')).optional(),
 };
 
 /** The sweep-wide training block: every method trains with these unless its entry overrides them. */
@@ -128,7 +129,7 @@ export const trainingSpaceSchema = closedObject(
 
 /** Per-method training overrides (e.g. a higher lr for LoRA than for full fine-tuning); the training length stays sweep-wide. */
 export const trainingOverrideSchema = closedObject(
-  { lr: trainingShape.lr, batchSize: trainingShape.batchSize, evalEvery: trainingShape.evalEvery, warmupRatio: trainingShape.warmupRatio, weightDecay: trainingShape.weightDecay, gradClip: trainingShape.gradClip, maxSeqLen: trainingShape.maxSeqLen },
+  { lr: trainingShape.lr, batchSize: trainingShape.batchSize, evalEvery: trainingShape.evalEvery, warmupRatio: trainingShape.warmupRatio, weightDecay: trainingShape.weightDecay, gradClip: trainingShape.gradClip, maxSeqLen: trainingShape.maxSeqLen, pooling: trainingShape.pooling },
   `not a per-method training parameter (allowed: ${TRAINING_OVERRIDE_NAMES.join(', ')}; epochs/maxSteps are set once for the sweep)`,
 );
 

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CheckpointFormatError, MissingWeightError, UnsupportedConfigError, WeightShapeError } from '../errors.js';
 import { headFromHfConfig, initialWeight, instantiateModel, nextId, normalizeHfConfig, toHfConfig } from '../models/registry.js';
 import { checkpointShape, type TransformerBase, type WeightSpec } from '../models/shared/transformer-base.js';
-import type { HeadKind, NormalizedConfig, TransformerModel } from '../types.js';
+import type { HeadKind, NormalizedConfig, SequencePooling, TransformerModel } from '../types.js';
 import { CheckpointReader, writeSafetensors, type HostTensor } from './safetensors.js';
 import { loadTokenizer, saveTokenizer, type HfTokenizer } from './tokenizer.js';
 
@@ -20,6 +20,8 @@ export interface LoadHfModelOptions {
   numLabels?: number;
   /** Seed for head weights the checkpoint lacks (another head was saved). */
   seed?: number;
+  /** Decoder sequence-classification pooling (default 'last', as transformers). */
+  pooling?: SequencePooling;
 }
 
 export interface LoadedHfModel {
@@ -48,6 +50,7 @@ export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedH
   const head = opts.head ?? savedHead;
   if (opts.numLabels !== undefined) config.numLabels = opts.numLabels;
   if (head !== 'causal-lm' && config.numLabels === undefined) config.numLabels = 2;
+  if (opts.pooling !== undefined) config.pooling = opts.pooling;
   config.extra.sourceConfig = raw;
   const reader = new CheckpointReader(dir);
   const model = instantiateModel(config, head);
@@ -104,7 +107,8 @@ export function hfStateDict(model: TransformerModel): Map<string, HostTensor> {
  */
 export function saveHfModel(model: TransformerModel, tokenizer: HfTokenizer | null, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  const source = (model.config.extra.sourceConfig as Record<string, unknown> | undefined) ?? {};
+  // The loaded config.json, minus our pooling key: toHfConfig writes it again if the model still uses it.
+  const { peft_lab_pooling: _pooling, ...source } = (model.config.extra.sourceConfig as Record<string, unknown> | undefined) ?? {};
   const config = { ...source, ...toHfConfig(model.config, model.head) };
   if (model.head === 'causal-lm') {
     delete config.id2label;

@@ -252,3 +252,49 @@ describe('Hugging Face directories', () => {
     expect(maxAbsError(cls.logits[0], readExpected('bert-tiny-cls').cases[0].logits as number[])).toBeLessThanOrEqual(5.1e-6);
   });
 });
+
+describe('sequence-classification pooling', () => {
+  // A causal decoder's state at position t sees only tokens ≤ t, and the score layer is linear
+  // without bias: so mean pooling over a row must equal the mean of last-token logits of its prefixes.
+  for (const family of ['gpt2', 'llama'] as const) {
+    it(`${family}: 'mean' scores the mean over real tokens, padding ignored`, () => {
+      const config = { ...normalizeHfConfig(rawConfig(FAMILY_FIXTURE[family])), numLabels: 3 };
+      const last = createModel(config, 'sequence-classification', 4);
+      const mean = createModel({ ...config, pooling: 'mean' }, 'sequence-classification', 4);
+      try {
+        const pooled = batchLogits(mean, rows);
+        rows.forEach((r, i) => {
+          const prefixes = batchLogits(last, r.map((_, t) => r.slice(0, t + 1)));
+          const expected = [0, 1, 2].map((k) => prefixes.reduce((s, p) => s + p[k], 0) / r.length);
+          expect(maxAbsError(pooled[i], expected), `row ${i}`).toBeLessThan(1e-5);
+        });
+        expect(maxAbsError(pooled[0], batchLogits(last, rows)[0])).toBeGreaterThan(1e-4);
+      } finally {
+        last.dispose();
+        mean.dispose();
+      }
+    });
+  }
+
+  it('survives save and load; BERT refuses mean pooling naming the field', () => {
+    const config = { ...normalizeHfConfig(rawConfig('gpt2-tiny')), numLabels: 2, pooling: 'mean' as const };
+    const model = createModel(config, 'sequence-classification', 2);
+    const dir = join(tmp, 'mean-pooled');
+    try {
+      saveHfModel(model, null, dir);
+      expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).peft_lab_pooling).toBe('mean');
+      const reloaded = loadHfModel(dir).model;
+      expect(maxAbsError(batchLogits(reloaded, rows)[1], batchLogits(model, rows)[1])).toBe(0);
+      reloaded.dispose();
+      const asLast = loadHfModel(dir, { pooling: 'last' }).model;
+      saveHfModel(asLast, null, dir);
+      expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).peft_lab_pooling).toBeUndefined();
+      asLast.dispose();
+    } finally {
+      model.dispose();
+    }
+    const bert = { ...normalizeHfConfig(rawConfig('bert-tiny-cls')), numLabels: 2, pooling: 'mean' as const };
+    expect(() => createModel(bert, 'sequence-classification', 1)).toThrow(UnsupportedConfigError);
+    expect(() => createModel(bert, 'sequence-classification', 1)).toThrow(/pooling="mean".*pooler/);
+  });
+});

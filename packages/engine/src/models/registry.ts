@@ -41,7 +41,10 @@ function familyEntry(family: ModelFamily): FamilyEntry {
 export function normalizeHfConfig(raw: Record<string, any>): NormalizedConfig {
   const family = MODEL_TYPES[raw.model_type];
   if (!family) throw new UnsupportedConfigError('model_type', raw.model_type, `supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
-  return familyEntry(family).normalize(raw);
+  const config = familyEntry(family).normalize(raw);
+  // Our own key: a model fine-tuned with mean pooling reloads with it (transformers ignores the key).
+  if (raw.peft_lab_pooling !== undefined) config.pooling = raw.peft_lab_pooling;
+  return config;
 }
 
 /** The head a checkpoint was saved with, from `architectures` (transformers class names). */
@@ -64,6 +67,7 @@ export function toHfConfig(config: NormalizedConfig, head: HeadKind): Record<str
     out.id2label = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`]));
     out.label2id = Object.fromEntries(Array.from({ length: n }, (_, i) => [`LABEL_${i}`, i]));
   }
+  if (head === 'sequence-classification' && config.pooling && config.pooling !== 'last') out.peft_lab_pooling = config.pooling;
   return out;
 }
 
@@ -73,6 +77,12 @@ export function instantiateModel(config: NormalizedConfig, head: HeadKind): Tran
   if (!entry.architectures[head]) throw new UnsupportedConfigError('head', head, `family ${config.family} supports ${Object.keys(entry.architectures).join(', ')}`);
   if (head !== 'causal-lm' && !(config.numLabels && config.numLabels >= 1)) {
     throw new UnsupportedConfigError('numLabels', config.numLabels, `head ${head} needs numLabels ≥ 1`);
+  }
+  if (config.pooling !== undefined && !['last', 'mean'].includes(config.pooling)) {
+    throw new UnsupportedConfigError('pooling', config.pooling, "expected 'last' or 'mean'");
+  }
+  if (config.pooling === 'mean' && config.family === 'bert') {
+    throw new UnsupportedConfigError('pooling', config.pooling, 'BERT classifies from its pooler ([CLS]); mean pooling is for decoders (gpt2, llama)');
   }
   return entry.create(config, head);
 }

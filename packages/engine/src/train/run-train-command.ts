@@ -11,7 +11,7 @@ import '../peft/prompt/index.js';
 import { loadHfModel } from '../hf/model-io.js';
 import type { HfTokenizer } from '../hf/tokenizer.js';
 import { createModel, normalizeHfConfig } from '../models/registry.js';
-import type { HeadKind, PeftMethodName, TransformerModel } from '../types.js';
+import type { HeadKind, PeftMethodName, SequencePooling, TransformerModel } from '../types.js';
 import { TrainingConfigError } from './errors.js';
 import { byteTokenize, loadJsonlTask, splitExamples } from './jsonl-task.js';
 import type { MetricName } from './metrics.js';
@@ -27,7 +27,8 @@ export interface RunTrainCommandOptions {
   /**
    * `--set key=value` pairs. Training keys (lr, batchSize, weightDecay,
    * warmupRatio, warmupSteps, evalEvery, gradClip, seed, maxLength,
-   * evalFraction, latencySeqLen, latencyRuns (0 skips the latency measurement)) go to the loop; every other key is method config (r, alpha,
+   * evalFraction, latencySeqLen, latencyRuns (0 skips the latency measurement)) go to the loop;
+   * pooling=last|mean picks a decoder classifier's pooling (SequencePooling); every other key is method config (r, alpha,
    * targetModules, bottleneck, numVirtualTokens…).
    */
   set?: Record<string, string>;
@@ -54,9 +55,10 @@ export function parseSetValue(raw: string): unknown {
  * The `builtin` model until the data package ships the pretrained one: a
  * randomly initialised ref-small GPT-2 (vocab 256) read through UTF-8 bytes.
  */
-function builtinModel(head: HeadKind, numLabels: number | undefined, seed: number): { model: TransformerModel; tokenize: (t: string) => number[] } {
+function builtinModel(head: HeadKind, numLabels: number | undefined, seed: number, pooling?: SequencePooling): { model: TransformerModel; tokenize: (t: string) => number[] } {
   const config = normalizeHfConfig({ model_type: 'gpt2', vocab_size: 256, n_positions: 256, n_embd: 128, n_layer: 2, n_head: 4, n_inner: 512, resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0 });
   if (numLabels) config.numLabels = numLabels;
+  config.pooling = pooling;
   return { model: createModel(config, head, seed), tokenize: byteTokenize };
 }
 
@@ -73,9 +75,13 @@ export async function runTrainCommand(o: RunTrainCommandOptions): Promise<TrainR
   }
   const methodConfig: Record<string, unknown> = {};
   const train: Record<string, number> = {};
+  let pooling: SequencePooling | undefined;
   for (const [k, raw] of Object.entries(o.set ?? {})) {
     const v = parseSetValue(raw);
-    if ((TRAIN_KEYS as readonly string[]).includes(k)) {
+    if (k === 'pooling') {
+      if (v !== 'last' && v !== 'mean') throw new TrainingConfigError('pooling', raw, 'must be last or mean');
+      pooling = v;
+    } else if ((TRAIN_KEYS as readonly string[]).includes(k)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new TrainingConfigError(k, raw, 'must be a number');
       train[k] = v;
     } else methodConfig[k] = v;
@@ -97,8 +103,9 @@ export async function runTrainCommand(o: RunTrainCommandOptions): Promise<TrainR
   }
   const task = loadJsonlTask(o.task, tokenize, { maxLength });
   const numLabels = task.labelNames.length || undefined;
-  if (o.model === 'builtin') model = builtinModel(task.task, numLabels, seed).model;
-  else model = loadHfModel(o.model, { head: task.task, numLabels, seed }).model;
+  if (task.task !== 'sequence-classification') pooling = undefined;
+  if (o.model === 'builtin') model = builtinModel(task.task, numLabels, seed, pooling).model;
+  else model = loadHfModel(o.model, { head: task.task, numLabels, seed, pooling }).model;
 
   const { train: trainSet, eval: evalSet } = splitExamples(task.examples, train.evalFraction ?? 0.1, seed);
   const metric: MetricName = task.task === 'causal-lm' ? 'perplexity' : 'accuracy';
@@ -120,7 +127,7 @@ export async function runTrainCommand(o: RunTrainCommandOptions): Promise<TrainR
     });
     mkdirSync(o.out, { recursive: true });
     const files = result.status === 'failed' ? [] : await saveAttachment(model, attachment, tokenizer, o.out);
-    const summary = { ...result, method: o.method, model: o.model, taskFile: o.task, task: task.task, labelNames: task.labelNames, files, config: attachment.config };
+    const summary = { ...result, method: o.method, model: o.model, taskFile: o.task, task: task.task, labelNames: task.labelNames, files, config: attachment.config, pooling: task.task === 'sequence-classification' ? (model.config.pooling ?? 'last') : undefined };
     writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2));
     log(`${result.status}${result.reason ? ` (${result.reason})` : ''}: ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}, ${metric} ${result.finalMetric?.toFixed(4) ?? 'n/a'}; wrote ${[...files, 'summary.json'].join(', ')} to ${o.out}`);
     return { ...result, files, task: task.task, labelNames: task.labelNames };

@@ -99,6 +99,6 @@ export class Gpt2Model extends TransformerBase {
   }
 
   protected poolSequence(tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
-    return this.lastTokenPool(tokens, mask);
+    return this.decoderPool(tokens, mask);
   }
 }

@@ -104,6 +104,6 @@ export class LlamaModel extends TransformerBase {
   }
 
   protected poolSequence(tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
-    return this.lastTokenPool(tokens, mask);
+    return this.decoderPool(tokens, mask);
   }
 }

@@ -145,8 +145,12 @@ export abstract class TransformerBase implements TransformerModel {
     return out.reshape([batch, seq, out.shape[1]]);
   }
 
-  /** Decoder pooling as transformers' *ForSequenceClassification: the last non-padding token. */
-  protected lastTokenPool(tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  /** Decoder pooling: the last non-padding token (as transformers), or the mean over them (config.pooling). */
+  protected decoderPool(tokens: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+    if (this.config.pooling === 'mean') {
+      const weights = mask.cast('float32').expandDims(2);
+      return tf.div(tf.sum(tf.mul(tokens, weights), 1), tf.maximum(tf.sum(weights, 1), 1)) as tf.Tensor2D;
+    }
     const [, seq] = mask.shape;
     const last = tf.maximum(tf.sub(tf.sum(mask, 1), 1), 0).cast('int32');
     // A one-hot weighted sum instead of gather: differentiable on every backend.
