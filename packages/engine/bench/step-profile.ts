@@ -1,12 +1,20 @@
 /**
- * `tsx packages/engine/bench/step-profile.ts --config ref-small --method full|lora [--backend …] [--steps 10] [--kernels]`
+ * `tsx packages/engine/bench/step-profile.ts --config ref-small --method full|lora [--backend …] [--steps 10] [--kernels] [--gemm [--python PATH]]`
  *
  * Counts what one training step (forward, loss, backward, AdamW update — the
  * same calls `trainTrial` makes) asks of the backend: kernels invoked, new
  * tensors, and per-kernel-name counts and summed kernel time from `tf.profile`.
  * Op counts do not depend on machine load, so they judge a change even when
  * other work shares the cores; `--steps` also prints the median step time.
+ *
+ * --gemm: the floor that matrix products alone put under a step. It sums the kernel time of
+ * the step's BatchMatMul/_FusedMatMul kernels (median of 3 profiled steps) and has PyTorch
+ * (bench/gemm_times.py; --python PATH, else $PEFT_LAB_PYTHON, else python3) time the same
+ * products. If TensorFlow's products alone take longer than PyTorch's whole step, no change
+ * to our model code can reach PyTorch's step time on that machine.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendPreference } from '../src/backend.js';
 import { createModel, normalizeHfConfig } from '../src/models/registry.js';
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
     byName.set(k.name, e);
   }
   if (process.argv.includes('--trace')) for (const k of info.kernels) console.log(k.name, JSON.stringify(k.inputShapes), '->', JSON.stringify(k.outputShapes), typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs.toFixed(2) : '', JSON.stringify(k.extraInfo ?? ''));
+  const gemm = process.argv.includes('--gemm') ? await gemmFloor(step) : undefined;
   const steps = Number(arg('steps', '10'));
   const times: number[] = [];
   let loss = 0;
@@ -86,12 +95,38 @@ async function main(): Promise<void> {
   const cpuMsPerStep = Number(((cpu.user + cpu.system) / 1000 / steps).toFixed(1));
   const out = {
     backend: backend.name, method, kernels: info.kernels.length, newTensors: info.newTensors,
-    leakedTensors: tf.memory().numTensors - before, msPerStep: Number(median(times).toFixed(1)), cpuMsPerStep, loss,
+    leakedTensors: tf.memory().numTensors - before, ...(gemm ? { gemm } : {}), msPerStep: Number(median(times).toFixed(1)), cpuMsPerStep, loss,
     ...(process.argv.includes('--kernels')
       ? { byKernel: Object.fromEntries([...byName].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, `${v.n} × ${v.ms.toFixed(1)}ms`])) }
       : {}),
   };
   console.log(JSON.stringify(out, null, process.argv.includes('--kernels') ? 1 : 0));
+}
+
+const GEMM_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
+
+async function gemmFloor(step: () => Promise<number>) {
+  const sums: number[] = [];
+  let products: Array<{ a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }> = [];
+  for (let i = 0; i < 3; i++) {
+    const info = await tf.profile(async () => { await step(); });
+    const kernels = info.kernels.filter((k) => GEMM_KERNELS.has(k.name));
+    sums.push(kernels.reduce((s, k) => s + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0), 0));
+    // The profile keeps operand shapes but not the transpose flags: read them back from the
+    // shapes (a's rows must be the output's rows; b's rows must be the inner dimension).
+    products = kernels.map((k) => {
+      const [a, b] = k.inputShapes as number[][];
+      const out = k.outputShapes[0] as number[];
+      const transposeA = a.at(-2) !== out.at(-2);
+      const inner = transposeA ? a.at(-2) : a.at(-1);
+      return { a, b, transposeA, transposeB: b.at(-2) !== inner };
+    });
+  }
+  const python = arg('python', process.env.PEFT_LAB_PYTHON ?? 'python3');
+  const script = fileURLToPath(new URL('./gemm_times.py', import.meta.url));
+  const r = spawnSync(python, [script], { input: JSON.stringify(products), encoding: 'utf8' });
+  const pytorch = r.status === 0 ? JSON.parse(r.stdout) : { error: (r.stderr || String(r.error)).trim().split('\n').pop() };
+  return { products: products.length, tensorflowMs: Number(median(sums).toFixed(1)), pytorch };
 }
 
 main().catch((err) => {
