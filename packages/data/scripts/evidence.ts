@@ -9,13 +9,14 @@
 //   lm-moby: held-out perplexity of the base before and after LoRA r 8.
 // Usage (from the repository root):
 //   npx tsx packages/data/scripts/evidence.ts [--arms a,b] [--steps 150] [--train-examples 1200] [--eval-examples 300]
+//     [--pooling mean] [--seed N --lr R]   (repeats at another seed reuse the rate seed 1 chose)
 // Arms: spam/full-pretrained spam/full-random spam/lora-pretrained genre/… moby/lora-pretrained.
 // Each finished arm is merged into evidence.json at once, so arms can run in separate processes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  attachPeft, createModel, evaluateExamples, loadHfModel, normalizeHfConfig, readHfConfig, selectBackend, trainTrial,
+  attachPeft, createModel, type SequencePooling, evaluateExamples, loadHfModel, normalizeHfConfig, readHfConfig, selectBackend, trainTrial,
   type TokenExample,
 } from '@peft-lab/engine';
 import { loadTask } from '../src/tasks/registry.js';
@@ -29,7 +30,7 @@ const { values } = parseArgs({
   options: {
     arms: { type: 'string' }, steps: { type: 'string' }, 'train-examples': { type: 'string' },
     'eval-examples': { type: 'string' }, 'max-length': { type: 'string' }, backend: { type: 'string' },
-    'model-dir': { type: 'string' }, out: { type: 'string' },
+    'model-dir': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, lr: { type: 'string' }, pooling: { type: 'string' },
   },
 });
 const STEPS = Number(values.steps ?? 250);
@@ -42,8 +43,17 @@ const TRAIN_EXAMPLES = Number(values['train-examples'] ?? DEFAULT_TRAIN_EXAMPLES
 const EVAL_EXAMPLES = Number(values['eval-examples'] ?? 300);
 const MAX_LENGTH = Number(values['max-length'] ?? DEFAULT_MAX_LENGTH);
 const BATCH = 16;
-const SEED = 1;
-const LR_GRID = { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] };
+// The classification head's pooling: 'last' (transformers' GPT2ForSequenceClassification, the
+// default) or 'mean' over non-padding tokens; arms measured with 'mean' are keyed …[pool=mean].
+const POOLING = (values.pooling ?? 'last') as SequencePooling;
+// Seed 1 chooses each arm's learning rate from its grid. Repeats with other seeds
+// (--seed N --lr <the rate seed 1 chose>) are keyed …[seed=N] and summarised in seedSummary:
+// one seed cannot tell a small real difference from the luck of init and data order.
+const DEFAULT_SEED = 1;
+const SEED = Number(values.seed ?? DEFAULT_SEED);
+const LR_GRID = values.lr
+  ? { full: [Number(values.lr)], lora: [Number(values.lr)] }
+  : { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] };
 const MOBY_LR = 2e-3;
 const LORA = { r: 8, alpha: 16, dropout: 0, targetModules: ['c_attn', 'c_proj', 'c_fc'] };
 const ALL_ARMS = [
@@ -72,11 +82,12 @@ function classificationData(name: 'spam' | 'genre') {
 }
 
 function baseModel(init: 'pretrained' | 'random', head: 'sequence-classification' | 'causal-lm', numLabels?: number): ReturnType<typeof loadHfModel>['model'] {
-  if (init === 'pretrained') return loadHfModel(MODEL_DIR, { head, numLabels, seed: SEED }).model;
+  if (init === 'pretrained') return loadHfModel(MODEL_DIR, { head, numLabels, seed: SEED, pooling: POOLING }).model;
   // Same architecture, same head, fresh weights: the only difference is pretraining.
   // (builtinHfConfig() is what pretraining writes to config.json, so these arms can run before it finishes.)
   const config = normalizeHfConfig(existsSync(join(MODEL_DIR, 'config.json')) ? readHfConfig(MODEL_DIR) : builtinHfConfig());
   if (numLabels) config.numLabels = numLabels;
+  config.pooling = POOLING;
   return createModel(config, head, SEED);
 }
 
@@ -88,14 +99,16 @@ function mergeResult(arm: string, result: unknown): void {
     command: 'npx tsx packages/data/scripts/evidence.ts', backend: backend.name, steps: STEPS, batchSize: BATCH,
     trainExamples: `first ${DEFAULT_TRAIN_EXAMPLES} unless the arm key says [train=N]`, validationExamples: EVAL_EXAMPLES,
     selection: 'per arm, the learning rate with the best validation score (accuracy; macro-F1 for genre); test = the whole test split',
-    maxLength: `${DEFAULT_MAX_LENGTH} tokens unless the arm key says [maxLength=N]`, seed: SEED, lrGrid: LR_GRID, mobyLr: MOBY_LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
-    classificationHead: 'GPT-2 sequence classification (score on the last non-padding token), trained in every arm',
+    maxLength: `${DEFAULT_MAX_LENGTH} tokens unless the arm key says [maxLength=N]`,
+    seed: `${DEFAULT_SEED} unless the arm key says [seed=N] (those runs reuse the rate seed ${DEFAULT_SEED} chose)`, lrGrid: { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] }, mobyLr: MOBY_LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
+    classificationHead: "GPT-2 sequence classification, trained in every arm: score on the last non-padding token (transformers' head) unless the arm key says [pool=mean] (mean over non-padding tokens)",
   };
   if (record) doc.baseModel = { pretrainingFinishedAt: record.finishedAt, heldOutPerplexity: record.heldOutPerplexity.after, steps: record.training.steps };
   // Each arm names the pretraining run its base came from (random-init arms only borrow the config).
   const base = record ? { pretrainingFinishedAt: record.finishedAt, steps: record.training.steps, heldOutPerplexity: record.heldOutPerplexity.after } : null;
   const isRandom = (result as { init?: string }).init === 'random';
   doc.arms = { ...(doc.arms ?? {}), [arm]: { ...(result as object), base: isRandom ? 'random initialisation' : base } };
+  doc.seedSummary = summarizeSeeds(doc.arms);
   writeFileSync(OUT, JSON.stringify(doc, null, 2) + '\n');
 }
 
@@ -129,7 +142,7 @@ async function classificationArm(task: 'spam' | 'genre', method: 'full' | 'lora'
   }
   const best = runs.reduce((a, b) => ((b.validation[selectBy] ?? -1) > (a.validation[selectBy] ?? -1) ? b : a));
   return {
-    task, method, init, trainExamples: train.length, maxLength: MAX_LENGTH, selectedBy: `validation ${selectBy}`, lr: best.lr, status: best.status, steps: best.steps,
+    task, method, init, seed: SEED, pooling: POOLING, trainExamples: train.length, maxLength: MAX_LENGTH, selectedBy: `validation ${selectBy}`, lr: best.lr, status: best.status, steps: best.steps,
     accuracy: best.test.accuracy, macroF1: best.test.macroF1, testLoss: best.test.loss, finalTrainLoss: best.finalTrainLoss,
     trainableParams: best.trainableParams, totalParams: best.totalParams, labels: info.labels.length,
     testExamples: test.length, majorityBaseline: round(majorityShare(test)), runs,
@@ -164,6 +177,35 @@ async function mobyArm() {
   }
 }
 
+type ArmResult = { seed?: number; accuracy: number | null; macroF1: number | null; testLoss: number | null };
+// For every arm measured with more than one seed: mean and sample standard deviation of its
+// test scores, and the per-seed scores (the same seed means the same data order in every arm).
+function summarizeSeeds(arms: Record<string, ArmResult>) {
+  const groups = new Map<string, Array<ArmResult & { seed: number }>>();
+  for (const [key, r] of Object.entries(arms)) {
+    const seed = Number(/\[seed=(\d+)\]/.exec(key)?.[1] ?? DEFAULT_SEED);
+    const base = key.replace(/\[seed=\d+\]/, '');
+    groups.set(base, [...(groups.get(base) ?? []), { ...r, seed }]);
+  }
+  const stats = (xs: number[]) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    return { mean: round(mean), sd: round(sd) };
+  };
+  const summary: Record<string, unknown> = {};
+  for (const [base, runs] of groups) {
+    if (runs.length < 2) continue;
+    runs.sort((a, b) => a.seed - b.seed);
+    summary[base] = {
+      seeds: runs.map((r) => r.seed),
+      accuracy: { ...stats(runs.map((r) => r.accuracy ?? NaN)), perSeed: runs.map((r) => r.accuracy) },
+      macroF1: { ...stats(runs.map((r) => r.macroF1 ?? NaN)), perSeed: runs.map((r) => r.macroF1) },
+      testLoss: { ...stats(runs.map((r) => r.testLoss ?? NaN)), perSeed: runs.map((r) => r.testLoss) },
+    };
+  }
+  return summary;
+}
+
 function majorityShare(xs: TokenExample[]): number {
   const counts = new Map<number, number>();
   for (const x of xs) counts.set(x.label as number, (counts.get(x.label as number) ?? 0) + 1);
@@ -181,6 +223,8 @@ for (const arm of arms) {
   const variantKey = task === 'moby' ? '' : [
     TRAIN_EXAMPLES !== DEFAULT_TRAIN_EXAMPLES ? `[train=${TRAIN_EXAMPLES}]` : '',
     MAX_LENGTH !== DEFAULT_MAX_LENGTH ? `[maxLength=${MAX_LENGTH}]` : '',
+    POOLING !== 'last' ? `[pool=${POOLING}]` : '',
+    SEED !== DEFAULT_SEED ? `[seed=${SEED}]` : '',
   ].join('');
   mergeResult(arm + variantKey, result);
 }

@@ -117,4 +117,19 @@ describe('the committed built-in model', () => {
     expect(arm('spam/full-pretrained').testLoss).toBeLessThan(arm('spam/full-random').testLoss);
     expect(arm('moby/lora-pretrained').perplexityAfter).toBeLessThan(arm('moby/lora-pretrained').perplexityBefore);
   });
+
+  it('with mean pooling, the base beats random initialisation on spam (4,000 and 256 examples) and genre, over seeds', () => {
+    const evidence = JSON.parse(readFileSync(join(BUILTIN_MODEL_DIR, 'evidence.json'), 'utf8'));
+    const summary = (task: string, init: string, variant: string) => evidence.seedSummary[`${task}/full-${init}${variant}[pool=mean]`];
+    for (const [task, variant] of [['spam', ''], ['spam', '[train=256]'], ['genre', '']]) {
+      const pretrained = summary(task, 'pretrained', variant);
+      const random = summary(task, 'random', variant);
+      const what = `${task}${variant}`;
+      expect(pretrained.seeds.length, what).toBeGreaterThanOrEqual(3);
+      expect(pretrained.seeds, what).toEqual(random.seeds);
+      expect(pretrained.accuracy.mean, what).toBeGreaterThan(random.accuracy.mean);
+      expect(pretrained.macroF1.mean, what).toBeGreaterThan(random.macroF1.mean);
+      expect(pretrained.testLoss.mean, what).toBeLessThan(random.testLoss.mean);
+    }
+  });
 });
