@@ -15,6 +15,7 @@ import * as sweepsRoute from '../app/app/api/sweeps/route';
 import * as trialRoute from '../app/app/api/trials/[id]/route';
 import * as trialCancelRoute from '../app/app/api/trials/[id]/cancel/route';
 import * as seriesRoute from '../app/app/api/trials/[id]/series/route';
+import * as sessionRoute from '../app/app/api/session/route';
 import { call, callJson, type Handler } from './api-helpers';
 import { generateMalformedBodies, validSpec } from './api-malformed-specs';
 
@@ -257,6 +258,36 @@ describe('token auth', () => {
     // Reads stay open.
     expect((await callJson(H(sweepRoute.GET), 'GET', `/api/sweeps/${id}`, { params: { id } })).status).toBe(200);
     expect((await callJson(H(sweepsRoute.GET), 'GET', '/api/sweeps')).status).toBe(200);
+  });
+
+  it('unlocks a browser session with the token: an httpOnly cookie that carries mutating calls', async () => {
+    process.env.PEFT_LAB_TOKEN = 's3cret-token';
+    expect((await callJson(H(sessionRoute.GET), 'GET', '/api/session')).body).toEqual({ required: true, unlocked: false });
+    const empty = await callJson(H(sessionRoute.POST), 'POST', '/api/session', { body: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body.issues[0]).toMatch(/^token: /);
+    const wrong = await call(H(sessionRoute.POST), 'POST', '/api/session', { body: { token: 'nope' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+
+    const ok = await call(H(sessionRoute.POST), 'POST', '/api/session', { body: { token: 's3cret-token' } });
+    expect(ok.status).toBe(200);
+    const setCookie = ok.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).not.toContain('s3cret-token');
+    const cookie = setCookie.split(';')[0];
+    expect((await callJson(H(sessionRoute.GET), 'GET', '/api/session', { headers: { cookie } })).body).toEqual({ required: true, unlocked: true });
+    const created = await callJson(H(sweepsRoute.POST), 'POST', '/api/sweeps', { body: validSpec('session'), headers: { cookie } });
+    expect(created.status).toBe(201);
+
+    // A cookie for another token (or none) does not pass, and a new token invalidates old sessions.
+    const forged = `${cookie.split('=')[0]}=${'0'.repeat(64)}`;
+    expect((await callJson(H(sweepsRoute.POST), 'POST', '/api/sweeps', { body: validSpec('forged'), headers: { cookie: forged } })).status).toBe(401);
+    process.env.PEFT_LAB_TOKEN = 'rotated-token';
+    expect((await callJson(H(sweepsRoute.POST), 'POST', '/api/sweeps', { body: validSpec('stale'), headers: { cookie } })).status).toBe(401);
+    const logout = await call(H(sessionRoute.DELETE), 'DELETE', '/api/session');
+    expect(logout.headers.get('set-cookie')).toMatch(/Max-Age=0/);
   });
 });
 

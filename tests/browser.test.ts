@@ -219,3 +219,43 @@ describe('dashboard in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('dashboard with PEFT_LAB_TOKEN set', () => {
+  let locked: RunningApp;
+  beforeAll(async () => {
+    locked = await startApp({ databaseUrl: t.url, env: { PEFT_LAB_TOKEN: 'lab-token-42' } });
+  }, 120_000);
+  afterAll(async () => {
+    await locked?.stop();
+  });
+
+  it('asks for the token once, then creates the sweep and can cancel it from the same browser', async () => {
+    const p = await context.newPage();
+    try {
+      await p.goto(`${locked.url}/sweeps/new`);
+      await p.getByRole('button', { name: /Quick check/ }).click();
+      await p.getByLabel('Name').fill('token-e2e');
+      await p.getByRole('button', { name: 'Create sweep' }).click();
+      await expect.poll(() => p.getByTestId('submit-errors').innerText()).toMatch(/unlock the dashboard/);
+      expect(await unlabelledControls(p)).toEqual([]);
+      const tokenField = p.getByLabel('Token', { exact: true });
+      await tokenField.fill('not-the-token');
+      await tokenField.press('Enter');
+      await expect.poll(() => p.getByTestId('session-unlock').innerText()).toContain('token: does not match PEFT_LAB_TOKEN');
+      expect(p.url()).toContain('/sweeps/new');
+
+      await tokenField.fill('lab-token-42');
+      await p.getByRole('button', { name: 'Unlock' }).click();
+      await p.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+      await expect.poll(() => p.getByRole('heading', { level: 1 }).innerText()).toContain('token-e2e');
+      // The session cookie now carries every change this browser makes.
+      const id = p.url().split('/').pop()!;
+      const cancel = await p.evaluate(async (u) => (await fetch(u, { method: 'POST' })).status, `/api/sweeps/${id}/cancel`);
+      expect(cancel).toBe(200);
+      // …and only this browser: a bare request is still refused.
+      expect((await fetch(`${locked.url}/api/sweeps/${id}/cancel`, { method: 'POST' })).status).toBe(401);
+    } finally {
+      await p.close();
+    }
+  });
+});

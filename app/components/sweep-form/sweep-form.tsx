@@ -8,6 +8,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { checkSweepSpec, countTrials, countTrialsByEntry, type SpecFormDescription } from '@peft-lab/sweeps';
 import { FieldInput } from './field-input';
 import { presets } from './presets';
+import { SessionUnlock } from '../session-unlock';
 
 type Spec = Record<string, unknown> & { methods?: { method: string; space?: Record<string, unknown>; label?: string }[]; training?: Record<string, unknown> };
 
@@ -28,6 +29,7 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
   const [yamlText, setYamlText] = useState(() => toYaml(allPresets[0].spec));
   const [yamlError, setYamlError] = useState<string | null>(null);
   const [submitErrors, setSubmitErrors] = useState<string[]>([]);
+  const [needsToken, setNeedsToken] = useState(false);
   const [submitting, setSubmitting] = useState(false);
 
   function setSpec(next: Spec) {
@@ -84,6 +86,10 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
+    await create();
+  }
+
+  async function create() {
     if (yamlError || !check.ok) { setSubmitErrors(yamlError ? [yamlError] : errors); return; }
     setSubmitting(true);
     try {
@@ -91,8 +97,11 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
       const body = (await res.json().catch(() => ({}))) as { id?: string; sweep?: { id: string }; issues?: string[]; error?: string };
       if (!res.ok) {
         setSubmitErrors(body.issues ?? [body.error ?? `HTTP ${res.status}`]);
+        // PEFT_LAB_TOKEN is set: ask for it once, then create.
+        setNeedsToken(res.status === 401);
         return;
       }
+      setNeedsToken(false);
       const id = body.sweep?.id ?? body.id;
       router.push(id ? `/sweeps/${id}` : '/');
     } catch (err) {
@@ -226,6 +235,7 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
       {submitErrors.length > 0 && (
         <div role="alert" className="error-box" data-testid="submit-errors"><strong>Not created:</strong><ul>{submitErrors.map((e) => <li key={e}>{e}</li>)}</ul></div>
       )}
+      {needsToken && <SessionUnlock onUnlocked={() => { setNeedsToken(false); setSubmitErrors([]); void create(); }} />}
       <button type="submit" className="primary" disabled={submitting}>{submitting ? 'Creating…' : 'Create sweep'}</button>
     </form>
   );
