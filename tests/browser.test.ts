@@ -74,6 +74,24 @@ describe('dashboard in Chromium', () => {
     expect(page.url()).toContain('/sweeps/new');
   });
 
+  it('edits several entries of one method (e.g. LoRA at two ranks as two labelled entries)', async () => {
+    await page.goto(`${app.url}/sweeps/new`);
+    await page.getByRole('button', { name: /Quick check/ }).click();
+    await page.getByRole('button', { name: 'Add another lora entry' }).click();
+    expect(await page.locator('fieldset[data-method="lora"]').count()).toBe(2);
+    // The new entry starts as a copy of the first; each is edited on its own.
+    await page.locator('#lora-2-r').fill('8');
+    await page.locator('#lora-2-label').fill('lora wide');
+    await page.locator('#lora-label').fill('lora narrow');
+    await expect.poll(() => page.getByTestId('trial-count').innerText()).toMatch(/lora lora narrow: 1, lora lora wide: 1/);
+    const yaml = await page.getByLabel(/same spec as YAML/).inputValue();
+    expect(yaml).toMatch(/r: 4\s+label: lora narrow[\s\S]*r: 8\s+label: lora wide/);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Remove lora entry 2' }).click();
+    expect(await page.locator('fieldset[data-method="lora"]').count()).toBe(1);
+    expect(await page.getByLabel(/same spec as YAML/).inputValue()).not.toContain('lora wide');
+  });
+
   it('creates a sweep through the form (fields and YAML agree, expected trial count shown)', async () => {
     await page.goto(`${app.url}/sweeps/new`);
     await page.getByRole('button', { name: /Quick check/ }).click();

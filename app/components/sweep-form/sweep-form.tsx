@@ -66,16 +66,32 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
     const next = on ? [...methods, { method: m, space: {} }] : methods.filter((e) => e.method !== m);
     set('methods', next);
   }
-  function setSpace(m: string, key: string, v: unknown) {
-    let done = false;
-    const next = methods.map((e) => {
-      if (done || e.method !== m) return e;
-      done = true;
+  // methods[] may hold several entries of one method (e.g. LoRA on attention vs on the FFN):
+  // the form edits each by its index in the spec.
+  function setSpace(index: number, key: string, v: unknown) {
+    set('methods', methods.map((e, i) => {
+      if (i !== index) return e;
       const space = { ...(e.space ?? {}) };
       if (v === undefined) delete space[key]; else space[key] = v;
       return { ...e, space };
-    });
-    set('methods', next);
+    }));
+  }
+  function setLabel(index: number, label: string) {
+    set('methods', methods.map((e, i) => {
+      if (i !== index) return e;
+      const { label: _old, ...rest } = e;
+      return label ? { ...rest, label } : rest;
+    }));
+  }
+  /** Another entry of method m, starting from a copy of its first entry; entries get labels to tell them apart. */
+  function addEntry(m: string) {
+    const same = methods.filter((e) => e.method === m);
+    const first = same[0];
+    const next = methods.map((e) => (e === first && !e.label ? { ...e, label: `${m} 1` } : e));
+    set('methods', [...next, { method: m, label: `${m} ${same.length + 1}`, space: { ...(first?.space ?? {}) } }]);
+  }
+  function removeEntry(index: number) {
+    set('methods', methods.filter((_, i) => i !== index));
   }
 
   const lengthKey = training.maxSteps !== undefined ? 'maxSteps' : 'epochs';
@@ -147,20 +163,32 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
               onChange={(e) => set('baseline', e.target.checked ? 'full' : 'none')} /><label htmlFor="method-full">Full fine-tuning baseline</label></div>
             {PEFT_METHODS.map((m) => {
               const d = form.methods.find((x) => x.method === m)!;
-              const i = methods.findIndex((e) => e.method === m);
+              const entries = methods.map((entry, index) => ({ entry, index })).filter((x) => x.entry.method === m);
+              const i = entries.length ? entries[0].index : -1;
               return (
                 <div key={m} className="method">
                   <div className="field checkbox"><input id={`method-${m}`} type="checkbox" checked={i >= 0} onChange={(e) => toggleMethod(m, e.target.checked)} aria-describedby={`method-${m}-help`} />
                     <label htmlFor={`method-${m}`}>{m}</label> <small id={`method-${m}-help`}>{d.summary}</small></div>
-                  {i >= 0 && (
-                    <fieldset className="method-space" data-method={m}>
-                      <legend>{m} hyperparameters</legend>
-                      {d.hyperparameters.map((f) => (
-                        <FieldInput key={f.name} field={f} idPrefix={`${m}`} value={methods[i].space?.[f.name]} onChange={(v) => setSpace(m, f.name, v)} errors={errorsAt(errors, `methods[${i}].space.${f.name}`)} />
-                      ))}
-                      {errorsAt(errors, `methods[${i}]`).filter((x) => !/\.space\.\w+[:.[]/.test(x)).map((x) => <small key={x} className="error-text" role="alert">{x}</small>)}
-                    </fieldset>
-                  )}
+                  {entries.map(({ entry, index }, k) => {
+                    const prefix = k === 0 ? m : `${m}-${k + 1}`;
+                    return (
+                      <fieldset key={index} className="method-space" data-method={m}>
+                        <legend>{entries.length === 1 ? `${m} hyperparameters` : `${m} entry ${k + 1}`}</legend>
+                        {entries.length > 1 && (
+                          <div className="field"><label htmlFor={`${prefix}-label`}>Entry label</label>
+                            <input id={`${prefix}-label`} type="text" value={entry.label ?? ''} onChange={(e) => setLabel(index, e.target.value)} />
+                            {errorsAt(errors, `methods[${index}].label`).map((x) => <small key={x} className="error-text" role="alert">{x}</small>)}
+                          </div>
+                        )}
+                        {d.hyperparameters.map((f) => (
+                          <FieldInput key={f.name} field={f} idPrefix={prefix} value={entry.space?.[f.name]} onChange={(v) => setSpace(index, f.name, v)} errors={errorsAt(errors, `methods[${index}].space.${f.name}`)} />
+                        ))}
+                        {errorsAt(errors, `methods[${index}]`).filter((x) => !/\.(space\.\w+|label)[:.[]/.test(x)).map((x) => <small key={x} className="error-text" role="alert">{x}</small>)}
+                        {k > 0 && <button type="button" onClick={() => removeEntry(index)}>Remove {m} entry {k + 1}</button>}
+                      </fieldset>
+                    );
+                  })}
+                  {i >= 0 && <button type="button" className="add-entry" onClick={() => addEntry(m)}>Add another {m} entry</button>}
                 </div>
               );
             })}
