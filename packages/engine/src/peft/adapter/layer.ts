@@ -1,23 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { bottleneck } from './bottleneck-op.js';
 import type { TransformerModel } from '../../types.js';
 import { safetensorsFileSize } from '../../hf/safetensors.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
 import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';
 
 type Site = 'attention' | 'ffn';
-
-function activate(kind: AdapterConfig['nonLinearity'], x: tf.Tensor): tf.Tensor {
-  switch (kind) {
-    case 'relu': return tf.relu(x);
-    case 'tanh': return tf.tanh(x);
-    // swish = SiLU = x·sigmoid(x); gelu uses the tanh approximation (GPT-2's).
-    case 'swish': return x.mul(tf.sigmoid(x));
-    case 'gelu': {
-      const c = Math.sqrt(2 / Math.PI);
-      return x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(c)).add(1));
-    }
-  }
-}
 
 /** Names of one module's four tensors, as saved (`adapters.{layer}.{site}.{down|up}.{weight|bias}`). */
 export function adapterTensorNames(layer: number, site: Site) {
@@ -59,9 +47,10 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
   const apply = (layer: number, site: Site, h: tf.Tensor): tf.Tensor => {
     const n = adapterTensorNames(layer, site);
     const shape = h.shape;
-    const x = h.reshape([-1, d]);
-    const z = activate(config.nonLinearity, x.matMul(trainable.get(n.downW)!).add(trainable.get(n.downB)!));
-    return x.add(z.matMul(trainable.get(n.upW)!).add(trainable.get(n.upB)!)).reshape(shape);
+    const x = (h.rank === 2 ? h : h.reshape([-1, d])) as tf.Tensor2D;
+    const w = (name: string) => trainable.get(name)!;
+    const y = bottleneck(config.nonLinearity, x, w(n.downW) as tf.Tensor2D, w(n.downB) as tf.Tensor1D, w(n.upW) as tf.Tensor2D, w(n.upB) as tf.Tensor1D);
+    return h.rank === 2 ? y : y.reshape(shape);
   };
   const shapes = new Map([...trainable].map(([k, v]) => [k, v.shape]));
   return {
