@@ -11,7 +11,6 @@ export type ModelFamily = 'gpt2' | 'bert' | 'llama';
 export type HeadKind = 'causal-lm' | 'sequence-classification' | 'token-classification';
 export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt';
 
-/** Family-specific config.json keys renamed once at load (transformers.js `getNormalizedConfig` habit). */
 /**
  * Decoder sequence classification: 'last' scores the last non-padding token (transformers'
  * GPT2/LlamaForSequenceClassification); 'mean' scores the mean over non-padding tokens.
@@ -22,6 +21,7 @@ export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt';
  */
 export type SequencePooling = 'last' | 'mean';
 
+/** Family-specific config.json keys renamed once at load (transformers.js `getNormalizedConfig` habit). */
 export interface NormalizedConfig {
   family: ModelFamily;
   vocabSize: number;

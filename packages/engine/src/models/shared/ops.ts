@@ -18,13 +18,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-function isTrainable(t: tf.Tensor | undefined): boolean {
+export function isTrainable(t: tf.Tensor | undefined): boolean {
   return t instanceof tf.Variable && t.trainable;
 }
 
 /** Linears with explicit-transpose custom gradients only where they pay (wasm's XNNPACK). */
 function transposingGradients(): boolean {
   return tf.getBackend() === 'wasm';
+}
+
+/** a·b with optional transposes, for hand-written gradients: explicit transposes on wasm so XNNPACK takes the product. */
+export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  if (!transposingGradients()) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
 /**
@@ -161,20 +167,30 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[1] as tf.GradSaveFunc;
     const xi = args[0] as tf.Tensor;
-    const sq = tf.square(xi);
-    const s = tf.sigmoid(tf.mul(xi, tf.add(tf.mul(sq, GELU_K1), GELU_K0)));
+    const { sq, s, value } = geluTanhForward(xi);
     save([xi, sq, s]);
     return {
-      value: tf.mul(xi, s),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, sqs, ss] = saved;
-        const slope = tf.add(tf.mul(sqs, 3 * GELU_K1), GELU_K0);
-        const ds = tf.mul(tf.mul(xs, tf.sub(ss, tf.square(ss))), slope);
-        return [tf.mul(dy, tf.add(ss, ds))];
+        return [tf.mul(dy, geluTanhDerivative(xs, sqs, ss))];
       },
     };
   });
   return op(x) as tf.Tensor;
+}
+
+/** GELU-tanh's value x·s with s = σ(x·(k0 + k1·x²)), and the x² and s its derivative needs. */
+export function geluTanhForward(x: tf.Tensor): { sq: tf.Tensor; s: tf.Tensor; value: tf.Tensor } {
+  const sq = tf.square(x);
+  const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(sq, GELU_K1), GELU_K0)));
+  return { sq, s, value: tf.mul(x, s) };
+}
+
+/** d/dx GELU-tanh = s + x·s(1−s)·(k0 + 3k1·x²), from geluTanhForward's x² and s. */
+export function geluTanhDerivative(x: tf.Tensor, sq: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  const slope = tf.add(tf.mul(sq, 3 * GELU_K1), GELU_K0);
+  return tf.add(s, tf.mul(tf.mul(x, tf.sub(s, tf.square(s))), slope));
 }
 
 /** Exact GELU (BERT "gelu"): 0.5·x·(1 + erf(x/√2)). */

@@ -10,14 +10,13 @@
  * dWu = act(a)ᵀ·dy; dbu = Σdy. Frozen weights get no gradient work.
  */
 import * as tf from '@tensorflow/tfjs';
+import { geluTanhDerivative, geluTanhForward, isTrainable, matMulT as mm } from '../../models/shared/ops.js';
 import type { AdapterConfig } from './config.js';
 
 type Activation = AdapterConfig['nonLinearity'];
-const GELU_C = Math.sqrt(2 / Math.PI);
-const GELU_K = 0.044715;
 
-/** act(a) and act'(a), closed forms (gelu is the tanh approximation, GPT-2's). */
-export function activation(kind: Activation, a: tf.Tensor): { value: tf.Tensor; derivative: () => tf.Tensor } {
+/** act(a) and act'(a), closed forms (gelu is the tanh approximation, GPT-2's, shared with models/shared/ops.ts). */
+function activation(kind: Activation, a: tf.Tensor): { value: tf.Tensor; derivative: () => tf.Tensor } {
   switch (kind) {
     case 'relu':
       return { value: tf.relu(a), derivative: () => tf.cast(tf.greater(a, 0), 'float32') };
@@ -30,23 +29,10 @@ export function activation(kind: Activation, a: tf.Tensor): { value: tf.Tensor; 
       return { value: tf.mul(a, s), derivative: () => tf.add(s, tf.mul(tf.mul(a, s), tf.sub(1, s))) };
     }
     case 'gelu': {
-      const a2 = tf.square(a);
-      const t = tf.tanh(tf.mul(tf.mul(a, tf.add(1, tf.mul(a2, GELU_K))), GELU_C));
-      const half = tf.mul(tf.add(t, 1), 0.5);
-      return {
-        value: tf.mul(a, half),
-        derivative: () => tf.add(half, tf.mul(tf.mul(tf.mul(a, 0.5), tf.sub(1, tf.square(t))), tf.mul(tf.add(1, tf.mul(a2, 3 * GELU_K)), GELU_C))),
-      };
+      const { sq, s, value } = geluTanhForward(a);
+      return { value, derivative: () => geluTanhDerivative(a, sq, s) };
     }
   }
-}
-
-const isTrainable = (t: tf.Tensor) => t instanceof tf.Variable && t.trainable;
-
-/** a·b with optional transposes; on wasm explicit transposes so XNNPACK takes the product (see models/shared/ops.ts). */
-function mm(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
 export function bottleneck(kind: Activation, x: tf.Tensor2D, downW: tf.Tensor2D, downB: tf.Tensor1D, upW: tf.Tensor2D, upB: tf.Tensor1D): tf.Tensor2D {

@@ -11,14 +11,7 @@
  * A frozen A or B (another adapter's, or a merged one) gets no gradient work.
  */
 import * as tf from '@tensorflow/tfjs';
-
-const isTrainable = (t: tf.Tensor) => t instanceof tf.Variable && t.trainable;
-
-/** a·b with optional transposes; on wasm explicit transposes so XNNPACK takes the product (see models/shared/ops.ts). */
-function mm(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
-}
+import { isTrainable, matMulT as mm } from '../../models/shared/ops.js';
 
 export function loraAdd(x: tf.Tensor2D, y: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, scaling: number): tf.Tensor2D {
   const aGrad = isTrainable(a);
