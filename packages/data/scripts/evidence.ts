@@ -51,9 +51,8 @@ const POOLING = (values.pooling ?? 'last') as SequencePooling;
 // one seed cannot tell a small real difference from the luck of init and data order.
 const DEFAULT_SEED = 1;
 const SEED = Number(values.seed ?? DEFAULT_SEED);
-const LR_GRID = values.lr
-  ? { full: [Number(values.lr)], lora: [Number(values.lr)] }
-  : { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] };
+const DEFAULT_LR_GRID = { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] };
+const LR_GRID = values.lr ? { full: [Number(values.lr)], lora: [Number(values.lr)] } : DEFAULT_LR_GRID;
 const MOBY_LR = 2e-3;
 const LORA = { r: 8, alpha: 16, dropout: 0, targetModules: ['c_attn', 'c_proj', 'c_fc'] };
 const ALL_ARMS = [
@@ -100,7 +99,7 @@ function mergeResult(arm: string, result: unknown): void {
     trainExamples: `first ${DEFAULT_TRAIN_EXAMPLES} unless the arm key says [train=N]`, validationExamples: EVAL_EXAMPLES,
     selection: 'per arm, the learning rate with the best validation score (accuracy; macro-F1 for genre); test = the whole test split',
     maxLength: `${DEFAULT_MAX_LENGTH} tokens unless the arm key says [maxLength=N]`,
-    seed: `${DEFAULT_SEED} unless the arm key says [seed=N] (those runs reuse the rate seed ${DEFAULT_SEED} chose)`, lrGrid: { full: [1e-4, 3e-4, 1e-3], lora: [1e-3, 3e-3] }, mobyLr: MOBY_LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
+    seed: `${DEFAULT_SEED} unless the arm key says [seed=N] (those runs reuse the rate seed ${DEFAULT_SEED} chose)`, lrGrid: DEFAULT_LR_GRID, mobyLr: MOBY_LR, lora: LORA, schedule: 'AdamW, 6 % warmup then linear decay, weight decay 0.01, clip 1',
     classificationHead: "GPT-2 sequence classification, trained in every arm: score on the last non-padding token (transformers' head) unless the arm key says [pool=mean] (mean over non-padding tokens)",
   };
   if (record) doc.baseModel = { pretrainingFinishedAt: record.finishedAt, heldOutPerplexity: record.heldOutPerplexity.after, steps: record.training.steps };
@@ -196,12 +195,8 @@ function summarizeSeeds(arms: Record<string, ArmResult>) {
   for (const [base, runs] of groups) {
     if (runs.length < 2) continue;
     runs.sort((a, b) => a.seed - b.seed);
-    summary[base] = {
-      seeds: runs.map((r) => r.seed),
-      accuracy: { ...stats(runs.map((r) => r.accuracy ?? NaN)), perSeed: runs.map((r) => r.accuracy) },
-      macroF1: { ...stats(runs.map((r) => r.macroF1 ?? NaN)), perSeed: runs.map((r) => r.macroF1) },
-      testLoss: { ...stats(runs.map((r) => r.testLoss ?? NaN)), perSeed: runs.map((r) => r.testLoss) },
-    };
+    const metric = (m: 'accuracy' | 'macroF1' | 'testLoss') => ({ ...stats(runs.map((r) => r[m] ?? NaN)), perSeed: runs.map((r) => r[m]) });
+    summary[base] = { seeds: runs.map((r) => r.seed), accuracy: metric('accuracy'), macroF1: metric('macroF1'), testLoss: metric('testLoss') };
   }
   return summary;
 }
