@@ -2,7 +2,7 @@
 // (packages/engine/src/peft/*/config.ts). The two packages name things for their
 // audiences (the spec for researchers, the engine after peft), so the worker,
 // which knows both, translates here and nowhere else.
-import type { TrialTraining } from '@peft-lab/sweeps';
+import { TRAINING_PARAMETERS, type TrialTraining } from '@peft-lab/sweeps';
 import type { PeftMethodName } from './engine-types.js';
 import { TrialSetupError } from './errors.js';
 
@@ -64,8 +64,11 @@ export function methodConfig(method: PeftMethodName, hp: Hp, seed: number, encod
   return out;
 }
 
-const TRAINING_KEYS = ['lr', 'epochs', 'maxSteps', 'batchSize', 'evalEvery', 'warmupRatio', 'weightDecay', 'gradClip', 'maxSeqLen'] as const;
-const TRAINING_DEFAULTS = { lr: 5e-4, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128 };
+/** A stored value of the parameter's kind, else undefined (the default then applies). */
+function storedValue(def: (typeof TRAINING_PARAMETERS)[number], v: unknown): unknown {
+  if (def.kind === 'enum') return typeof v === 'string' && def.options?.includes(v) ? v : undefined;
+  return typeof v === 'number' ? v : undefined;
+}
 
 /**
  * A trial's training parameters: `hyperparameters.training` (how newTrialsFromSpec stores
@@ -74,10 +77,13 @@ const TRAINING_DEFAULTS = { lr: 5e-4, batchSize: 16, evalEvery: 50, warmupRatio:
 export function trainingParams(hp: Hp, fromSpec: Partial<TrialTrainingParams> | undefined): TrialTrainingParams {
   const nested = hp.training && typeof hp.training === 'object' ? (hp.training as Hp) : undefined;
   const src: Hp = nested ?? (fromSpec as Hp | undefined) ?? hp;
-  const out: Hp = { ...TRAINING_DEFAULTS };
-  for (const k of TRAINING_KEYS) if (typeof src[k] === 'number') out[k] = src[k];
-  // Trials queued before pooling existed have none: they used the last token.
-  out.pooling = src.pooling === 'mean' ? 'mean' : 'last';
+  // Defaults from the spec's own table, so a trial queued before a parameter existed (pooling)
+  // trains as it did then.
+  const out: Hp = {};
+  for (const def of TRAINING_PARAMETERS) {
+    const v = storedValue(def, src[def.name]) ?? def.default;
+    if (v !== undefined) out[def.name] = v;
+  }
   const t = out as unknown as TrialTrainingParams;
   if ((t.maxSteps === undefined) === (t.epochs === undefined)) {
     throw new TrialSetupError('training', { maxSteps: t.maxSteps, epochs: t.epochs }, 'give exactly one of maxSteps and epochs');
