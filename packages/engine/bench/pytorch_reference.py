@@ -1,13 +1,21 @@
-"""PyTorch reference step time for bench:engine's ref-small / ref-large (ENVIRONMENT.md's table).
+"""PyTorch reference step time for bench:engine: the ref-small / ref-large decoders of ENVIRONMENT.md's
+table, or (--model DIR) a local Hugging Face causal-LM checkpoint.
 
-The same GPT-2-like pre-LN decoder (GELU-tanh, vocab 256, plain Adam, dropout 0), median ms
-of 20 training steps after 3 warm-up, torch.set_num_threads(2). Run it beside
-`npm run bench:engine -- --config … --method full --json` to compare on the same machine:
+--config: the same GPT-2-like pre-LN decoder as bench:engine's (GELU-tanh, vocab 256, plain Adam,
+dropout 0), full fine-tuning. --model DIR: AutoModelForCausalLM.from_pretrained(DIR) in float32
+(train mode, the checkpoint's dropout, transformers' default attention), AdamW (lr 1e-4, weight
+decay 0.01), full fine-tuning or (--method lora) peft LoRA r 8, alpha 16, dropout 0 on
+--lora-targets (default c_attn, GPT-2's fused QKV, as bench:engine). Random token ids within the
+vocab; median ms of --steps training steps after --warmup, torch.set_num_threads(--threads,
+default 2). Prints one JSON line with msPerStep and peakRssBytes (this process's ru_maxrss, KiB on
+Linux, in bytes; loading included).
+Run it beside `npm run bench:engine -- … --json` to compare on the same machine (--baseline does):
 
     python3 -m venv .venv-ref && .venv-ref/bin/pip install torch   # the CPU wheel is in pip's local wheel dir here
     .venv-ref/bin/python packages/engine/bench/pytorch_reference.py --config ref-small
+    .venv-ref/bin/python packages/engine/bench/pytorch_reference.py --model /tmp/gpt2-124m --method lora --batch 8 --seq 128
 """
-import argparse, json, math, statistics, time
+import argparse, json, math, resource, statistics, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -48,32 +56,68 @@ class Decoder(nn.Module):
         return self.ln(x) @ self.wte.weight.T
 
 
+def load_checkpoint(a):
+    """(model, loss(ids), vocab, trainable params) for a local Hugging Face causal-LM checkpoint."""
+    from transformers import AutoModelForCausalLM
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32)
+    model.config.use_cache = False
+    if a.method == "lora":
+        from peft import LoraConfig, get_peft_model
+        targets = a.lora_targets.split(",")
+        model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=targets,
+                                                 fan_in_fan_out=model.config.model_type == "gpt2"))
+    model.train()
+    loss = lambda ids: model(input_ids=ids, labels=ids, use_cache=False).loss
+    return model, loss, model.config.vocab_size, [p for p in model.parameters() if p.requires_grad]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="ref-small", choices=CONFIGS)
+    ap.add_argument("--model", help="a local Hugging Face causal-LM checkpoint directory (instead of --config)")
+    ap.add_argument("--method", default="full", choices=["full", "lora"])
+    ap.add_argument("--lora-targets", default="c_attn", help="comma-separated module names for --method lora")
+    ap.add_argument("--batch", type=int, help="default: the config's, or 8 with --model")
+    ap.add_argument("--seq", type=int, help="default: the config's, or 128 with --model")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
-    c = CONFIGS[a.config]
-    model = Decoder(c["d"], c["layers"], c["heads"], c["ffn"], c["seq"])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    ids = torch.randint(0, 256, (c["batch"], c["seq"]))
-    targets = torch.randint(0, 256, (c["batch"] * c["seq"],))
+    if a.model:
+        batch, seq = a.batch or 8, a.seq or 128
+        model, loss_of, vocab, params = load_checkpoint(a)
+        opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+        ids = torch.randint(0, vocab, (batch, seq))
+        step_loss = lambda: loss_of(ids)
+        what = {"model": a.model, "modelType": model.config.model_type}
+    else:
+        if a.method != "full":
+            ap.error("--method lora needs --model (the ref configs are timed with full fine-tuning)")
+        c = CONFIGS[a.config]
+        batch, seq = a.batch or c["batch"], a.seq or c["seq"]
+        model = Decoder(c["d"], c["layers"], c["heads"], c["ffn"], seq)
+        params = list(model.parameters())
+        opt = torch.optim.Adam(params, lr=1e-4)
+        ids = torch.randint(0, 256, (batch, seq))
+        targets = torch.randint(0, 256, (batch * seq,))
+        step_loss = lambda: F.cross_entropy(model(ids).view(-1, 256), targets)
+        what = {"config": a.config}
     times = []
     for i in range(a.steps + a.warmup):
         t0 = time.perf_counter()
-        loss = F.cross_entropy(model(ids).view(-1, 256), targets)
+        loss = step_loss()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         loss.item()
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"config": a.config, "framework": f"pytorch {torch.__version__}", "threads": a.threads,
-                      "msPerStep": round(statistics.median(times), 2)}))
+    print(json.dumps({**what, "method": a.method, "batch": batch, "seq": seq, "framework": f"pytorch {torch.__version__}",
+                      "threads": a.threads, "msPerStep": round(statistics.median(times), 2),
+                      "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                      "trainableParams": sum(p.numel() for p in params)}))
 
 
 if __name__ == "__main__":
