@@ -1,11 +1,25 @@
 /**
- * `tsx packages/engine/bench/step-profile.ts --config ref-small --method full|lora [--backend …] [--steps 10] [--kernels] [--gemm [--python PATH]]`
+ * `tsx packages/engine/bench/step-profile.ts --config ref-small --method full|lora [--backend …] [--steps 10] [--kernels] [--trace] [--gemm [--python PATH]] [--json]`
  *
  * Counts what one training step (forward, loss, backward, AdamW update — the
  * same calls `trainTrial` makes) asks of the backend: kernels invoked, new
  * tensors, and per-kernel-name counts and summed kernel time from `tf.profile`.
  * Op counts do not depend on machine load, so they judge a change even when
  * other work shares the cores; `--steps` also prints the median step time.
+ *
+ * Where the time goes (`timeBreakdown`, printed as a table and in the JSON; --json prints the
+ * JSON alone): of 3 profiled steps, the one with the median wall time (`stepMs`), its kernel
+ * time split into (a) our own kernels (names starting with `PeftLab`, from the native library),
+ * (b) TensorFlow's matrix products (BatchMatMul*, MatMul, _FusedMatMul), (c) every other
+ * TensorFlow kernel, and (d) the dispatch gap: that step's wall time minus the sum of (a)–(c) —
+ * time spent outside kernels (tfjs op wrappers, the tape, gradient functions, tidy/dispose, the
+ * JS side of custom-gradient ops, and tf.profile's own per-kernel bookkeeping, so the gap is an
+ * upper bound: compare `stepMs` with the unprofiled `msPerStep`). Each as ms and share of `stepMs`.
+ * A kernel's time is `tf.profile`'s kernelTimeMs (the backend kernel function's wall time, the
+ * N-API call into TensorFlow included). Kernels that run inside another kernel (tfjs-node's
+ * _FusedMatMul runs BatchMatMul + Add) and the entries tf.profile makes for custom-gradient
+ * ops (named after their scope, e.g. `forward`, timing the kernels inside them) are counted
+ * once: each kernel at the outermost level, inside custom-gradient ops.
  *
  * --gemm: the floor that matrix products alone put under a step. It sums the kernel time of
  * the step's BatchMatMul/_FusedMatMul kernels (median of 3 profiled steps) and has PyTorch
@@ -16,6 +30,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { getKernel } from '@tensorflow/tfjs';
 import { selectBackend, type BackendPreference } from '../src/backend.js';
 import { createModel, normalizeHfConfig } from '../src/models/registry.js';
 import { attachPeft } from '../src/peft/base.js';
@@ -81,6 +96,7 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--trace')) for (const k of info.kernels) console.log(k.name, JSON.stringify(k.inputShapes), '->', JSON.stringify(k.outputShapes), typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs.toFixed(2) : '', JSON.stringify(k.extraInfo ?? ''));
   const gemm = process.argv.includes('--gemm') ? await gemmFloor(step) : undefined;
+  const groupTimes = await kernelGroupTimes(step);
   const steps = Number(arg('steps', '10'));
   const times: number[] = [];
   let loss = 0;
@@ -93,25 +109,124 @@ async function main(): Promise<void> {
   // CPU time (all threads) is far less sensitive than wall time to other work sharing the cores.
   const cpu = process.cpuUsage(cpu0);
   const cpuMsPerStep = Number(((cpu.user + cpu.system) / 1000 / steps).toFixed(1));
+  const msPerStep = median(times);
+  const timeBreakdown = breakdown(groupTimes);
   const out = {
     backend: backend.name, method, kernels: info.kernels.length, newTensors: info.newTensors,
-    leakedTensors: tf.memory().numTensors - before, ...(gemm ? { gemm } : {}), msPerStep: Number(median(times).toFixed(1)), cpuMsPerStep, loss,
+    leakedTensors: tf.memory().numTensors - before, ...(gemm ? { gemm } : {}), msPerStep: Number(msPerStep.toFixed(1)), cpuMsPerStep, loss,
+    timeBreakdown,
     ...(process.argv.includes('--kernels')
       ? { byKernel: Object.fromEntries([...byName].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, `${v.n} × ${v.ms.toFixed(1)}ms`])) }
       : {}),
   };
+  if (!process.argv.includes('--json')) {
+    console.log(`${backend.name}, ${method}: profiled step ${timeBreakdown.stepMs} ms (unprofiled median of ${steps}: ${out.msPerStep} ms)`);
+    for (const [key, label] of GROUP_LABELS) {
+      const g = timeBreakdown[key];
+      console.log(`  ${label.padEnd(32)} ${g.ms.toFixed(1).padStart(8)} ms  ${(g.share * 100).toFixed(1).padStart(5)}%${'kernels' in g ? `  (${g.kernels} kernels)` : ''}`);
+    }
+  }
   console.log(JSON.stringify(out, null, process.argv.includes('--kernels') ? 1 : 0));
 }
 
-const GEMM_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
+const MATMUL_KERNEL = /^(BatchMatMul.*|MatMul|_FusedMatMul)$/;
+type Group = 'ours' | 'matmul' | 'otherTf';
+const GROUP_LABELS: Array<[Group | 'dispatchGap', string]> = [
+  ['ours', 'our kernels (PeftLab*)'], ['matmul', 'TF matrix products'], ['otherTf', 'other TF kernels'], ['dispatchGap', 'dispatch gap (wall - kernels)'],
+];
+
+function groupOf(kernelName: string): Group {
+  return kernelName.startsWith('PeftLab') ? 'ours' : MATMUL_KERNEL.test(kernelName) ? 'matmul' : 'otherTf';
+}
+
+type ProfiledKernel = Awaited<ReturnType<typeof tf.profile>>['kernels'][number] & { depth?: number };
+
+/**
+ * tf.profile around `step`, each kernel entry tagged with its nesting depth (the engine's
+ * kernelDepth when the entry is recorded: 0 at top level, 1 inside a custom-gradient op's
+ * forward or a kernel that calls other kernels, …). Entries are recorded when they finish,
+ * so an entry's children are the deeper entries just before it.
+ */
+async function profileWithDepth(step: () => Promise<unknown>): Promise<{ kernels: ProfiledKernel[]; wallMs: number }> {
+  const engine = tf.engine() as unknown as { state: { kernelDepth: number; activeProfile: { kernels: ProfiledKernel[] } } };
+  let wallMs = 0;
+  const info = await tf.profile(async () => {
+    const kernels = engine.state.activeProfile.kernels;
+    kernels.push = (...items: ProfiledKernel[]) => {
+      for (const k of items) k.depth = engine.state.kernelDepth;
+      return Array.prototype.push.apply(kernels, items);
+    };
+    const t0 = performance.now();
+    await step();
+    wallMs = performance.now() - t0;
+  });
+  return { kernels: info.kernels as ProfiledKernel[], wallMs };
+}
+
+/**
+ * The kernels that count once: rebuilds the nesting from the depths, then keeps each entry
+ * that is a registered kernel (or one of ours) or has nothing inside it, without looking
+ * inside it; other entries (custom-gradient ops) are replaced by what they ran.
+ */
+function outermostKernels(kernels: ProfiledKernel[]): ProfiledKernel[] {
+  type Node = { k: ProfiledKernel; children: Node[] };
+  let pending: Node[] = [];
+  for (const k of kernels) {
+    const depth = k.depth ?? 0;
+    const node: Node = { k, children: pending.filter((n) => (n.k.depth ?? 0) > depth) };
+    pending = pending.filter((n) => (n.k.depth ?? 0) <= depth);
+    pending.push(node);
+  }
+  const backendName = tf.getBackend();
+  const isKernel = (name: string) => name.startsWith('PeftLab') || getKernel(name, backendName) !== undefined;
+  const out: ProfiledKernel[] = [];
+  const walk = (n: Node) => {
+    if (n.children.length === 0 || isKernel(n.k.name)) out.push(n.k);
+    else n.children.forEach(walk);
+  };
+  pending.forEach(walk);
+  return out;
+}
+
+const kernelMs = (k: ProfiledKernel) => (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0);
+
+/** Wall time and per-group kernel time and count of the profiled step (of 3) with the median wall time. */
+async function kernelGroupTimes(step: () => Promise<unknown>) {
+  const runs: Array<Record<Group, { ms: number; kernels: number }> & { wallMs: number }> = [];
+  for (let i = 0; i < 3; i++) {
+    const { kernels, wallMs } = await profileWithDepth(step);
+    const groups = { ours: { ms: 0, kernels: 0 }, matmul: { ms: 0, kernels: 0 }, otherTf: { ms: 0, kernels: 0 }, wallMs };
+    for (const k of outermostKernels(kernels)) {
+      const g = groups[groupOf(k.name)];
+      g.ms += kernelMs(k);
+      g.kernels += 1;
+    }
+    runs.push(groups);
+  }
+  return runs.sort((a, b) => a.wallMs - b.wallMs)[1];
+}
+
+function breakdown(groups: Record<Group, { ms: number; kernels: number }> & { wallMs: number }) {
+  const stepMs = groups.wallMs;
+  const round = (x: number, d: number) => Number(x.toFixed(d));
+  const part = (ms: number) => ({ ms: round(ms, 1), share: round(ms / stepMs, 3) });
+  const kernelTotal = groups.ours.ms + groups.matmul.ms + groups.otherTf.ms;
+  return {
+    stepMs: round(stepMs, 1),
+    ours: { ...part(groups.ours.ms), kernels: groups.ours.kernels },
+    matmul: { ...part(groups.matmul.ms), kernels: groups.matmul.kernels },
+    otherTf: { ...part(groups.otherTf.ms), kernels: groups.otherTf.kernels },
+    dispatchGap: part(stepMs - kernelTotal),
+  };
+}
 
 async function gemmFloor(step: () => Promise<number>) {
   const sums: number[] = [];
   let products: Array<{ a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }> = [];
   for (let i = 0; i < 3; i++) {
-    const info = await tf.profile(async () => { await step(); });
-    const kernels = info.kernels.filter((k) => GEMM_KERNELS.has(k.name));
-    sums.push(kernels.reduce((s, k) => s + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0), 0));
+    // Outermost kernels only: tfjs-node's _FusedMatMul runs a BatchMatMul inside itself.
+    const kernels = outermostKernels((await profileWithDepth(step)).kernels).filter((k) => groupOf(k.name) === 'matmul');
+    sums.push(kernels.reduce((s, k) => s + kernelMs(k), 0));
     // The profile keeps operand shapes but not the transpose flags: read them back from the
     // shapes (a's rows must be the output's rows; b's rows must be the inner dimension).
     products = kernels.map((k) => {
