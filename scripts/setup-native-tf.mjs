@@ -22,7 +22,9 @@ const LIBS = path.join(CACHE, `${TF_WHEEL}-${TF_VERSION}`); // extracted .so fil
 const BUILD_LOG = path.join(CACHE, 'build.log');
 // Members of the wheel the addon needs (paths inside the wheel).
 const WHEEL_LIBS = ['tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2'];
-const WHEEL_HEADER_DIRS = ['tensorflow/c/', 'tensorflow/core/platform/', 'tsl/platform/', 'xla/tsl/c/'];
+// The last one holds the one header that tensorflow/c/kernels.h (our custom ops, packages/engine/native) adds.
+const WHEEL_HEADER_DIRS = ['tensorflow/c/', 'tensorflow/core/platform/', 'tsl/platform/', 'xla/tsl/c/', 'tensorflow/core/common_runtime/next_pluggable_device/c/'];
+const KERNELS_HEADER = 'include/tensorflow/core/common_runtime/next_pluggable_device/c/tf_rendezvous_c_api.h';
 
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -226,7 +228,7 @@ function main() {
   const pkgVersion = JSON.parse(fs.readFileSync(pkgJsonPath, 'utf8')).version;
 
   const first = probe(pkgDir);
-  if (first.ok) {
+  if (first.ok && fs.existsSync(path.join(pkgDir, 'deps', KERNELS_HEADER))) {
     say(`native TensorFlow ${first.tf} ready (tfjs-node ${pkgVersion}, already set up)`);
     return;
   }
@@ -246,7 +248,8 @@ function main() {
 
   fs.mkdirSync(CACHE, { recursive: true });
   let how = 'libraries from cache';
-  if (!fs.existsSync(path.join(LIBS, 'lib', 'libtensorflow_cc.so.2'))) {
+  // A cache extracted before the custom-op header was needed lacks it: extract again.
+  if (!fs.existsSync(path.join(LIBS, 'lib', 'libtensorflow_cc.so.2')) || !fs.existsSync(path.join(LIBS, KERNELS_HEADER))) {
     const python = findPython();
     const wheel = downloadWheel(python);
     extractWheel(python, wheel);
