@@ -111,6 +111,12 @@ export interface TransformerModel {
    * token-classification: [batch, seq, numLabels]. Synchronous; call inside tf.tidy.
    */
   forward(inputs: ModelInputs, opts: { training: boolean }): tf.Tensor;
+  /**
+   * Causal LM only: final hidden states [batch·seq, dModel] and the bare LM-head weight
+   * ([vocab, d] when `vocabMajor`, else [d, vocab]), for the fused head + loss of training;
+   * null where the head is not a plain product.
+   */
+  forwardHidden?(inputs: ModelInputs, opts: { training: boolean }): { hidden: tf.Tensor2D; head: { weight: tf.Tensor2D; vocabMajor: boolean } } | null;
   /** Names of the linear modules LoRA may target, by short name (`c_attn`, `q_proj`, …). */
   linearModules(): { name: string; shortName: string; inFeatures: number; outFeatures: number }[];
   dispose(): void;

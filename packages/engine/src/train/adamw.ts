@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedArray } from './safetensors-io.js';
 import { CheckpointMismatchError } from './errors.js';
+import { peftKernels, type PeftKernels } from '../native/kernels.js';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -21,10 +22,12 @@ export interface AdamWOptions {
  * ops because tf.train.adam has no weight decay and hides its moments, which
  * a checkpoint must hold.
  *
- * All parameters are updated as one flat vector: per-op dispatch dominates
+ * With PEFT Lab's fused kernels (native CPU backend) the whole update is one
+ * multi-tensor kernel over per-parameter moments, and the gradient norm another.
+ * Elsewhere all parameters are updated as flat vectors: per-op dispatch dominates
  * small models (a per-parameter update was ~25 ops × every tensor), so the
- * moments live in two flat variables and the math runs once over the
- * concatenation. Checkpoints still see per-parameter moments (`moments()`).
+ * moments live in flat variables and the math runs once over the concatenation.
+ * Checkpoints see per-parameter moments either way (`moments()`).
  */
 export class AdamW {
   /** Number of updates applied so far (bias correction uses t + 1). */
@@ -33,7 +36,8 @@ export class AdamW {
   private readonly b2: number;
   private readonly eps: number;
   private readonly wd: number;
-  private readonly groups: FlatGroup[] = [];
+  private readonly groups: ParamGroup[] = [];
+  private readonly kernels: PeftKernels | null;
 
   constructor(readonly params: Map<string, tf.Variable>, opts: AdamWOptions = {}) {
     this.b1 = opts.beta1 ?? 0.9;
@@ -41,6 +45,11 @@ export class AdamW {
     this.eps = opts.epsilon ?? 1e-8;
     this.wd = opts.weightDecay ?? 0;
     const decays = opts.decays ?? ((_n, v) => v.rank >= 2);
+    this.kernels = peftKernels();
+    if (this.kernels) {
+      this.groups.push(new KernelGroup(this.kernels, [...params.keys()], params, (n) => this.wd > 0 && decays(n, params.get(n)!)));
+      return;
+    }
     // Groups of at most GROUP_ELEMENTS values: few ops for many small tensors,
     // bounded extra memory (the flat copies) for big models.
     let current: string[] = [];
@@ -78,9 +87,12 @@ export class AdamW {
    * `applyFlat`, so the gradients are concatenated once per step.
    */
   flattenGradients(grads: Map<string, tf.Tensor>): FlatGradients {
-    const groups = this.groups.map((g) => g.flattenGradient(grads));
-    const norm = tf.tidy(() => tf.addN(groups.map((g) => g.square().sum())).sqrt() as tf.Scalar);
-    return { groups, norm, dispose: () => tf.dispose([...groups, norm]) };
+    const groups = this.groups.map((g) => g.prepare(grads));
+    const all = groups.flat();
+    const norm = this.kernels
+      ? (this.kernels.run('PeftLabGlobalNorm', all, { N: all.length })[0] as tf.Scalar)
+      : tf.tidy(() => tf.addN(all.map((g) => g.square().sum())).sqrt() as tf.Scalar);
+    return { groups, norm, dispose: () => tf.dispose([...all, norm]) };
   }
 
   applyFlat(flat: FlatGradients, lr: number, gradScale = 1): void {
@@ -114,15 +126,28 @@ export class AdamW {
 const GROUP_ELEMENTS = 1 << 22;
 
 export interface FlatGradients {
-  /** One flat gradient per parameter group. */
-  groups: tf.Tensor1D[];
+  /** Per parameter group, its gradients as it takes them (one flat vector, or one per parameter). */
+  groups: tf.Tensor[][];
   /** Global L2 norm over all of them. */
   norm: tf.Scalar;
   dispose(): void;
 }
 
+interface UpdateConstants { b1: number; b2: number; epsHat: number; stepSize: number; decay: number; gradScale: number }
+
+/** Parameters updated together; moments kept as the group likes, read and written per parameter. */
+interface ParamGroup {
+  /** The gradients in the group's form (disposed by the caller); a missing one counts as zero. */
+  prepare(grads: Map<string, tf.Tensor>): tf.Tensor[];
+  update(g: tf.Tensor[], c: UpdateConstants): void;
+  readMoments(mOut: Map<string, NamedArray>, vOut: Map<string, NamedArray>): Promise<void>;
+  joinMoments(arrays: Map<string, NamedArray>, what: string): Float32Array;
+  setMoments(m: Float32Array, v: Float32Array): void;
+  dispose(): void;
+}
+
 /** Some parameters updated as one flat vector, with their moments as two flat variables. */
-class FlatGroup {
+class FlatGroup implements ParamGroup {
   private readonly sizes: number[];
   private readonly m: tf.Variable;
   private readonly v: tf.Variable;
@@ -149,11 +174,11 @@ class FlatGroup {
     return (this.names.length === 1 ? flat1(get(this.names[0], 0)) : tf.concat(this.names.map((n, i) => flat1(get(n, i))))) as tf.Tensor1D;
   }
 
-  flattenGradient(grads: Map<string, tf.Tensor>): tf.Tensor1D {
-    return tf.tidy(() => this.flat((n, i) => grads.get(n) ?? tf.zeros([this.sizes[i]])));
+  prepare(grads: Map<string, tf.Tensor>): tf.Tensor[] {
+    return [tf.tidy(() => this.flat((n, i) => grads.get(n) ?? tf.zeros([this.sizes[i]])))];
   }
 
-  update(g: tf.Tensor1D, c: { b1: number; b2: number; epsHat: number; stepSize: number; decay: number; gradScale: number }): void {
+  update([g]: tf.Tensor[], c: UpdateConstants): void {
     tf.tidy(() => {
       const p = this.flat((n) => this.params.get(n)!);
       const m1 = this.m.mul(c.b1).add(g.mul((1 - c.b1) * c.gradScale));
@@ -182,16 +207,7 @@ class FlatGroup {
   }
 
   joinMoments(arrays: Map<string, NamedArray>, what: string): Float32Array {
-    const flat = new Float32Array(this.sizes.reduce((a, b) => a + b, 0));
-    let off = 0;
-    this.names.forEach((n, i) => {
-      const a = arrays.get(n);
-      if (!a) throw new CheckpointMismatchError(`${what}: checkpoint has no tensor "${n}"`);
-      if (a.data.length !== this.sizes[i]) throw new CheckpointMismatchError(`${what} "${n}": checkpoint shape [${a.shape}] != parameter shape [${this.params.get(n)!.shape}]`);
-      flat.set(a.data, off);
-      off += this.sizes[i];
-    });
-    return flat;
+    return joinNamed(this.names, this.names.map((n) => this.params.get(n)!), arrays, what);
   }
 
   setMoments(m: Float32Array, v: Float32Array): void {
@@ -204,6 +220,83 @@ class FlatGroup {
   dispose(): void {
     tf.dispose([this.m, this.v, ...(this.decayMask ? [this.decayMask] : [])]);
   }
+}
+
+/**
+ * Every parameter updated by one PeftLabAdamW kernel: per-parameter moments, no concatenation
+ * or split; the kernel writes new parameter and moment tensors, swapped into the variables.
+ */
+class KernelGroup implements ParamGroup {
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  private readonly decayFlags: tf.Tensor1D;
+  private readonly vars: tf.Variable[];
+
+  constructor(private readonly kernels: PeftKernels, private readonly names: string[], params: Map<string, tf.Variable>, decays: (name: string) => boolean) {
+    this.vars = names.map((n) => params.get(n)!);
+    this.m = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zeros(p.shape), false)));
+    this.v = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zeros(p.shape), false)));
+    this.decayFlags = tf.tensor1d(names.map((n) => (decays(n) ? 1 : 0)));
+  }
+
+  prepare(grads: Map<string, tf.Tensor>): tf.Tensor[] {
+    // Clones share the buffer: the caller may dispose `grads` and these independently.
+    return this.names.map((n, i) => (grads.has(n) ? grads.get(n)!.clone() : tf.zeros(this.vars[i].shape)));
+  }
+
+  update(g: tf.Tensor[], c: UpdateConstants): void {
+    tf.tidy(() => {
+      const hyper = tf.tensor1d([c.b1, c.b2, 1 - c.b1, 1 - c.b2, c.epsHat, c.stepSize, c.decay, c.gradScale]);
+      const n = this.vars.length;
+      const out = this.kernels.run('PeftLabAdamW', [...this.vars, ...g, ...this.m, ...this.v, this.decayFlags, hyper], { N: n });
+      for (let i = 0; i < n; i++) {
+        this.vars[i].assign(out[i]);
+        this.m[i].assign(out[n + i]);
+        this.v[i].assign(out[2 * n + i]);
+      }
+    });
+  }
+
+  async readMoments(mOut: Map<string, NamedArray>, vOut: Map<string, NamedArray>): Promise<void> {
+    for (let i = 0; i < this.names.length; i++) {
+      const shape = this.vars[i].shape.slice();
+      mOut.set(this.names[i], { shape, data: (await this.m[i].data()) as Float32Array });
+      vOut.set(this.names[i], { shape, data: (await this.v[i].data()) as Float32Array });
+    }
+  }
+
+  joinMoments(arrays: Map<string, NamedArray>, what: string): Float32Array {
+    return joinNamed(this.names, this.vars, arrays, what);
+  }
+
+  setMoments(m: Float32Array, v: Float32Array): void {
+    let off = 0;
+    tf.tidy(() => {
+      this.vars.forEach((p, i) => {
+        this.m[i].assign(tf.tensor(m.subarray(off, off + p.size), p.shape));
+        this.v[i].assign(tf.tensor(v.subarray(off, off + p.size), p.shape));
+        off += p.size;
+      });
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v, this.decayFlags]);
+  }
+}
+
+/** The named arrays of `names`, checked against the parameters' sizes, as one flat vector. */
+function joinNamed(names: string[], params: tf.Variable[], arrays: Map<string, NamedArray>, what: string): Float32Array {
+  const flat = new Float32Array(params.reduce((a, p) => a + p.size, 0));
+  let off = 0;
+  names.forEach((n, i) => {
+    const a = arrays.get(n);
+    if (!a) throw new CheckpointMismatchError(`${what}: checkpoint has no tensor "${n}"`);
+    if (a.data.length !== params[i].size) throw new CheckpointMismatchError(`${what} "${n}": checkpoint shape [${a.shape}] != parameter shape [${params[i].shape}]`);
+    flat.set(a.data, off);
+    off += params[i].size;
+  });
+  return flat;
 }
 
 /** Global L2 norm of all gradients, as a scalar tensor (not read here). */

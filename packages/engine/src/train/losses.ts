@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HeadKind } from '../types.js';
+import type { Batch, HeadKind, TransformerModel } from '../types.js';
+import { lmHeadCrossEntropySum } from './lm-head-loss.js';
 import { IGNORE_INDEX } from './collate.js';
 
 /**
@@ -48,11 +49,30 @@ export function taskLossSum(task: HeadKind, logits: tf.Tensor, labels: tf.Tensor
   if (task === 'token-classification') {
     return maskedCrossEntropySum(logits.reshape([B * S, C]), labels.toInt().reshape([B * S]));
   }
-  // Shift the labels instead of slicing the logits (no [B, S, C] copy and its gradient pad):
-  // the last position gets label -100 and drops out of the sum and the count.
+  return maskedCrossEntropySum(logits.reshape([B * S, C]), nextTokenLabels(labels));
+}
+
+/**
+ * Causal LM labels [B, S] → [B·S] next-token targets. Shifting the labels instead of slicing
+ * the logits (no [B, S, C] copy and its gradient pad): the last position gets label -100 and
+ * drops out of the sum and the count.
+ */
+export function nextTokenLabels(labels: tf.Tensor): tf.Tensor1D {
+  const [B, S] = labels.shape as [number, number];
   const ids = labels.dtype === 'int32' ? labels : labels.toInt();
-  const next = tf.concat([ids.slice([0, 1], [B, S - 1]), tf.fill([B, 1], IGNORE_INDEX, 'int32')], 1).reshape([B * S]) as tf.Tensor1D;
-  return maskedCrossEntropySum(logits.reshape([B * S, C]), next);
+  return tf.concat([ids.slice([0, 1], [B, S - 1]), tf.fill([B, 1], IGNORE_INDEX, 'int32')], 1).reshape([B * S]) as tf.Tensor1D;
+}
+
+/**
+ * The mean training loss of one batch. Causal LMs whose head is a plain product take the
+ * fused LM head + cross-entropy (lm-head-loss.ts: logits never all held); the rest run
+ * `forward` and `taskLoss`. Call inside the gradient scope.
+ */
+export function trainingLoss(model: TransformerModel, task: HeadKind, batch: Batch): tf.Scalar {
+  const fused = task === 'causal-lm' ? model.forwardHidden?.(batch, { training: true }) : null;
+  if (!fused) return taskLoss(task, model.forward(batch, { training: true }), batch.labels);
+  const { sum, count } = lmHeadCrossEntropySum(fused.hidden, fused.head, nextTokenLabels(batch.labels));
+  return sum.div(count.maximum(1)) as tf.Scalar;
 }
 
 /** Mean loss (scalar) for training. */

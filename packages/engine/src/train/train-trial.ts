@@ -5,7 +5,7 @@ import { PeakMemorySampler } from '../measure/memory.js';
 import { measureInferenceLatency, type InferenceLatency } from '../measure/latency.js';
 import { AdamW, type FlatGradients } from './adamw.js';
 import { collate, disposeBatch, type TokenExample } from './collate.js';
-import { taskLoss } from './losses.js';
+import { trainingLoss } from './losses.js';
 import { warmupLinearDecay } from './lr-schedule.js';
 import { evaluate, metricValue, type EvalMetrics, type MetricName } from './metrics.js';
 import { SeededRng, shuffledOrder, withSeededMathRandom } from './rng.js';
@@ -13,6 +13,7 @@ import {
   deserializeCheckpoint, restoreVariables, snapshotVariables, type DataPosition, type TrainCheckpoint,
 } from './checkpoint.js';
 import { TrainingConfigError } from './errors.js';
+import { computeBackendLabel } from '../native/kernels.js';
 
 /**
  * Batches from the caller instead of an example array. `open(from)` yields the
@@ -246,8 +247,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       let stats: tf.Tensor | null = null;
       try {
         const { value, grads: named } = tf.variableGrads(() => {
-          const logits = withSeededMathRandom(dropoutSeed, () => model.forward(batch, { training: true }));
-          const loss = taskLoss(task, logits, batch.labels);
+          const loss = withSeededMathRandom(dropoutSeed, () => trainingLoss(model, task, batch));
           // Here every activation saved for the backward pass is alive: the
           // closest sampling point to the true peak that tfjs exposes.
           memory.sample();
@@ -304,7 +304,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       metric: o.metric, finalMetric, bestMetric: best?.value, bestStep: best?.step, finalEval,
       measurements: {
         ...countParams(model, attachment),
-        backend: tf.getBackend(),
+        backend: computeBackendLabel(),
         peakBytes: memory.peakBytes,
         startBytes: memory.startBytes,
         tokensPerSec: stepMsSum > 0 ? (tokens / stepMsSum) * 1000 : 0,

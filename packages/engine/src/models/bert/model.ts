@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBias, scaledDotProductAttention, splitHeads, withAttentionPrefix } from '../shared/attention.js';
-import { activation, embeddingLookup, layerNorm } from '../shared/ops.js';
+import { embeddingLookup, layerNorm } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
 export class BertModel extends TransformerBase {
@@ -87,7 +87,7 @@ export class BertModel extends TransformerBase {
       let o = this.linear(`${p}.attention.output.dense`, att);
       if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = layerNorm(tf.add(this.dropout(o, hidden, training), h), this.w(`${p}.attention.output.LayerNorm.weight`), this.w(`${p}.attention.output.LayerNorm.bias`), eps) as tf.Tensor2D;
-      const inter = activation(x.activation as string, this.linear(`${p}.intermediate.dense`, h)) as tf.Tensor2D;
+      const inter = this.linearActivation(`${p}.intermediate.dense`, h, x.activation as string);
       let f = this.linear(`${p}.output.dense`, inter);
       if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = layerNorm(tf.add(this.dropout(f, hidden, training), h), this.w(`${p}.output.LayerNorm.weight`), this.w(`${p}.output.LayerNorm.bias`), eps) as tf.Tensor2D;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBias, scaledDotProductAttention, splitFusedQkv } from '../shared/attention.js';
-import { activation, layerNorm } from '../shared/ops.js';
+import { layerNorm } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
 export class Gpt2Model extends TransformerBase {
@@ -84,12 +84,16 @@ export class Gpt2Model extends TransformerBase {
       if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, this.dropout(o, hidden, training));
       const m = layerNorm(h, this.w(`${p}.ln_2.weight`), this.w(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
-      const f = activation(x.activation as string, this.linear(`${p}.mlp.c_fc`, m)) as tf.Tensor2D;
+      const f = this.linearActivation(`${p}.mlp.c_fc`, m, x.activation as string);
       let f2 = this.linear(`${p}.mlp.c_proj`, f);
       if (this.hooks?.afterFfn) f2 = this.hooks.afterFfn(i, f2.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, this.dropout(f2, hidden, training));
     }
     return layerNorm(h, this.w('transformer.ln_f.weight'), this.w('transformer.ln_f.bias'), eps) as tf.Tensor2D;
+  }
+
+  protected lmHeadWeight() {
+    return { weight: this.w(this.tokenEmbeddingName) as tf.Tensor2D, vocabMajor: true };
   }
 
   protected headProjection(hidden: tf.Tensor2D): tf.Tensor2D {

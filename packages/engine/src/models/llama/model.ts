@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBias, scaledDotProductAttention, splitHeads, withAttentionPrefix } from '../shared/attention.js';
-import { rmsNorm, silu } from '../shared/ops.js';
+import { rmsNorm, swiGlu } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 import { applyRotary } from './rotary.js';
 
@@ -90,11 +90,17 @@ export class LlamaModel extends TransformerBase {
       h = tf.add(h, o);
       const m = rmsNorm(h, this.w(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
       const [gate, up] = this.fusedLinear([`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], m, false);
-      let f = this.linear(`${p}.mlp.down_proj`, tf.mul(silu(gate), up) as tf.Tensor2D, false);
+      let f = this.linear(`${p}.mlp.down_proj`, swiGlu(gate, up) as tf.Tensor2D, false);
       if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
       h = tf.add(h, f);
     }
     return rmsNorm(h, this.w('model.norm.weight'), eps) as tf.Tensor2D;
+  }
+
+  /** Tied: the embedding table. Untied: `lm_head` [d, vocab], unless a linear hook may change it. */
+  protected lmHeadWeight() {
+    if (this.tied) return { weight: this.w(this.tokenEmbeddingName) as tf.Tensor2D, vocabMajor: true };
+    return this.hooks?.linear ? null : { weight: this.w('lm_head.weight') as tf.Tensor2D, vocabMajor: false };
   }
 
   protected headProjection(hidden: tf.Tensor2D): tf.Tensor2D {

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelHooks } from '../../types.js';
+import { peftKernels } from '../../native/kernels.js';
+import { fusedAttentionSoftmax } from './fused-ops.js';
 
 const NEG = -1e9;
 
@@ -75,12 +77,15 @@ export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionI
   const kvHeads = k.shape[lead + 1]!;
   const keyLen = k.shape[lead + 2]!;
   const groups = heads / kvHeads;
-  const scaled = tf.mul(q, 1 / Math.sqrt(headDim));
+  const scale = 1 / Math.sqrt(headDim);
+  // Scale, mask and softmax are one fused kernel where it exists (not with attention dropout).
+  const kernels = dropout > 0 ? null : peftKernels();
+  const scaled = kernels ? q : tf.mul(q, scale);
   // Heads h = kv·groups + g are contiguous, so this reshape pairs each query head with its kv head.
   const qg = groups === 1 ? scaled : scaled.reshape([batch, kvHeads, groups * seq, headDim]);
   let scores = tf.matMul(qg, k, false, true);
   if (groups !== 1) scores = scores.reshape([batch, heads, seq, keyLen]);
-  let probs = tf.softmax(tf.add(scores, bias));
+  let probs = kernels ? fusedAttentionSoftmax(kernels, scores, bias, scale) : tf.softmax(tf.add(scores, bias));
   if (dropout > 0) probs = tf.dropout(probs, dropout);
   if (groups !== 1) probs = probs.reshape([batch, kvHeads, groups * seq, keyLen]);
   let out = tf.matMul(probs, v);

@@ -17,6 +17,8 @@
  * only take trainable inputs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { peftKernels } from '../../native/kernels.js';
+import { fusedGelu, fusedGlu, fusedLayerNorm, fusedRmsNorm } from './fused-ops.js';
 
 export function isTrainable(t: tf.Tensor | undefined): boolean {
   return t instanceof tf.Variable && t.trainable;
@@ -118,6 +120,8 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
  * dx = r·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ; dγ = Σ dy·x̂; dβ = Σ dy.
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const kernels = peftKernels();
+  if (kernels) return fusedLayerNorm(kernels, x, gamma, beta, eps);
   const gammaGrad = isTrainable(gamma);
   const betaGrad = isTrainable(beta);
   const inputs: tf.Tensor[] = [x];
@@ -150,6 +154,8 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
 
 /** RMSNorm (Llama): x / √(mean(x²) + eps) · w. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  const kernels = peftKernels();
+  if (kernels) return fusedRmsNorm(kernels, x, weight, eps);
   const ms = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), weight);
 }
@@ -164,6 +170,8 @@ const GELU_K1 = 2 * SQRT_2_OVER_PI * 0.044715;
  * and the closed-form gradient σ + x·σ(1−σ)·(k0 + 3k1·x²) instead of autodiff's ~20.
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const kernels = peftKernels();
+  if (kernels) return fusedGelu(kernels, x, true);
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[1] as tf.GradSaveFunc;
     const xi = args[0] as tf.Tensor;
@@ -195,11 +203,28 @@ export function geluTanhDerivative(x: tf.Tensor, sq: tf.Tensor, s: tf.Tensor): t
 
 /** Exact GELU (BERT "gelu"): 0.5·x·(1 + erf(x/√2)). */
 export function geluErf(x: tf.Tensor): tf.Tensor {
+  const kernels = peftKernels();
+  if (kernels) return fusedGelu(kernels, x, false);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
+}
+
+/** SwiGLU's silu(gate)·up (Llama's MLP). */
+export function swiGlu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
+  const kernels = peftKernels();
+  if (kernels) return fusedGlu(kernels, gate, up, 'silu');
+  return tf.mul(silu(gate), up);
+}
+
+/** act(x + bias) for a linear's bare product x: GELU's bias add folds into the fused kernel. */
+export function biasActivation(name: string, x: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  const kernels = peftKernels();
+  const gelu = name === 'gelu' ? false : ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast'].includes(name) ? true : null;
+  if (kernels && gelu !== null) return fusedGelu(kernels, x, gelu, bias) as tf.Tensor2D;
+  return activation(name, tf.add(x, bias)) as tf.Tensor2D;
 }
 
 export function activation(name: string, x: tf.Tensor): tf.Tensor {

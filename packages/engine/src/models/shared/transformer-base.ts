@@ -5,8 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HeadKind, ModelHooks, ModelInputs, NormalizedConfig, TransformerModel } from '../../types.js';
-import { dense, denseTransposed, embeddingLookup } from './ops.js';
+import type { LmHeadWeight } from '../../train/lm-head-loss.js';
+import { activation, biasActivation, dense, denseTransposed, embeddingLookup } from './ops.js';
 import { installNativeShortcuts } from './native-shortcuts.js';
+import { peftKernels } from '../../native/kernels.js';
 
 export type WeightInit = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -92,6 +94,16 @@ export abstract class TransformerBase implements TransformerModel {
   }
 
   /**
+   * `act(linear(name, x))` (the MLP's up projection). Without a linear hook the bias add
+   * joins the activation's fused kernel; a hook (LoRA, a saved head) sees the whole linear
+   * output, bias included, as always.
+   */
+  protected linearActivation(name: string, x: tf.Tensor2D, act: string): tf.Tensor2D {
+    if (this.hooks?.linear || !peftKernels()) return activation(act, this.linear(name, x)) as tf.Tensor2D;
+    return biasActivation(act, dense(x, this.w(`${name}.weight`) as tf.Tensor2D), this.w(`${name}.bias`) as tf.Tensor1D);
+  }
+
+  /**
    * Several linears over the same input as one matMul (QKV, gate+up): weights
    * are concatenated on the output axis, then the result is split and each part
    * passed through `hooks.linear` under its own module name.
@@ -116,6 +128,35 @@ export abstract class TransformerBase implements TransformerModel {
   }
 
   forward(inputs: ModelInputs, opts: { training: boolean }): tf.Tensor {
+    const { tokens, realMask } = this.tokenStates(inputs, opts);
+    if (this.head === 'sequence-classification') {
+      return this.headProjection(this.poolSequence(tokens, realMask));
+    }
+    const [batch, seq, d] = tokens.shape;
+    const out = this.headProjection(tokens.reshape([batch * seq, d]) as tf.Tensor2D);
+    return out.reshape([batch, seq, out.shape[1]]);
+  }
+
+  /**
+   * Causal LM: the final hidden states [batch·seq, dModel] (what `forward` projects to logits)
+   * and the LM head weight, for a loss that fuses the head with the cross-entropy
+   * (train/lm-head-loss.ts). Null when the head is not a plain product a hook cannot change.
+   */
+  forwardHidden(inputs: ModelInputs, opts: { training: boolean }): { hidden: tf.Tensor2D; head: LmHeadWeight } | null {
+    const head = this.head === 'causal-lm' ? this.lmHeadWeight() : null;
+    if (!head) return null;
+    const { tokens } = this.tokenStates(inputs, opts);
+    const [batch, seq, d] = tokens.shape;
+    return { hidden: tokens.reshape([batch * seq, d]) as tf.Tensor2D, head };
+  }
+
+  /** The causal-LM head as a bare weight, or null (the default) when the family's head goes through hooks. */
+  protected lmHeadWeight(): LmHeadWeight | null {
+    return null;
+  }
+
+  /** Embeddings (+ soft prompt) → body → token states [batch, seq, dModel], the prompt's positions dropped. */
+  private tokenStates(inputs: ModelInputs, opts: { training: boolean }): { tokens: tf.Tensor3D; realMask: tf.Tensor2D } {
     const [batch, seq] = inputs.inputIds.shape;
     const d = this.config.dModel;
     this.training = opts.training;
@@ -138,11 +179,7 @@ export abstract class TransformerBase implements TransformerModel {
     let tokens = hidden.reshape([batch, promptLen + seq, d]) as tf.Tensor3D;
     // Token-level outputs keep [batch, seq, …]: the soft prompt's positions are dropped.
     if (promptLen > 0) tokens = tf.slice(tokens, [0, promptLen, 0], [batch, seq, d]);
-    if (this.head === 'sequence-classification') {
-      return this.headProjection(this.poolSequence(tokens, realMask));
-    }
-    const out = this.headProjection(tokens.reshape([batch * seq, d]) as tf.Tensor2D);
-    return out.reshape([batch, seq, out.shape[1]]);
+    return { tokens, realMask };
   }
 
   /** Decoder pooling: the last non-padding token (as transformers), or the mean over them (config.pooling). */

@@ -1,0 +1,108 @@
+/**
+ * The model blocks on PEFT Lab's fused kernels (`src/native/kernels.ts`): one kernel forward and
+ * one backward each, where the tfjs versions in ops.ts run 4–20. ops.ts and attention.ts call
+ * these when `peftKernels()` is available and keep their tfjs code otherwise; tests train the
+ * same steps both ways and compare (fused-ops.test.ts).
+ *
+ * Each is a `tf.customGrad` whose inputs are only what needs a gradient (frozen weights get no
+ * gradient work), and whose forward saves the smallest state the backward needs (LayerNorm: x
+ * plus per-row mean and 1/σ, not a normalised copy). Weights the backward reads are saved too,
+ * not closed over: a computed one would be disposed before backprop (saving shares the buffer).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { PeftKernels } from '../../native/kernels.js';
+import { isTrainable } from './ops.js';
+
+type Save = tf.GradSaveFunc;
+
+/** Gradients for the trainable ones among `candidates` (in order); disposes the others. */
+function pick(grads: tf.Tensor[], wanted: boolean[]): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  grads.forEach((g, i) => (wanted[i] ? out.push(g) : g.dispose()));
+  return out;
+}
+
+export function fusedLayerNorm(k: PeftKernels, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const wanted = [true, isTrainable(gamma), isTrainable(beta)];
+  const inputs = [x, gamma, beta].filter((_, i) => wanted[i]);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as Save;
+    const xi = args[0] as tf.Tensor;
+    const [y, mean, rstd] = k.run('PeftLabLayerNorm', [xi, gamma, beta], { eps });
+    save([xi, mean, rstd, gamma]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pick(k.run('PeftLabLayerNormGrad', [dy, saved[0], saved[3], saved[1], saved[2]]), wanted),
+    };
+  });
+  return op(...inputs) as tf.Tensor;
+}
+
+/** RMSNorm x / √(mean(x²) + eps) · (w + offset). */
+export function fusedRmsNorm(k: PeftKernels, x: tf.Tensor, weight: tf.Tensor, eps: number, offset = 0): tf.Tensor {
+  const wanted = [true, isTrainable(weight)];
+  const inputs = wanted[1] ? [x, weight] : [x];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as Save;
+    const xi = args[0] as tf.Tensor;
+    const [y, rstd] = k.run('PeftLabRmsNorm', [xi, weight], { eps, offset });
+    save([xi, rstd, weight]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pick(k.run('PeftLabRmsNormGrad', [dy, saved[0], saved[2], saved[1]], { offset }), wanted),
+    };
+  });
+  return op(...inputs) as tf.Tensor;
+}
+
+/**
+ * GELU of x (+ bias), tanh approximation or exact erf. With a bias the matMul's separate bias
+ * add disappears: x is the bare product, and the bias gradient comes out of the same kernel.
+ */
+export function fusedGelu(k: PeftKernels, x: tf.Tensor, approximate: boolean, bias?: tf.Tensor): tf.Tensor {
+  const wanted = [true, bias !== undefined && isTrainable(bias)];
+  const inputs = wanted[1] ? [x, bias!] : [x];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as Save;
+    const xi = args[0] as tf.Tensor;
+    const [y] = bias ? k.run('PeftLabBiasGelu', [xi, bias], { approximate }) : k.run('PeftLabGelu', [xi], { approximate });
+    save(bias ? [xi, bias] : [xi]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => bias
+        ? pick(k.run('PeftLabBiasGeluGrad', [dy, saved[0], saved[1]], { approximate }), wanted)
+        : k.run('PeftLabGeluGrad', [dy, saved[0]], { approximate }),
+    };
+  });
+  return op(...inputs) as tf.Tensor;
+}
+
+/** Gated unit act(gate)·up: SwiGLU (act 'silu') or GeGLU (act 'gelu_tanh'). */
+export function fusedGlu(k: PeftKernels, gate: tf.Tensor, up: tf.Tensor, act: 'silu' | 'gelu_tanh'): tf.Tensor {
+  const code = act === 'silu' ? 0 : 1;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[2] as Save;
+    const [g, u] = args as [tf.Tensor, tf.Tensor];
+    const [y] = k.run('PeftLabGlu', [g, u], { act: code });
+    save([g, u]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabGluGrad', [dy, saved[0], saved[1]], { act: code }),
+    };
+  });
+  return op(gate, up) as tf.Tensor;
+}
+
+/** softmax(scale·scores + bias) over the last axis; bias [batch, 1, seq or 1, keys]. */
+export function fusedAttentionSoftmax(k: PeftKernels, scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[1] as Save;
+    const [p] = k.run('PeftLabAttentionSoftmax', [args[0] as tf.Tensor, bias], { scale });
+    save([p]);
+    return {
+      value: p,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabAttentionSoftmaxGrad', [dy, saved[0]], { scale }),
+    };
+  });
+  return op(scores) as tf.Tensor;
+}

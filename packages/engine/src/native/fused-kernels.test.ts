@@ -1,0 +1,218 @@
+/**
+ * PEFT Lab's fused kernels against the plain tfjs computation they replace, on the native
+ * backend: each op's value and gradients on odd shapes, the multi-tensor AdamW, the fused LM
+ * head + loss, and whole training runs (losses and weights) with the kernels on and off.
+ * Skipped only where native TensorFlow itself cannot load; there the kernels never run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../backend.js';
+import { KERNELS_ENV, computeBackendLabel, peftKernels } from './kernels.js';
+import { biasActivation, geluErf, geluTanh, layerNorm, rmsNorm, swiGlu } from '../models/shared/ops.js';
+import { attentionBias, scaledDotProductAttention } from '../models/shared/attention.js';
+import { lmHeadCrossEntropySum } from '../train/lm-head-loss.js';
+import { maskedCrossEntropySum } from '../train/losses.js';
+import { AdamW } from '../train/adamw.js';
+import { createModel, normalizeHfConfig } from '../models/registry.js';
+import { attachPeft } from '../peft/base.js';
+import { trainTrial } from '../train/train-trial.js';
+import '../peft/full/index.js';
+import '../peft/lora/index.js';
+
+const native = await selectBackend({ prefer: 'tensorflow', strict: true, log: () => {} }).then(() => true, () => false);
+
+function withKernels<T>(on: boolean, f: () => T): T {
+  const prev = process.env[KERNELS_ENV];
+  process.env[KERNELS_ENV] = on ? '1' : '0';
+  try {
+    return f();
+  } finally {
+    if (prev === undefined) delete process.env[KERNELS_ENV];
+    else process.env[KERNELS_ENV] = prev;
+  }
+}
+
+async function withKernelsAsync<T>(on: boolean, f: () => Promise<T>): Promise<T> {
+  const prev = process.env[KERNELS_ENV];
+  process.env[KERNELS_ENV] = on ? '1' : '0';
+  try {
+    return await f();
+  } finally {
+    if (prev === undefined) delete process.env[KERNELS_ENV];
+    else process.env[KERNELS_ENV] = prev;
+  }
+}
+
+/** Deterministic values in about [-scale, scale]. */
+function det(shape: number[], seed: number, scale = 1): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed * 1.7) * Math.cos(i * 0.11 + seed) * scale), shape);
+}
+
+/**
+ * Value of `f` and the gradients of Σ f·R (R a fixed random projection) w.r.t. every variable
+ * `make` creates, read back as arrays, with the kernels on or off.
+ */
+function run(on: boolean, make: () => tf.Variable[], f: (vs: tf.Variable[]) => tf.Tensor): Float32Array[] {
+  return withKernels(on, () => {
+    const vars = make();
+    const out = tf.tidy(() => {
+      const value = f(vars);
+      const r = det(value.shape, 99);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f(vars), r)) as tf.Scalar, vars);
+      return [value, ...vars.map((v) => grads[v.name])];
+    });
+    const arrays = out.map((t) => t.dataSync() as Float32Array);
+    tf.dispose([...out, ...vars]);
+    return arrays;
+  });
+}
+
+function expectClose(a: Float32Array[], b: Float32Array[], tol = 1e-5): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => {
+    expect(x.length).toBe(b[i].length);
+    let num = 0, den = 0;
+    for (let j = 0; j < x.length; j++) {
+      num += (x[j] - b[i][j]) ** 2;
+      den += b[i][j] ** 2;
+    }
+    expect(Math.sqrt(num / Math.max(den, 1e-30)), `output ${i}`).toBeLessThanOrEqual(tol);
+  });
+}
+
+/** The op with kernels on equals the op with kernels off, value and every gradient. */
+function sameBothWays(make: () => tf.Variable[], f: (vs: tf.Variable[]) => tf.Tensor, tol = 1e-5): void {
+  expectClose(run(true, make, f), run(false, make, f), tol);
+}
+
+const v = (t: tf.Tensor, trainable = true) => tf.variable(t, trainable);
+
+describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 120_000 }, () => {
+  it('load on the native CPU backend, and PEFT_LAB_NATIVE_KERNELS=0 turns them off', () => {
+    expect(peftKernels()).not.toBeNull();
+    expect(computeBackendLabel()).toBe('tensorflow+peft-kernels');
+    withKernels(false, () => {
+      expect(peftKernels()).toBeNull();
+      expect(computeBackendLabel()).toBe('tensorflow');
+    });
+  });
+
+  it('LayerNorm: value and gradients (x, gain, bias; and with a frozen gain) on odd shapes', () => {
+    sameBothWays(() => [v(det([3, 5, 13], 1, 2)), v(det([13], 2).add(1)), v(det([13], 3))], ([x, g, b]) => layerNorm(x, g, b, 1e-5));
+    const frozenGain = v(det([33], 6).add(1), false);
+    sameBothWays(() => [v(det([7, 33], 4, 3)), v(det([33], 5))], ([x, b]) => layerNorm(x, frozenGain, b, 1e-6));
+  });
+
+  it('RMSNorm: value and gradients', () => {
+    sameBothWays(() => [v(det([2, 9, 17], 6, 2)), v(det([17], 7).add(1))], ([x, w]) => rmsNorm(x, w, 1e-6));
+  });
+
+  it('GELU tanh and erf, with and without the fused bias, and SwiGLU', () => {
+    sameBothWays(() => [v(det([5, 37], 8, 4))], ([x]) => geluTanh(x));
+    sameBothWays(() => [v(det([5, 37], 9, 4))], ([x]) => geluErf(x));
+    for (const act of ['gelu_new', 'gelu']) {
+      sameBothWays(() => [v(det([6, 19], 10, 3)), v(det([19], 11))], ([x, b]) => withKernels(true, () => biasActivation(act, x as tf.Tensor2D, b as tf.Tensor1D)) as tf.Tensor);
+    }
+    sameBothWays(() => [v(det([4, 23], 12, 3)), v(det([4, 23], 13, 2))], ([g, u]) => swiGlu(g, u));
+  });
+
+  it('attention softmax: causal + padding masks, grouped-query and the rank-5 GPT-2 layout', () => {
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]]);
+    const bias = attentionBias(mask, 0, true);
+    sameBothWays(() => [v(det([2, 4, 7, 8], 14)), v(det([2, 4, 7, 8], 15)), v(det([2, 4, 7, 8], 16))],
+      ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias, dropout: 0 }));
+    sameBothWays(() => [v(det([2, 4, 7, 8], 17)), v(det([2, 2, 7, 8], 18)), v(det([2, 2, 7, 8], 19))],
+      ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias, dropout: 0 }));
+    sameBothWays(() => [v(det([1, 2, 3, 7, 5], 20)), v(det([1, 2, 3, 7, 5], 21)), v(det([1, 2, 3, 7, 5], 22))],
+      ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias: attentionBias(mask, 0, false), dropout: 0 }));
+  });
+
+  it('the fused LM head + cross-entropy equals logits then cross-entropy, in one chunk or many, both layouts', () => {
+    const labels = tf.tensor1d([3, -100, 0, 10, 7, 7, -100, 1, 2], 'int32');
+    const plain = ([h, w]: tf.Variable[], vocabMajor: boolean) => {
+      const logits = (vocabMajor ? tf.matMul(h, w, false, true) : tf.matMul(h, w)) as tf.Tensor2D;
+      return maskedCrossEntropySum(logits, labels).sum;
+    };
+    for (const vocabMajor of [true, false]) {
+      const make = () => [v(det([9, 6], 23)), v(det(vocabMajor ? [11, 6] : [6, 11], 24))];
+      for (const chunkElements of [1 << 20, 22, 11]) {
+        const fused = (vs: tf.Variable[]) => lmHeadCrossEntropySum(vs[0] as tf.Tensor2D, { weight: vs[1] as tf.Tensor2D, vocabMajor }, labels, { chunkElements }).sum;
+        for (const on of [true, false]) expectClose(run(on, make, fused), run(false, make, (vs) => plain(vs, vocabMajor)), 1e-5);
+      }
+    }
+    // A frozen head: only the hidden states get a gradient.
+    const frozen = () => [v(det([9, 6], 25))];
+    const w = tf.variable(det([11, 6], 26), false);
+    expectClose(
+      run(true, frozen, ([h]) => lmHeadCrossEntropySum(h as tf.Tensor2D, { weight: w, vocabMajor: true }, labels, { chunkElements: 33 }).sum),
+      run(false, frozen, ([h]) => maskedCrossEntropySum(tf.matMul(h, w, false, true) as tf.Tensor2D, labels).sum),
+    );
+  });
+
+  it('multi-tensor AdamW: parameters and moments equal the flat tfjs update, and moments round-trip', async () => {
+    const steps = async (on: boolean) => withKernelsAsync(on, async () => {
+      const params = new Map<string, tf.Variable>([['w', v(det([5, 7], 27))], ['b', v(det([7], 28))], ['e', v(det([3, 2, 4], 29))]]);
+      const opt = new AdamW(params, { weightDecay: 0.1 });
+      for (let s = 0; s < 3; s++) {
+        const grads = new Map<string, tf.Tensor>([['w', det([5, 7], 30 + s)], ['e', det([3, 2, 4], 40 + s, 5)]]); // 'b' missing: zero
+        const flat = opt.flattenGradients(grads);
+        opt.applyFlat(flat, 1e-2 * (s + 1), 0.5);
+        flat.dispose();
+        tf.dispose([...grads.values()]);
+      }
+      const { m, v: vv } = await opt.moments();
+      const out = [...params.values()].map((p) => p.dataSync() as Float32Array);
+      const moments = [...m.values(), ...vv.values()].map((a) => a.data);
+      opt.restoreMoments(m, vv);
+      const again = await opt.moments();
+      expectClose([...again.m.values(), ...again.v.values()].map((a) => a.data), moments, 0);
+      opt.dispose();
+      tf.dispose([...params.values()]);
+      return [...out, ...moments];
+    });
+    expectClose(await steps(true), await steps(false), 1e-6);
+  });
+
+  it('trains GPT-2 (full, LoRA) and Llama to the same losses and weights with the kernels on and off', async () => {
+    const configs = {
+      gpt2: { model_type: 'gpt2', vocab_size: 53, n_positions: 32, n_embd: 24, n_layer: 2, n_head: 3, activation_function: 'gelu_new', resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0 },
+      llama: { model_type: 'llama', vocab_size: 53, hidden_size: 24, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 32, tie_word_embeddings: false },
+    };
+    const data = Array.from({ length: 12 }, (_, i) => ({ inputIds: Array.from({ length: 5 + (i % 6) }, (_, t) => (i * 7 + t * 5) % 53) }));
+    const train = (family: keyof typeof configs, method: 'full' | 'lora') => async (on: boolean) => withKernelsAsync(on, async () => {
+      const model = createModel(normalizeHfConfig(configs[family]), 'causal-lm', 3);
+      const attachment = attachPeft(model, method, method === 'lora' ? { r: 4, alpha: 8, targetModules: family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } : {});
+      model.hooks = attachment.hooks;
+      const r = await trainTrial({ model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data, lr: 3e-3, batchSize: 4, maxSteps: 6, seed: 5, weightDecay: 0.01, gradClip: 1, latency: false });
+      // The key third of GPT-2's c_attn bias has an exactly-zero gradient (softmax is shift-invariant):
+      // Adam turns its float noise into ±lr steps on either path, so it is left out of the comparison.
+      const weights = [...attachment.trainable].map(([name, t]) => {
+        const a = t.dataSync() as Float32Array;
+        if (!name.endsWith('c_attn.bias')) return a;
+        const d = a.length / 3;
+        return Float32Array.from([...a.subarray(0, d), ...a.subarray(2 * d)]);
+      });
+      attachment.dispose();
+      model.dispose();
+      return { losses: Float32Array.from(r.losses), weights, backend: r.measurements.backend };
+    });
+    for (const [family, method] of [['gpt2', 'full'], ['gpt2', 'lora'], ['llama', 'full']] as const) {
+      const on = await train(family, method)(true);
+      const off = await train(family, method)(false);
+      expect(on.backend).toBe('tensorflow+peft-kernels');
+      expect(off.backend).toBe('tensorflow');
+      expect(on.losses[5]).toBeLessThan(on.losses[0]);
+      expectClose([on.losses], [off.losses], 1e-5);
+      expectClose(on.weights, off.weights, 1e-4);
+    }
+  });
+
+  it('a shape mismatch reaches JavaScript as an error naming the op', () => {
+    withKernels(true, () => {
+      const k = peftKernels()!;
+      expect(() => k.run('PeftLabLayerNorm', [tf.zeros([2, 4]), tf.ones([3]), tf.zeros([3])], { eps: 1e-5 })).toThrow(/PeftLabLayerNorm/);
+      expect(() => k.run('PeftLabCrossEntropy', [tf.zeros([2, 4]), tf.tensor1d([1, 9], 'int32')], { ignore_index: -100 })).toThrow(/outside/);
+    });
+  });
+});
