@@ -1,7 +1,7 @@
 // The HTTP API's route handlers, called directly against a real embedded PostgreSQL.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDb, getPool, type Db } from '@peft-lab/db';
+import { connectDb, getPool, writeBlob, type Db } from '@peft-lab/db';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import * as artifactRoute from '../app/app/api/artifacts/[id]/route';
 import * as catalogRoute from '../app/app/api/catalog/route';
@@ -315,22 +315,43 @@ describe('export', () => {
 });
 
 describe('artifacts, catalog, validate, health', () => {
-  it('downloads artifact bytes stored in PostgreSQL', async () => {
+  it('downloads artifact bytes stored in PostgreSQL, one chunk or many, and refuses corrupt ones', async () => {
     const { id } = await createSweep(validSpec('artifacts'));
     const trial = await db.trial.findFirstOrThrow({ where: { sweepId: id } });
+    const insertArtifact = async (file: string, content: Buffer, chunkBytes: number) => {
+      const blob = await writeBlob(db, content, { chunkBytes });
+      const artifactId = randomUUID();
+      await getPool(db).query(
+        `INSERT INTO "Artifact" ("id", "trialId", "kind", "location", "bytes", "sha256", "blobId") VALUES ($1, $2, 'adapter', $3, $4, $5, $6)`,
+        [artifactId, trial.id, `pg:artifact/${artifactId}/${file}`, content.length, blob.sha256, blob.id],
+      );
+      return { artifactId, blobId: blob.id };
+    };
     const content = Buffer.from(JSON.stringify({ peft_type: 'LORA', r: 4 }));
-    const artifactId = randomUUID();
-    await getPool(db).query(
-      `INSERT INTO "Artifact" ("id", "trialId", "kind", "location", "bytes", "sha256", "content") VALUES ($1, $2, 'adapter', $3, $4, $5, $6)`,
-      [artifactId, trial.id, `pg:artifact/${artifactId}/adapter_config.json`, content.length, createHash('sha256').update(content).digest('hex'), content],
-    );
+    const { artifactId, blobId } = await insertArtifact('adapter_config.json', content, 1024);
     const res = await call(H(artifactRoute.GET), 'GET', `/api/artifacts/${artifactId}`, { params: { id: artifactId } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="adapter_config.json"');
     expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-content-sha256')).toBe(createHash('sha256').update(content).digest('hex'));
     expect(Buffer.from(await res.arrayBuffer()).equals(content)).toBe(true);
     const t2 = await callJson(H(trialRoute.GET), 'GET', `/api/trials/${trial.id}`, { params: { id: trial.id } });
     expect(t2.body.artifacts).toEqual([expect.objectContaining({ id: artifactId, kind: 'adapter', bytes: content.length, downloadUrl: `/api/artifacts/${artifactId}` })]);
+
+    const big = randomBytes(10_000);
+    const many = await insertArtifact('adapter_model.safetensors', big, 999);
+    const bigRes = await call(H(artifactRoute.GET), 'GET', `/api/artifacts/${many.artifactId}`, { params: { id: many.artifactId } });
+    expect(bigRes.status).toBe(200);
+    expect(bigRes.headers.get('content-length')).toBe('10000');
+    expect(Buffer.from(await bigRes.arrayBuffer()).equals(big)).toBe(true);
+
+    // Corrupt content is never served: one chunk → an error response; many → the body is cut off.
+    await getPool(db).query(`UPDATE "BlobChunk" SET "data" = '\\x00'::bytea WHERE "blobId" = $1`, [blobId]);
+    expect((await call(H(artifactRoute.GET), 'GET', `/api/artifacts/${artifactId}`, { params: { id: artifactId } })).status).toBe(500);
+    await getPool(db).query(`UPDATE "BlobChunk" SET "data" = overlay("data" placing '\\xff'::bytea from 1 for 1) WHERE "blobId" = $1 AND "index" = 3`, [many.blobId]);
+    const cut = await call(H(artifactRoute.GET), 'GET', `/api/artifacts/${many.artifactId}`, { params: { id: many.artifactId } });
+    expect(cut.status).toBe(200);
+    await expect(cut.arrayBuffer()).rejects.toThrow(/content sha256 .* does not match/);
   });
 
   it('lists built-in tasks and imported datasets, and the built-in model', async () => {

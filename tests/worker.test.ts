@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { TrialQueue, getPool } from '@peft-lab/db';
+import { TrialQueue, getPool, loadArtifactContent } from '@peft-lab/db';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import { runWorker, silentLogger, submitSweep } from '@peft-lab/worker';
 import { registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
@@ -76,7 +76,7 @@ describe('runWorker', () => {
     const loraArtifacts = await t.db.artifact.findMany({ where: { trialId: trials[1].id, kind: 'adapter' } });
     expect(loraArtifacts.map((a) => a.location.split('/').pop()).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     const config = loraArtifacts.find((a) => a.location.endsWith('adapter_config.json'))!;
-    expect(JSON.parse(Buffer.from(config.content!).toString('utf8'))).toMatchObject({ peft_type: 'LORA', r: 2 });
+    expect(JSON.parse(Buffer.from(await loadArtifactContent(t.db, config.location)).toString('utf8'))).toMatchObject({ peft_type: 'LORA', r: 2 });
     expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
   }, 180_000);
 

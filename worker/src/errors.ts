@@ -12,10 +12,3 @@ export class TrialSetupError extends PeftLabError {
     super('TRIAL_SETUP', `${field} = ${JSON.stringify(value)}: ${reason}`, options);
   }
 }
-
-/** A stored artifact (checkpoint, adapter file) is missing or corrupt. */
-export class ArtifactError extends PeftLabError {
-  constructor(message: string) {
-    super('ARTIFACT', message);
-  }
-}

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BUILTIN_MODEL_DIR, importDataset, isBuiltinTask, listTasks, loadTask, type ImportDatasetOptions, type LoadedTask } from '@peft-lab/data';
-import { getPool, type Db } from '@peft-lab/db';
+import { readDatasetContent, upsertDatasetWithContent, type Db } from '@peft-lab/db';
 import { TrialSetupError } from './errors.js';
 
 export interface ResolvedModel {
@@ -72,12 +72,10 @@ export async function loadResolvedTask(db: Db, task: ResolvedTask): Promise<Load
   let result: LoadedTask;
   if (!task.datasetId) result = loadTask(task.name);
   else {
-    const { rows } = await getPool(db).query<{ content: Buffer | null; importOptions: ImportDatasetOptions | null }>(
-      `SELECT "content", "importOptions" FROM "Dataset" WHERE "id" = $1`, [task.datasetId]);
-    const row = rows[0];
-    if (!row?.content || !row.importOptions) throw new TrialSetupError('task', task.name, 'the dataset row has no stored content; import it again with `peft-lab data import`');
-    const { path: _p, content: _c, ...opts } = row.importOptions as ImportDatasetOptions & { path?: string };
-    result = importDataset({ ...opts, content: new Uint8Array(row.content) } as ImportDatasetOptions);
+    const { content, importOptions } = await readDatasetContent(db, task.datasetId);
+    if (!content || !importOptions) throw new TrialSetupError('task', task.name, 'the dataset row has no stored content; import it again with `peft-lab data import`');
+    const { path: _p, content: _c, ...opts } = importOptions as unknown as ImportDatasetOptions & { path?: string };
+    result = importDataset({ ...opts, content } as ImportDatasetOptions);
   }
   if (loaded.size > 8) loaded.clear();
   loaded.set(task.key, result);
@@ -85,9 +83,9 @@ export async function loadResolvedTask(db: Db, task: ResolvedTask): Promise<Load
 }
 
 /**
- * Validates a dataset file with @peft-lab/data and registers it (content and options
- * stored in the database, so any worker can load it). Re-importing the same name
- * replaces the row's content.
+ * Validates a dataset file with @peft-lab/data and registers it (content, as a chunked
+ * blob, and options stored in the database, so any worker can load it). Re-importing the
+ * same name replaces the row's content.
  * @throws DatasetValidationError (nothing stored)
  */
 export async function importAndRegisterDataset(db: Db, options: ImportDatasetOptions & { name: string }) {
@@ -102,9 +100,8 @@ export async function importAndRegisterDataset(db: Db, options: ImportDatasetOpt
     sizes: ds.info.sizes,
     location: path ? resolve(path) : `sha256:${ds.contentSha256}`,
     contentHash: ds.contentSha256,
-    content: Buffer.from(bytes) as unknown as Uint8Array<ArrayBuffer>,
     importOptions: { ...rest, name: options.name } as object,
   };
-  const row = await db.dataset.upsert({ where: { name: options.name }, create: data, update: data });
+  const row = await upsertDatasetWithContent(db, data, bytes);
   return { dataset: row, info: ds.info };
 }

@@ -1,6 +1,6 @@
 // One claimed trial, start to end: prepare → resume → train with the engine's
 // callbacks adapted to the database → complete / fail / prune / cancel / release.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -266,18 +266,16 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     prepared?.dispose();
   }
 
-  /** The adapter files (or the full model, when small) as artifacts: what a task must store. */
+  /** The adapter files (or the full model) as artifacts: what a task must store. */
   async function storeOutputs(c: RunTrialContext, p: PreparedTrial, l: Logger): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'peft-lab-adapter-'));
     try {
       const files = await saveAttachment(p.model, p.attachment, null, dir);
       const kind = p.method === 'full' ? 'full_model' : 'adapter';
       for (const file of files) {
-        const content = new Uint8Array(readFileSync(join(dir, file)));
-        // A full model of a real checkpoint can be gigabytes: the database keeps small ones only.
-        if (kind === 'full_model' && content.byteLength > 64 * 1024 * 1024) continue;
         try {
-          await withReconnect(l, `store ${file}`, () => storeArtifact(c.db, c.lease, { kind, file, content, step: state.step }));
+          // Streamed from the file in chunks: a full model of a real checkpoint can be gigabytes.
+          await withReconnect(l, `store ${file}`, () => storeArtifact(c.db, c.lease, { kind, file, content: createReadStream(join(dir, file)), step: state.step }));
         } catch (err) {
           if (isLeaseGone(err)) { onLost(err as Error); return; }
           throw err;

@@ -32,6 +32,16 @@ export class InvalidArgumentError extends PeftLabError {
   }
 }
 
+/**
+ * Stored content (a checkpoint, artifact file or dataset) failed its check on read: a chunk is
+ * missing or the bytes do not hash to the recorded sha256. `what` names the checkpoint/artifact.
+ */
+export class BlobIntegrityError extends PeftLabError {
+  constructor(readonly what: string, detail: string) {
+    super('BLOB_INTEGRITY', `${what}: ${detail}`);
+  }
+}
+
 /** Starting, initialising or migrating the database failed. */
 export class DatabaseSetupError extends PeftLabError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -10,7 +10,13 @@ export { TrialQueue, type TrialLease, type HeartbeatResult, type RequeueResult }
 export * from './queue/inputs';
 export * from './queries';
 export * from './catalog';
+export {
+  writeBlob, readBlob, BlobReader, collectOrphanBlobs, blobChunkBytes, DEFAULT_BLOB_CHUNK_BYTES, MAX_BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES_ENV,
+  type BlobSource, type BlobInfo, type WriteBlobOptions, type BlobReadOptions, type BlobLookup,
+} from './blobs';
+export { storeArtifact, loadArtifactContent, openArtifactContent, artifactLocation, artifactIdOf, type StoreArtifactInput, type StoredArtifact, type ArtifactHead } from './artifacts';
+export { leaseError } from './queue/lease';
 // Row and enum types, one definition each, generated from prisma/schema.prisma.
-export type { Prisma, PrismaClient, BaseModel, Dataset, Sweep, Trial, MetricPoint, Artifact, Worker } from './generated/client';
+export type { Prisma, PrismaClient, BaseModel, Dataset, Sweep, Trial, MetricPoint, Artifact, Blob, BlobChunk, Worker } from './generated/client';
 export { BaseModelSource, DatasetKind, SweepStatus, TrialStatus, ArtifactKind } from './generated/enums';
 export { sweepReportData, type SweepReportData, type SweepReportOptions } from './report-data';

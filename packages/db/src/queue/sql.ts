@@ -3,7 +3,7 @@
 // never be split by a concurrent requeue. Named, so pg prepares each once per connection.
 
 /** `$1` trial id, `$2` worker id, `$3` lease token: the lease is current right now. */
-const LEASE_IS_CURRENT = `"id" = $1 AND "leaseOwner" = $2 AND "leaseToken" = $3::uuid
+export const LEASE_IS_CURRENT = `"id" = $1 AND "leaseOwner" = $2 AND "leaseToken" = $3::uuid
   AND "status" = 'running' AND "leaseExpiresAt" > now()`;
 
 /**

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { collectOrphanBlobsOn } from '../blobs';
 import { getPool, type Db } from '../client';
 import { InvalidArgumentError, LeaseLostError, NotFoundError, TrialFinishedError } from '../errors';
 import type { Artifact, Trial, Worker } from '../generated/client';
@@ -6,6 +7,7 @@ import type { ArtifactKind } from '../generated/enums';
 import { isFinished, type TrialState } from '../trial-state';
 import { parseInput } from '../validate';
 import { inTransaction, insertTrials } from './insert-trials';
+import { leaseError } from './lease';
 import * as SQL from './sql';
 import {
   artifactInputSchema,
@@ -151,6 +153,7 @@ export class TrialQueue {
     }
     const finishedSweeps = new Set(rows.filter((r) => r.status !== 'queued').map((r) => r.sweepId));
     for (const sweepId of finishedSweeps) await this.finalizeSweep(sweepId);
+    await this.collectOrphans(rows.map((r) => r.id));
     return result;
   }
 
@@ -186,6 +189,7 @@ export class TrialQueue {
     });
     if (!rows[0]) throw await this.leaseError(lease);
     if (rows[0].status === 'cancelled') await this.finalizeSweep(rows[0].sweepId);
+    await this.collectOrphans([lease.trialId]);
   }
 
   /**
@@ -286,6 +290,7 @@ export class TrialQueue {
     });
     if (!rows[0]) throw await this.leaseError(lease);
     await this.finalizeSweep(rows[0].sweepId);
+    await this.collectOrphans([lease.trialId]);
   }
 
   private async insertArtifact(lease: TrialLease, artifact: ArtifactInput, isCheckpoint: boolean): Promise<Artifact> {
@@ -306,19 +311,18 @@ export class TrialQueue {
     await this.pool.query({ ...SQL.FINALIZE_SWEEP, values: [sweepId] });
   }
 
+  /**
+   * Blobs written under a lease that has ended and never attached (a write cut short by a
+   * crash, a lost lease or an outage). Best effort: the state change has committed already,
+   * and a failure here must not make a caller retry it.
+   */
+  private async collectOrphans(trialIds: string[]): Promise<void> {
+    if (trialIds.length) await collectOrphanBlobsOn(this.pool, { trialIds }).catch(() => {});
+  }
+
   /** Why a lease-guarded statement matched no row. */
-  private async leaseError(lease: TrialLease): Promise<Error> {
-    const { rows } = await this.pool.query<{ status: TrialState; leaseOwner: string | null; leaseToken: string | null; expired: boolean }>(
-      `SELECT "status", "leaseOwner", "leaseToken", ("leaseExpiresAt" <= now()) AS expired FROM "Trial" WHERE "id" = $1`,
-      [lease.trialId],
-    );
-    const t = rows[0];
-    if (!t) return new NotFoundError('trial', lease.trialId);
-    if (isFinished(t.status)) return new TrialFinishedError(lease.trialId, t.status);
-    const detail = t.status !== 'running' ? `trial is ${t.status} again`
-      : t.leaseOwner !== lease.workerId || t.leaseToken !== lease.token ? `claimed since by ${t.leaseOwner}`
-      : t.expired ? 'lease expired' : 'lease changed';
-    return new LeaseLostError(lease.trialId, lease.workerId, detail);
+  private leaseError(lease: TrialLease): Promise<Error> {
+    return leaseError(this.pool, lease);
   }
 }
 
