@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   saveAttachment, serializeCheckpoint, trainTrial, type BackendInfo, type EvalMetrics, type TrainResult,
 } from '@peft-lab/engine';
-import { LeaseLostError, TrialFinishedError, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
+import { getPool, LeaseLostError, TrialFinishedError, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
 import { earlyStoppingDecision } from '@peft-lab/sweeps';
 import type { Logger } from 'pino';
 import { isConnectionError, untilConnected } from './backoff.js';
@@ -53,11 +53,12 @@ const isLeaseGone = (err: unknown) => err instanceof LeaseLostError || err insta
 
 /**
  * Retries `fn` while the database is unreachable (backoff, for up to 2 minutes), so a
- * PostgreSQL restart does not cost the trial. Other errors propagate. (No shutdown flag:
- * it never gives up with undefined.)
+ * PostgreSQL restart does not cost the trial. Other errors propagate, and so does a request
+ * the server keeps dropping while it answers a probe (RefusedRequestError): that is a
+ * refused write, not an outage. (No shutdown flag: it never gives up with undefined.)
  */
-const withReconnect = <T>(log: Logger, what: string, fn: () => Promise<T>): Promise<T> =>
-  untilConnected(log, what, fn, { giveUpMs: 120_000 }) as Promise<T>;
+const withReconnect = <T>(db: Db, log: Logger, what: string, fn: () => Promise<T>): Promise<T> =>
+  untilConnected(log, what, fn, { giveUpMs: 120_000, probe: () => getPool(db).query('SELECT 1') }) as Promise<T>;
 
 export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const { db, queue, lease, log: baseLog } = ctx;
@@ -106,7 +107,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const finish = async (outcome: Exclude<TrialOutcome, 'lost'>, write: () => Promise<unknown>): Promise<TrialOutcome> => {
     if (state.lost) return 'lost';
     try {
-      await withReconnect(log, `mark ${outcome}`, write);
+      await withReconnect(db, log, `mark ${outcome}`, write);
       state.finished = true;
       log.info({ outcome, step: state.step }, `trial ${outcome}`);
       return outcome;
@@ -118,7 +119,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const flushAll = async () => {
     if (state.lost) return;
     try {
-      await withReconnect(log, 'metric flush', () => buffer.flush());
+      await withReconnect(db, log, 'metric flush', () => buffer.flush());
     } catch (err) {
       if (!isLeaseGone(err)) throw err;
     }
@@ -144,17 +145,17 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     let resumeFrom: Uint8Array | undefined;
     const fromStep = trial.lastCheckpointRef ? (trial.lastCheckpointStep ?? 0) : 0;
     if (trial.lastCheckpointRef) {
-      resumeFrom = await withReconnect(log, 'load checkpoint', () => loadArtifactContent(db, trial.lastCheckpointRef!));
+      resumeFrom = await withReconnect(db, log, 'load checkpoint', () => loadArtifactContent(db, trial.lastCheckpointRef!));
       log.info({ fromStep }, 'resuming from checkpoint');
     }
     try {
-      const dropped = await withReconnect(log, 'drop points past the checkpoint', () => deleteMetricPointsAfter(db, lease, fromStep));
+      const dropped = await withReconnect(db, log, 'drop points past the checkpoint', () => deleteMetricPointsAfter(db, lease, fromStep));
       if (dropped) log.info({ dropped, fromStep }, 'dropped metric points written after the last checkpoint');
     } catch (err) {
       if (isLeaseGone(err)) { onLost(err as Error); return 'lost'; }
       throw err;
     }
-    const myEvals = fromStep > 0 ? await withReconnect(log, 'own history', () => ownHistory(db, trial.id, objectiveSeries, fromStep)) : [];
+    const myEvals = fromStep > 0 ? await withReconnect(db, log, 'own history', () => ownHistory(db, trial.id, objectiveSeries, fromStep)) : [];
     buffer.start();
 
     const total = training.maxSteps ?? null;
@@ -214,7 +215,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
             if (state.lost) return;
             const content = serializeCheckpoint(checkpoint);
             try {
-              const a = await withReconnect(log, 'store checkpoint', () => storeArtifact(db, lease, { kind: 'checkpoint', file: 'checkpoint.safetensors', content, step, asCheckpoint: true }));
+              const a = await withReconnect(db, log, 'store checkpoint', () => storeArtifact(db, lease, { kind: 'checkpoint', file: 'checkpoint.safetensors', content, step, asCheckpoint: true }));
               log.debug({ step, bytes: a.bytes }, 'checkpoint stored');
             } catch (err) {
               if (isLeaseGone(err)) onLost(err as Error);
@@ -275,7 +276,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
       for (const file of files) {
         try {
           // Streamed from the file in chunks: a full model of a real checkpoint can be gigabytes.
-          await withReconnect(l, `store ${file}`, () => storeArtifact(c.db, c.lease, { kind, file, content: createReadStream(join(dir, file)), step: state.step }));
+          await withReconnect(c.db, l, `store ${file}`, () => storeArtifact(c.db, c.lease, { kind, file, content: createReadStream(join(dir, file)), step: state.step }));
         } catch (err) {
           if (isLeaseGone(err)) { onLost(err as Error); return; }
           throw err;
