@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const sameMachine = withBaseline ? sameMachineComparison(ms, rss, pytorchBefore!, pytorchAfter!, tfjsBefore, tfjsAfter, target) : undefined;
   const out = {
     ...(subject.kind === 'model' ? { model: subject.dir, modelType: family } : { config: subject.name }),
-    method, batch, seq, backend: backend.name, backendLabel: backendLabel(backend), cpu: cpuModel(),
+    method, batch, seq, backend: result.measurements.backend, backendLabel: backendLabel(backend), cpu: cpuModel(),
     msPerStep: Number(ms.toFixed(2)), tokensPerSec: Math.round((batch * seq * 1000) / ms),
     peakBytes: result.measurements.peakBytes, peakRssBytes: rss, ...(rssReset === false ? { peakRssIncludesStraightforwardTfjs: true } : {}),
     trainableParams: result.measurements.trainableParams, totalParams: result.measurements.totalParams,

@@ -48,8 +48,7 @@ void crossEntropy(void* state, TF_OpKernelContext* ctx) {
                 for (int64_t j = 0; j < V; j++) gp[r * V + j] = 0;
               continue;
             }
-            float mx = -INFINITY;
-            for (int64_t j = 0; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;
+            const float mx = rowMax(xr, V);
             float sum = 0;
             if (gp) {
               float* gr = gp + r * V;

@@ -26,6 +26,20 @@ inline float fastExp(float x) {
   return p * scale;
 }
 
+// max of x[0..n): 16 running lanes (an element-wise max GCC vectorises; a plain max
+// reduction it will not reorder without -ffinite-math-only), then the lanes.
+inline float rowMax(const float* __restrict x, int64_t n) {
+  float lanes[16];
+  for (int k = 0; k < 16; k++) lanes[k] = -__builtin_inff();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int k = 0; k < 16; k++) lanes[k] = x[j + k] > lanes[k] ? x[j + k] : lanes[k];
+  float m = -__builtin_inff();
+  for (int k = 0; k < 16; k++) m = lanes[k] > m ? lanes[k] : m;
+  for (; j < n; j++) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
 inline float fastSigmoid(float z) { return 1.f / (1.f + fastExp(-z)); }
 
 // Abramowitz & Stegun 7.1.26.

@@ -14,6 +14,19 @@ struct ScaleAttr {
 void* createScale(TF_OpKernelConstruction* c) { return new ScaleAttr{attrFloat(c, "scale", 1.f)}; }
 void deleteScale(void* p) { delete static_cast<ScaleAttr*>(p); }
 
+// y = softmax(scale·x + bias) of one row (separate loops so each vectorises).
+void softmaxRow(const float* __restrict x, const float* __restrict bias, float* __restrict y, int64_t K, float scale) {
+  for (int64_t j = 0; j < K; j++) y[j] = x[j] * scale + bias[j];
+  const float mx = rowMax(y, K);
+  float sum = 0;
+  for (int64_t j = 0; j < K; j++) {
+    y[j] = fastExp(y[j] - mx);
+    sum += y[j];
+  }
+  const float inv = 1.f / sum;
+  for (int64_t j = 0; j < K; j++) y[j] *= inv;
+}
+
 // (scores [..., B, H, S, K] (leading dims of size 1 allowed), bias [B, 1, S or 1, K]) ->
 // probs = softmax(scale·scores + bias) over K.
 void attentionSoftmax(void* state, TF_OpKernelContext* ctx) {
@@ -40,25 +53,7 @@ void attentionSoftmax(void* state, TF_OpKernelContext* ctx) {
           const float *xp = data(x), *bp = data(bias);
           float* yp = y.ptr();
           parallelFor(rows, K * 8, [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; r++) {
-              const float* br = bp + ((r / perBatch) * Sb + (Sb == 1 ? 0 : r % S)) * K;
-              const float* xr = xp + r * K;
-              float* yr = yp + r * K;
-              float mx = -INFINITY;
-              for (int64_t j = 0; j < K; j++) {
-                const float z = xr[j] * scale + br[j];
-                yr[j] = z;
-                mx = z > mx ? z : mx;
-              }
-              float sum = 0;
-              for (int64_t j = 0; j < K; j++) {
-                const float e = fastExp(yr[j] - mx);
-                yr[j] = e;
-                sum += e;
-              }
-              const float inv = 1.f / sum;
-              for (int64_t j = 0; j < K; j++) yr[j] *= inv;
-            }
+            for (int64_t r = r0; r < r1; r++) softmaxRow(xp + r * K, bp + ((r / perBatch) * Sb + (Sb == 1 ? 0 : r % S)) * K, yp + r * K, K, scale);
           });
         }
       }

@@ -1,20 +1,33 @@
 /**
  * Parity with the Python reference stack (transformers 5.18 / peft 0.21):
  * tokenizer ids exactly, logits within ‖Δ‖/‖ref‖ ≤ 1e-4, one text at a time
- * and all three right-padded in one batch.
+ * and all three right-padded in one batch. Run on the test backend (cpu unless
+ * ENGINE_TEST_BACKEND says otherwise) and, where native TensorFlow loads, again on it with
+ * PEFT Lab's fused kernels on (the engine's training backend).
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHfModel } from '../hf/model-io.js';
+import { selectBackend } from '../backend.js';
+import { peftKernels } from '../native/kernels.js';
 import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTestBackend } from './test-helpers.js';
 
-beforeAll(async () => {
-  await useTestBackend();
-});
+const testBackend = process.env.ENGINE_TEST_BACKEND ?? 'cpu';
+const nativeToo = testBackend !== 'tensorflow'
+  && (await selectBackend({ prefer: 'tensorflow', strict: true, log: () => {} }).then(() => true, () => false));
+const runs = [testBackend, ...(nativeToo ? ['tensorflow+peft-kernels'] : [])];
 
-for (const name of ['gpt2-tiny', 'bert-tiny-cls', 'llama-tiny', 'gpt2-tiny-lora-merged']) {
-  describe(`${name} parity`, () => {
+for (const [run, name] of runs.flatMap((r) => ['gpt2-tiny', 'bert-tiny-cls', 'llama-tiny', 'gpt2-tiny-lora-merged'].map((n) => [r, n] as const))) {
+  describe(`${name} parity on ${run}`, () => {
+    beforeAll(async () => {
+      if (run === testBackend) await useTestBackend();
+      else {
+        await tf.setBackend('tensorflow');
+        expect(peftKernels()).not.toBeNull();
+      }
+    });
+
     const expected = readExpected(name);
 
     it('tokenizer reproduces the recorded input_ids', () => {

@@ -143,7 +143,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     }
     // A frozen head: only the hidden states get a gradient.
     const frozen = () => [v(det([9, 6], 25))];
-    const w = tf.variable(det([11, 6], 26), false);
+    const w = tf.variable(det([11, 6], 26), false) as tf.Variable<tf.Rank.R2>;
     expectClose(
       run(true, frozen, ([h]) => lmHeadCrossEntropySum(h as tf.Tensor2D, { weight: w, vocabMajor: true }, labels, { chunkElements: 33 }).sum),
       run(false, frozen, ([h]) => maskedCrossEntropySum(tf.matMul(h, w, false, true) as tf.Tensor2D, labels).sum),
@@ -163,10 +163,10 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
       }
       const { m, v: vv } = await opt.moments();
       const out = [...params.values()].map((p) => p.dataSync() as Float32Array);
-      const moments = [...m.values(), ...vv.values()].map((a) => a.data);
+      const moments = [...m.values(), ...vv.values()].map((a) => Float32Array.from(a.data));
       opt.restoreMoments(m, vv);
       const again = await opt.moments();
-      expectClose([...again.m.values(), ...again.v.values()].map((a) => a.data), moments, 0);
+      expectClose([...again.m.values(), ...again.v.values()].map((a) => Float32Array.from(a.data)), moments, 0);
       opt.dispose();
       tf.dispose([...params.values()]);
       return [...out, ...moments];
