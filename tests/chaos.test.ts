@@ -1,17 +1,22 @@
 // Chaos: real worker processes (the CLI `worker`) killed with SIGKILL mid-trial, and a
 // PostgreSQL restart mid-sweep. Every trial must end completed exactly once, with each
 // metric step stored once and contiguous, resumed trials continuing from their checkpoint.
+// The workers store checkpoints in tiny chunks (PEFT_LAB_BLOB_CHUNK_BYTES), so every kill
+// lands on a trial whose checkpoint spans many chunk rows, and many kills land mid-write.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { applyMigrations, connectDb, findFreePort, getPool, startEmbeddedPostgres, type Db, type EmbeddedPostgresHandle } from '@peft-lab/db';
+import { applyMigrations, connectDb, findFreePort, getPool, loadArtifactContent, startEmbeddedPostgres, type Db, type EmbeddedPostgresHandle } from '@peft-lab/db';
 import { submitSweep } from '@peft-lab/worker';
 import { CLI, REPO, TSX } from './helpers/run-cli';
 import { registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 
 const LEASE_MS = 3_000;
+// Small enough that every checkpoint (LoRA r=1: a few KB; full fine-tuning of the tiny model
+// with AdamW state: about 1 MB) spans several chunks.
+const CHUNK_BYTES = 1024;
 const STEPS = 64;
 const EVAL_EVERY = 16;
 let dir: string;
@@ -54,7 +59,7 @@ function startWorker(): string {
   const id = `chaos-w${nextWorker++}`;
   // Own process group: SIGKILL must take tsx and the node process it runs, as a crash would.
   const child = spawn(TSX, [CLI, 'worker', '--worker-id', id, '--lease-ms', String(LEASE_MS), '--checkpoint-every', '4', '--no-progress', '--log-file', join(dir, `${id}.log`)],
-    { cwd: REPO, env: { ...process.env, DATABASE_URL: server.url, PEFT_LAB_LOG_LEVEL: process.env.PEFT_LAB_CHAOS_LOG_LEVEL ?? 'info' }, stdio: 'ignore', detached: true });
+    { cwd: REPO, env: { ...process.env, DATABASE_URL: server.url, PEFT_LAB_BLOB_CHUNK_BYTES: String(CHUNK_BYTES), PEFT_LAB_LOG_LEVEL: process.env.PEFT_LAB_CHAOS_LOG_LEVEL ?? 'info' }, stdio: 'ignore', detached: true });
   workers.set(id, child);
   return id;
 }
@@ -91,18 +96,22 @@ it('survives kill -9 of workers and a PostgreSQL restart: every trial completed 
   for (let i = 0; i < 3; i++) startWorker();
 
   // Three times: kill -9 the worker of a trial that has checkpointed and trained past it.
-  const killed: { trialId: string; worker: string; checkpointStep: number }[] = [];
+  // The first victim is the full fine-tuning trial: its checkpoint (every weight and both
+  // AdamW moments) is the large one.
+  const killed: { trialId: string; worker: string; method: string; checkpointStep: number; checkpointChunks: number }[] = [];
   for (let k = 0; k < 3; k++) {
-    const victim = await waitFor(`a running trial past its checkpoint (kill ${k + 1})`, async () => {
-      const { rows } = await getPool(db).query<{ id: string; leaseOwner: string; lastCheckpointStep: number }>(
-        `SELECT "id", "leaseOwner", "lastCheckpointStep" FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'running'
-           AND "lastCheckpointStep" >= 4 AND "progressStep" > "lastCheckpointStep" AND "progressStep" < $2 AND "leaseExpiresAt" > now()
-           AND NOT ("id" = ANY($3::text[])) LIMIT 1`, [sweep.id, STEPS - 4, killed.map((x) => x.trialId)]);
+    const victim = await waitFor(`a running ${k === 0 ? 'full fine-tuning ' : ''}trial past its checkpoint (kill ${k + 1})`, async () => {
+      const { rows } = await getPool(db).query<{ id: string; leaseOwner: string; method: string; lastCheckpointStep: number; chunks: number }>(
+        `SELECT t."id", t."leaseOwner", t."method", t."lastCheckpointStep", b."chunkCount" AS chunks
+         FROM "Trial" t JOIN "Artifact" a ON a."location" = t."lastCheckpointRef" JOIN "Blob" b ON b."id" = a."blobId"
+         WHERE t."sweepId" = $1 AND t."status" = 'running' AND ($4::text IS NULL OR t."method" = $4)
+           AND t."lastCheckpointStep" >= 4 AND t."progressStep" > t."lastCheckpointStep" AND t."progressStep" < $2 AND t."leaseExpiresAt" > now()
+           AND NOT (t."id" = ANY($3::text[])) LIMIT 1`, [sweep.id, STEPS - 4, killed.map((x) => x.trialId), k === 0 ? 'full' : null]);
       const r = rows[0];
       return r && alive(workers.get(r.leaseOwner)) ? r : null;
     });
     killGroup(workers.get(victim.leaseOwner)!, 'SIGKILL');
-    killed.push({ trialId: victim.id, worker: victim.leaseOwner, checkpointStep: victim.lastCheckpointStep });
+    killed.push({ trialId: victim.id, worker: victim.leaseOwner, method: victim.method, checkpointStep: victim.lastCheckpointStep, checkpointChunks: victim.chunks });
     startWorker();
   }
 
@@ -148,8 +157,33 @@ it('survives kill -9 of workers and a PostgreSQL restart: every trial completed 
     expect(resumed[0].fromStep as number).toBeGreaterThanOrEqual(k.checkpointStep);
     expect(resumed[0].file).not.toBe(k.worker);
   }
+  // Checkpoints: each trial's last one spans several chunks and reads back whole (sha256
+  // checked); the killed trials resumed from multi-chunk ones; nothing abandoned is left over
+  // (blobs of writes the kills and the restart cut short were collected).
+  const checkpoints: Record<string, { bytes: number; chunks: number }> = {};
+  for (const t of trials) {
+    const a = await db.artifact.findFirstOrThrow({ where: { trialId: t.id, kind: 'checkpoint' }, include: { blob: true } });
+    expect(a.location).toBe(t.lastCheckpointRef);
+    expect(await db.artifact.count({ where: { trialId: t.id, kind: 'checkpoint' } }), `trial ${t.index}: one checkpoint kept`).toBe(1);
+    const bytes = await loadArtifactContent(db, a.location);
+    expect(bytes.byteLength).toBe(Number(a.bytes));
+    expect(a.blob!.chunkCount, `trial ${t.index} checkpoint chunks`).toBe(Math.ceil(bytes.byteLength / CHUNK_BYTES));
+    expect(a.blob!.chunkCount).toBeGreaterThan(1);
+    checkpoints[`${t.index}:${t.method}`] = { bytes: bytes.byteLength, chunks: a.blob!.chunkCount! };
+  }
+  for (const k of killed) expect(k.checkpointChunks, `killed ${k.method} trial's checkpoint chunks`).toBeGreaterThan(1);
+  expect(killed[0].method).toBe('full');
+  const orphans = await getPool(db).query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "Blob" b WHERE NOT EXISTS (SELECT 1 FROM "Artifact" a WHERE a."blobId" = b."id")
+       AND NOT EXISTS (SELECT 1 FROM "Dataset" d WHERE d."blobId" = b."id")`);
+  expect(orphans.rows[0].n, 'abandoned blobs').toBe(0);
+
   // The restart was felt: some worker saw a failed heartbeat, claim or write, and carried on.
   const reconnects = lines.filter((l) => Number(l.level) >= 40 && Number(l.time) >= restartAt).length;
   expect(reconnects).toBeGreaterThan(0);
-  console.log(JSON.stringify({ chaos: { trials: trials.length, kills: killed.length, resumedFrom: killed.map((k) => k.checkpointStep), workersStarted: workers.size, reconnectLogLines: reconnects, downMs, elapsedS } }));
+  console.log(JSON.stringify({ chaos: {
+    trials: trials.length, kills: killed.length, chunkBytes: CHUNK_BYTES,
+    resumedFrom: killed.map((k) => ({ method: k.method, step: k.checkpointStep, chunks: k.checkpointChunks })),
+    checkpoints, workersStarted: workers.size, reconnectLogLines: reconnects, downMs, elapsedS,
+  } }));
 }, 420_000);
