@@ -51,4 +51,17 @@ inline float fastErf(float x) {
   return x < 0 ? -y : y;
 }
 
+// y = softmax(scale·x + bias) of one row (separate loops so each vectorises).
+inline void softmaxRow(const float* __restrict x, const float* __restrict bias, float* __restrict y, int64_t K, float scale) {
+  for (int64_t j = 0; j < K; j++) y[j] = x[j] * scale + bias[j];
+  const float mx = rowMax(y, K);
+  float sum = 0;
+  for (int64_t j = 0; j < K; j++) {
+    y[j] = fastExp(y[j] - mx);
+    sum += y[j];
+  }
+  const float inv = 1.f / sum;
+  for (int64_t j = 0; j < K; j++) y[j] *= inv;
+}
+
 }  // namespace peft

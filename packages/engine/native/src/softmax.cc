@@ -14,19 +14,6 @@ struct ScaleAttr {
 void* createScale(TF_OpKernelConstruction* c) { return new ScaleAttr{attrFloat(c, "scale", 1.f)}; }
 void deleteScale(void* p) { delete static_cast<ScaleAttr*>(p); }
 
-// y = softmax(scale·x + bias) of one row (separate loops so each vectorises).
-void softmaxRow(const float* __restrict x, const float* __restrict bias, float* __restrict y, int64_t K, float scale) {
-  for (int64_t j = 0; j < K; j++) y[j] = x[j] * scale + bias[j];
-  const float mx = rowMax(y, K);
-  float sum = 0;
-  for (int64_t j = 0; j < K; j++) {
-    y[j] = fastExp(y[j] - mx);
-    sum += y[j];
-  }
-  const float inv = 1.f / sum;
-  for (int64_t j = 0; j < K; j++) y[j] *= inv;
-}
-
 // (scores [..., B, H, S, K] (leading dims of size 1 allowed), bias [B, 1, S or 1, K]) ->
 // probs = softmax(scale·scores + bias) over K.
 void attentionSoftmax(void* state, TF_OpKernelContext* ctx) {

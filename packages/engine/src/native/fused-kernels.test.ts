@@ -11,6 +11,7 @@ import { KERNELS_ENV, computeBackendLabel, peftKernels } from './kernels.js';
 import { biasActivation, geluErf, geluTanh, layerNorm, rmsNorm, swiGlu } from '../models/shared/ops.js';
 import { attentionBias, scaledDotProductAttention } from '../models/shared/attention.js';
 import { lmHeadCrossEntropySum } from '../train/lm-head-loss.js';
+import { fusedAttentionSoftmax } from '../models/shared/fused-ops.js';
 import { maskedCrossEntropySum } from '../train/losses.js';
 import { AdamW } from '../train/adamw.js';
 import { createModel, normalizeHfConfig } from '../models/registry.js';
@@ -117,7 +118,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     sameBothWays(() => [v(det([4, 23], 12, 3)), v(det([4, 23], 13, 2))], ([g, u]) => swiGlu(g, u));
   });
 
-  it('attention softmax: causal + padding masks, grouped-query and the rank-5 GPT-2 layout', () => {
+  it('attention: causal + padding masks, grouped-query, the rank-5 GPT-2 layout, a prefix; and the softmax alone', () => {
     const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]]);
     const bias = attentionBias(mask, 0, true);
     sameBothWays(() => [v(det([2, 4, 7, 8], 14)), v(det([2, 4, 7, 8], 15)), v(det([2, 4, 7, 8], 16))],
@@ -126,6 +127,23 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
       ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias, dropout: 0 }));
     sameBothWays(() => [v(det([1, 2, 3, 7, 5], 20)), v(det([1, 2, 3, 7, 5], 21)), v(det([1, 2, 3, 7, 5], 22))],
       ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias: attentionBias(mask, 0, false), dropout: 0 }));
+    // Longer than one 32-column block, with a 10-key prefix (prefix tuning): keys ≠ queries.
+    const long = tf.tensor2d([Array(37).fill(1), [...Array(30).fill(1), ...Array(7).fill(0)]]);
+    sameBothWays(() => [v(det([2, 3, 37, 16], 23)), v(det([2, 3, 47, 16], 24)), v(det([2, 3, 47, 16], 25))],
+      ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias: attentionBias(long, 10, true), dropout: 0 }));
+
+  });
+
+  it('attention softmax (the dropout path): value and gradient', () => {
+    withKernels(true, () => {
+      const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
+      const bias = attentionBias(mask, 0, true);
+      const k = peftKernels()!;
+      const fused = (vs: tf.Variable[]) => fusedAttentionSoftmax(k, vs[0], bias, 0.3);
+      const plain = (vs: tf.Variable[]) => tf.softmax(tf.add(tf.mul(vs[0], 0.3), bias));
+      const make = () => [v(det([2, 3, 5, 5], 26, 3))];
+      expectClose(run(true, make, fused), run(false, make, plain));
+    });
   });
 
   it('the fused LM head + cross-entropy equals logits then cross-entropy, in one chunk or many, both layouts', () => {

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
-export const KERNELS_VERSION = 2;
+export const KERNELS_VERSION = 3;
 export const KERNELS_ENV = 'PEFT_LAB_NATIVE_KERNELS';
 
 type AttrKind = 'int' | 'float' | 'bool';
@@ -44,6 +44,8 @@ const OPS: Record<string, OpInfo> = {
   PeftLabGluGrad: { outputs: 2, attrs: { act: 'int' } },
   PeftLabAttentionSoftmax: { outputs: 1, attrs: { scale: 'float' } },
   PeftLabAttentionSoftmaxGrad: { outputs: 1, attrs: { scale: 'float' } },
+  PeftLabAttention: { outputs: 2, attrs: { scale: 'float' } },
+  PeftLabAttentionGrad: { outputs: 3, attrs: { scale: 'float' } },
   PeftLabCrossEntropy: { outputs: 1, attrs: { ignore_index: 'int' } },
   PeftLabCrossEntropyWithGrad: { outputs: 2, attrs: { ignore_index: 'int' } },
 };

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelHooks } from '../../types.js';
 import { peftKernels } from '../../native/kernels.js';
-import { fusedAttentionSoftmax } from './fused-ops.js';
+import { fusedAttention, fusedAttentionSoftmax } from './fused-ops.js';
 
 const NEG = -1e9;
 
@@ -78,8 +78,10 @@ export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionI
   const keyLen = k.shape[lead + 2]!;
   const groups = heads / kvHeads;
   const scale = 1 / Math.sqrt(headDim);
-  // Scale, mask and softmax are one fused kernel where it exists (not with attention dropout).
-  const kernels = dropout > 0 ? null : peftKernels();
+  // The whole attention is one fused kernel where the kernels exist; with attention dropout
+  // (applied to the probabilities) only scale + mask + softmax are.
+  const kernels = peftKernels();
+  if (kernels && dropout === 0) return fusedAttention(kernels, q, k, v, bias, scale);
   const scaled = kernels ? q : tf.mul(q, scale);
   // Heads h = kv·groups + g are contiguous, so this reshape pairs each query head with its kv head.
   const qg = groups === 1 ? scaled : scaled.reshape([batch, kvHeads, groups * seq, headDim]);

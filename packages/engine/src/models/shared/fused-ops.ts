@@ -106,3 +106,23 @@ export function fusedAttentionSoftmax(k: PeftKernels, scores: tf.Tensor, bias: t
   });
   return op(scores) as tf.Tensor;
 }
+
+/**
+ * Whole scaled dot-product attention per layer: q [.., batch, heads, seq, dim], k and v
+ * [.., batch, kvHeads, keys, dim] (grouped-query when kvHeads < heads), bias [batch, 1, seq or 1,
+ * keys] → the merged heads [batch·seq, heads·dim]. Saves q, k, v and the probabilities.
+ */
+export function fusedAttention(k: PeftKernels, q: tf.Tensor, key: tf.Tensor, value: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor2D {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[3] as Save;
+    const [qi, ki, vi] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [out, probs] = k.run('PeftLabAttention', [qi, ki, vi, bias], { scale });
+    save([qi, ki, vi, probs]);
+    const [batch, seq, width] = out.shape;
+    return {
+      value: out.reshape([batch * seq, width]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabAttentionGrad', [dy, ...saved], { scale }),
+    };
+  });
+  return op(q, key, value) as tf.Tensor2D;
+}

@@ -1,0 +1,149 @@
+// Scaled dot-product attention, forward and backward, one kernel each per layer: per
+// (batch, head) the scores Q·Kᵀ, scale + additive mask + softmax, and P·V run in cache with
+// gemm.h, and the output is written with the heads already merged ([batch, seq, heads·dim]),
+// so the output transpose and TensorFlow's slow small-K batched products disappear.
+// Grouped-query attention: heads h = kv·groups + g share kv head kv.
+#include <cmath>
+
+#include "common.h"
+#include "fast_math.h"
+#include "gemm.h"
+
+namespace peft {
+namespace {
+
+struct AttnAttrs {
+  float scale;
+};
+void* createAttn(TF_OpKernelConstruction* c) { return new AttnAttrs{attrFloat(c, "scale", 1.f)}; }
+void deleteAttn(void* p) { delete static_cast<AttnAttrs*>(p); }
+
+struct Shapes {
+  int64_t B, H, Hkv, S, Kn, D, Sb;
+};
+
+// q [.., B, H, S, D] (leading 1s allowed), k and v [.., B, Hkv, Kn, D], bias [B, 1, S or 1, Kn].
+bool attentionShapes(TF_OpKernelContext* ctx, TF_Status* s, TF_Tensor* q, TF_Tensor* k, TF_Tensor* v, TF_Tensor* bias, Shapes& o,
+                     const char* op) {
+  const auto qd = dims(q), kd = dims(k), bd = dims(bias);
+  if (qd.size() < 4 || kd.size() != qd.size() || dims(v) != kd || bd.size() != 4) {
+    fail(ctx, s, std::string(op) + ": q, k, v need rank >= 4 (k and v alike) and the bias rank 4");
+    return false;
+  }
+  const size_t r = qd.size();
+  o = {bd[0], qd[r - 3], kd[r - 3], qd[r - 2], kd[r - 2], qd[r - 1], bd[2]};
+  const int64_t qb = count(q) / (o.H * o.S * o.D), kb = count(k) / (o.Hkv * o.Kn * o.D);
+  if (kd[r - 1] != o.D || qb != o.B || kb != o.B || o.Hkv == 0 || o.H % o.Hkv != 0 || bd[1] != 1 || bd[3] != o.Kn ||
+      (o.Sb != 1 && o.Sb != o.S)) {
+    fail(ctx, s, std::string(op) + ": shapes of q, k, v and the bias do not agree");
+    return false;
+  }
+  return true;
+}
+
+// (q, k, v, bias) -> (out [B, S, H·D], probs [B, H, S, Kn])
+void attentionForward(void* state, TF_OpKernelContext* ctx) {
+  const float scale = static_cast<AttnAttrs*>(state)->scale;
+  TF_Status* s = TF_NewStatus();
+  {
+    Inputs in(ctx, s);
+    TF_Tensor *q = in.get(0), *k = in.get(1), *v = in.get(2), *bias = in.get(3);
+    Shapes sh;
+    Output out, probs;
+    if (!q || !k || !v || !bias) {
+      TF_OpKernelContext_Failure(ctx, s);
+    } else if (attentionShapes(ctx, s, q, k, v, bias, sh, "PeftLabAttention") && allocate(ctx, 0, {sh.B, sh.S, sh.H * sh.D}, out, s) &&
+               allocate(ctx, 1, {sh.B, sh.H, sh.S, sh.Kn}, probs, s)) {
+      const auto [B, H, Hkv, S, Kn, D, Sb] = sh;
+      const int64_t groups = H / Hkv;
+      const float *qp = data(q), *kp = data(k), *vp = data(v), *bp = data(bias);
+      float *op = out.ptr(), *pp = probs.ptr();
+      const int parts = planParts(B * H, S * Kn * D * 4);
+      std::vector<std::vector<float>> scratch(parts, std::vector<float>(D * Kn));
+      runParts(B * H, parts, [&](int part, int64_t g0, int64_t g1) {
+        float* kT = scratch[part].data();
+        for (int64_t g = g0; g < g1; g++) {
+          const int64_t b = g / H, h = g % H, kvh = b * Hkv + h / groups;
+          const float* qh = qp + g * S * D;
+          float* P = pp + g * S * Kn;
+          transpose(Kn, D, kp + kvh * Kn * D, D, kT);
+          gemm(S, Kn, D, qh, D, kT, Kn, P, Kn, false);
+          for (int64_t i = 0; i < S; i++) softmaxRow(P + i * Kn, bp + (b * Sb + (Sb == 1 ? 0 : i)) * Kn, P + i * Kn, Kn, scale);
+          gemm(S, D, Kn, P, Kn, vp + kvh * Kn * D, D, op + b * S * H * D + h * D, H * D, false);
+        }
+      });
+    }
+  }
+  TF_DeleteStatus(s);
+}
+
+// (dout [B, S, H·D], q, k, v, probs) -> (dq like q, dk like k, dv like v)
+void attentionBackward(void* state, TF_OpKernelContext* ctx) {
+  const float scale = static_cast<AttnAttrs*>(state)->scale;
+  TF_Status* s = TF_NewStatus();
+  {
+    Inputs in(ctx, s);
+    TF_Tensor *dout = in.get(0), *q = in.get(1), *k = in.get(2), *v = in.get(3), *probs = in.get(4);
+    Output dq, dk, dv;
+    if (!dout || !q || !k || !v || !probs) {
+      TF_OpKernelContext_Failure(ctx, s);
+    } else {
+      const auto qd = dims(q), kd = dims(k);
+      const size_t r = qd.size();
+      const int64_t H = r >= 4 ? qd[r - 3] : 0, S = r >= 4 ? qd[r - 2] : 0, D = r >= 4 ? qd[r - 1] : 0;
+      const int64_t Hkv = r >= 4 ? kd[r - 3] : 0, Kn = r >= 4 ? kd[r - 2] : 0;
+      const int64_t B = H * S * D ? count(q) / (H * S * D) : 0;
+      if (r < 4 || count(dout) != count(q) || count(probs) != B * H * S * Kn || Hkv == 0 || H % Hkv != 0 || dims(v) != kd) {
+        fail(ctx, s, "PeftLabAttentionGrad: dout, q, k, v and probs do not agree");
+      } else if (allocate(ctx, 0, qd, dq, s) && allocate(ctx, 1, kd, dk, s) && allocate(ctx, 2, kd, dv, s)) {
+        const int64_t groups = H / Hkv;
+        const float *dop = data(dout), *qp = data(q), *kp = data(k), *vp = data(v), *pp = data(probs);
+        float *dqp = dq.ptr(), *dkp = dk.ptr(), *dvp = dv.ptr();
+        const int parts = planParts(B * Hkv, groups * S * Kn * D * 8);
+        struct Scratch {
+          std::vector<float> vT, dS;
+        };
+        std::vector<Scratch> scratch(parts);
+        for (auto& sc : scratch) sc = {std::vector<float>(D * Kn), std::vector<float>(S * Kn)};
+        // One part per kv head: its dk and dv sum over the query heads of its group.
+        runParts(B * Hkv, parts, [&](int part, int64_t c0, int64_t c1) {
+          float *vT = scratch[part].vT.data(), *dS = scratch[part].dS.data();
+          for (int64_t c = c0; c < c1; c++) {
+            const int64_t b = c / Hkv;
+            const float *kh = kp + c * Kn * D, *vh = vp + c * Kn * D;
+            float *dkh = dkp + c * Kn * D, *dvh = dvp + c * Kn * D;
+            transpose(Kn, D, vh, D, vT);
+            for (int64_t gi = 0; gi < groups; gi++) {
+              const int64_t h = (c % Hkv) * groups + gi, g = b * H + h;
+              const float *qh = qp + g * S * D, *P = pp + g * S * Kn, *dO = dop + b * S * H * D + h * D;
+              gemm(S, Kn, D, dO, H * D, vT, Kn, dS, Kn, false);  // dP = dO·Vᵀ
+              for (int64_t i = 0; i < S; i++) {
+                float* row = dS + i * Kn;
+                const float* prow = P + i * Kn;
+                float dot = 0;
+                for (int64_t j = 0; j < Kn; j++) dot += row[j] * prow[j];
+                for (int64_t j = 0; j < Kn; j++) row[j] = scale * prow[j] * (row[j] - dot);
+              }
+              gemm(S, D, Kn, dS, Kn, kh, D, dqp + g * S * D, D, false);  // dQ = dS·K
+              gemm<true>(Kn, D, S, dS, Kn, qh, D, dkh, D, gi > 0);         // dK += dSᵀ·Q
+              gemm<true>(Kn, D, S, P, Kn, dO, H * D, dvh, D, gi > 0);      // dV += Pᵀ·dO
+            }
+          }
+        });
+      }
+    }
+  }
+  TF_DeleteStatus(s);
+}
+
+void registerAll() {
+  registerOp({"PeftLabAttention", {"q: float", "k: float", "v: float", "bias: float"}, {"out: float", "probs: float"}, {"scale: float"}},
+             createAttn, attentionForward, deleteAttn);
+  registerOp({"PeftLabAttentionGrad", {"dout: float", "q: float", "k: float", "v: float", "probs: float"},
+              {"dq: float", "dk: float", "dv: float"}, {"scale: float"}},
+             createAttn, attentionBackward, deleteAttn);
+}
+Registrar registrar(registerAll);
+
+}  // namespace
+}  // namespace peft
