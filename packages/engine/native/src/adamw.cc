@@ -1,6 +1,13 @@
 // Multi-tensor AdamW and the global gradient norm: one kernel for every parameter of a step,
 // where the tfjs path runs ~10 kernels per flat group plus concatenations and splits.
+//
+// The update is in place, as PyTorch's optimizers do: it writes the parameters and moments
+// into their own buffers. New output tensors would hold a second copy of every trainable
+// weight and both moments at the update (1.5 GB for full fine-tuning of a 124 M model) and
+// fault in fresh pages each step. The caller guarantees the buffers are not shared with a
+// tensor that must keep the old values (engine variables and the optimiser's own moments).
 #include <cmath>
+#include <cstring>
 
 #include "common.h"
 
@@ -10,7 +17,8 @@ namespace {
 // Inputs: params[N], grads[N], m[N], v[N], decay[N] (1 = weight decay applies), hyper[8] =
 // {beta1, beta2, 1 − beta1, 1 − beta2, epsHat, stepSize, decay (lr·wd), gradScale}; 1 − beta is
 // passed in, computed in double (1 − float(0.999) is off by 1.3e-5 relative). Bias correction is folded into
-// stepSize and epsHat by the caller. Outputs: params', m', v' (new tensors; the caller swaps them in).
+// stepSize and epsHat by the caller. params, m and v are updated in place; the one output is a
+// scalar 0 (an op with no output does not fit tfjs's kernel contract).
 void adamw(void*, TF_OpKernelContext* ctx) {
   TF_Status* s = TF_NewStatus();
   {
@@ -34,22 +42,22 @@ void adamw(void*, TF_OpKernelContext* ctx) {
           fail(ctx, s, "PeftLabAdamW: parameter " + std::to_string(i) + ": param, grad, m and v sizes differ");
           break;
         }
-        Output po, mo, vo;
-        if (!allocate(ctx, i, dims(p), po, s) || !allocate(ctx, n + i, dims(m), mo, s) || !allocate(ctx, 2 * n + i, dims(v), vo, s)) break;
-        const float *pp = data(p), *gp = data(g), *mp = data(m), *vp = data(v);
-        float *pn = po.ptr(), *mn = mo.ptr(), *vn = vo.ptr();
+        const float* gp = data(g);
+        float *pp = data(p), *mp = data(m), *vp = data(v);
         const float wd = decay[i] != 0 ? decayRate : 0.f;
         parallelFor(len, 12, [&](int64_t b, int64_t e) {
           for (int64_t j = b; j < e; j++) {
             const float gs = gp[j] * scale;
             const float m1 = b1 * mp[j] + c1 * gs;
             const float v1 = b2 * vp[j] + c2 * gs * gs;
-            mn[j] = m1;
-            vn[j] = v1;
-            pn[j] = pp[j] - stepSize * m1 / (std::sqrt(v1) + epsHat) - wd * pp[j];
+            mp[j] = m1;
+            vp[j] = v1;
+            pp[j] = pp[j] - stepSize * m1 / (std::sqrt(v1) + epsHat) - wd * pp[j];
           }
         });
       }
+      Output done;
+      if (TF_GetCode(s) == TF_OK && allocate(ctx, 0, {}, done, s)) done.ptr()[0] = 0;
     }
   }
   TF_DeleteStatus(s);
@@ -87,11 +95,29 @@ void globalNorm(void*, TF_OpKernelContext* ctx) {
   TF_DeleteStatus(s);
 }
 
+// x -> a copy in a buffer of its own (the in-place update's precondition, see KernelGroup).
+void copy(void*, TF_OpKernelContext* ctx) {
+  TF_Status* s = TF_NewStatus();
+  {
+    Inputs in(ctx, s);
+    TF_Tensor* x = in.get(0);
+    Output y;
+    if (!x) {
+      TF_OpKernelContext_Failure(ctx, s);
+    } else if (allocate(ctx, 0, dims(x), y, s)) {
+      std::memcpy(y.ptr(), data(x), count(x) * sizeof(float));
+    }
+  }
+  TF_DeleteStatus(s);
+}
+
 void registerAll() {
+  registerOp({"PeftLabCopy", {"x: float"}, {"y: float"}, {}}, noState, copy, noDelete);
   registerOp({"PeftLabAdamW",
               {"params: N * float", "grads: N * float", "m: N * float", "v: N * float", "decay: float", "hyper: float"},
-              {"new_params: N * float", "new_m: N * float", "new_v: N * float"},
-              {"N: int >= 1"}},
+              {"done: float"},
+              {"N: int >= 1"},
+              true},
              noState, adamw, noDelete);
   registerOp({"PeftLabGlobalNorm", {"x: N * float"}, {"norm: float"}, {"N: int >= 1"}}, noState, globalNorm, noDelete);
 }

@@ -114,6 +114,7 @@ void registerOp(const OpSpec& spec, CreateFn create, ComputeFn compute, DeleteFn
   for (const char* i : spec.inputs) TF_OpDefinitionBuilderAddInput(b, i);
   for (const char* o : spec.outputs) TF_OpDefinitionBuilderAddOutput(b, o);
   TF_OpDefinitionBuilderSetShapeInferenceFunction(b, &unknownShapes);
+  if (spec.stateful) TF_OpDefinitionBuilderSetIsStateful(b, true);
   TF_RegisterOpDefinition(b, status);
   if (TF_GetCode(status) == TF_OK) {
     TF_KernelBuilder* kb = TF_NewKernelBuilder(spec.name, "CPU", create, compute, del);

@@ -91,6 +91,7 @@ void fail(TF_OpKernelContext* ctx, TF_Status* status, const std::string& message
 struct OpSpec {
   const char* name;
   std::vector<const char*> inputs, outputs, attrs;
+  bool stateful = false;  // writes its inputs in place: never constant-folded or deduplicated
 };
 // Registers the op and its CPU kernel; compute(ctx, attrs) where attrs come from create().
 using CreateFn = void* (*)(TF_OpKernelConstruction*);

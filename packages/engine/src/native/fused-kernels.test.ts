@@ -226,6 +226,25 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     }
   });
 
+  it('the in-place AdamW moves only the trainable copy: LoRA\'s saved head leaves the frozen head bit-identical', async () => {
+    await withKernelsAsync(true, async () => {
+      const config = normalizeHfConfig({ model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2, resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0 });
+      const model = createModel({ ...config, numLabels: 3 }, 'sequence-classification', 4);
+      const attachment = attachPeft(model, 'lora', { r: 2, alpha: 4, targetModules: ['c_attn'] });
+      model.hooks = attachment.hooks;
+      const headKey = [...attachment.trainable.keys()].find((k) => k.includes('score'))!;
+      expect(headKey).toBeDefined();
+      const frozenBefore = Float32Array.from(model.weights.get('score.weight')!.dataSync());
+      const copyBefore = Float32Array.from(attachment.trainable.get(headKey)!.dataSync());
+      const data = Array.from({ length: 8 }, (_, i) => ({ inputIds: [1 + i, 2 + i, 3], label: i % 3 }));
+      await trainTrial({ model, attachment, task: 'sequence-classification', metric: 'accuracy', trainData: data, lr: 1e-2, batchSize: 4, maxSteps: 3, seed: 1, latency: false });
+      expect(Float32Array.from(model.weights.get('score.weight')!.dataSync())).toEqual(frozenBefore);
+      expect(Float32Array.from(attachment.trainable.get(headKey)!.dataSync())).not.toEqual(copyBefore);
+      attachment.dispose();
+      model.dispose();
+    });
+  });
+
   it('a shape mismatch reaches JavaScript as an error naming the op', () => {
     withKernels(true, () => {
       const k = peftKernels()!;

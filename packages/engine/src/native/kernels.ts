@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
-export const KERNELS_VERSION = 3;
+export const KERNELS_VERSION = 5;
 export const KERNELS_ENV = 'PEFT_LAB_NATIVE_KERNELS';
 
 type AttrKind = 'int' | 'float' | 'bool';
@@ -30,8 +30,9 @@ interface OpInfo {
 
 /** Every op of the library: how many outputs, and the types of its attributes. */
 const OPS: Record<string, OpInfo> = {
-  PeftLabAdamW: { outputs: (n) => ((n - 2) / 4) * 3, attrs: { N: 'int' } },
+  PeftLabAdamW: { outputs: 1, attrs: { N: 'int' } },
   PeftLabGlobalNorm: { outputs: 1, attrs: { N: 'int' } },
+  PeftLabCopy: { outputs: 1 },
   PeftLabLayerNorm: { outputs: 3, attrs: { eps: 'float' } },
   PeftLabLayerNormGrad: { outputs: 3 },
   PeftLabRmsNorm: { outputs: 2, attrs: { eps: 'float', offset: 'float' } },

@@ -224,7 +224,9 @@ class FlatGroup implements ParamGroup {
 
 /**
  * Every parameter updated by one PeftLabAdamW kernel: per-parameter moments, no concatenation
- * or split; the kernel writes new parameter and moment tensors, swapped into the variables.
+ * or split. The kernel updates the variables' and moments' buffers in place (native/src/adamw.cc),
+ * so each parameter first gets a buffer of its own: on tfjs-node a clone shares its source's
+ * buffer (LoRA's trainable head copy starts as a clone of the frozen head, which must not move).
  */
 class KernelGroup implements ParamGroup {
   private readonly m: tf.Variable[];
@@ -234,6 +236,7 @@ class KernelGroup implements ParamGroup {
 
   constructor(private readonly kernels: PeftKernels, private readonly names: string[], params: Map<string, tf.Variable>, decays: (name: string) => boolean) {
     this.vars = names.map((n) => params.get(n)!);
+    for (const p of this.vars) tf.tidy(() => p.assign(kernels.run('PeftLabCopy', [p])[0]));
     this.m = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zeros(p.shape), false)));
     this.v = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zeros(p.shape), false)));
     this.decayFlags = tf.tensor1d(names.map((n) => (decays(n) ? 1 : 0)));
@@ -248,12 +251,7 @@ class KernelGroup implements ParamGroup {
     tf.tidy(() => {
       const hyper = tf.tensor1d([c.b1, c.b2, 1 - c.b1, 1 - c.b2, c.epsHat, c.stepSize, c.decay, c.gradScale]);
       const n = this.vars.length;
-      const out = this.kernels.run('PeftLabAdamW', [...this.vars, ...g, ...this.m, ...this.v, this.decayFlags, hyper], { N: n });
-      for (let i = 0; i < n; i++) {
-        this.vars[i].assign(out[i]);
-        this.m[i].assign(out[n + i]);
-        this.v[i].assign(out[2 * n + i]);
-      }
+      this.kernels.run('PeftLabAdamW', [...this.vars, ...g, ...this.m, ...this.v, this.decayFlags, hyper], { N: n });
     });
   }
 
