@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { artifactIdOf, loadArtifactContent, openArtifactContent, storeArtifact } from './artifacts';
-import { BLOB_CHUNK_BYTES_ENV, blobChunkBytes, BlobReader, collectOrphanBlobs, DEFAULT_BLOB_CHUNK_BYTES, readBlob, writeBlob } from './blobs';
+import { BLOB_CHUNK_BYTES_ENV, blobChunkBytes, BlobReader, collectOrphanBlobs, DEFAULT_BLOB_CHUNK_BYTES, READ_SLICE_BYTES, readBlob, writeBlob } from './blobs';
 import { readDatasetContent, upsertDatasetWithContent } from './catalog';
 import { connectDb, getPool, type Db } from './client';
 import { BlobIntegrityError, LeaseLostError, TrialFinishedError } from './errors';
@@ -110,6 +110,17 @@ describe('blobs: round trip', () => {
     expect(Buffer.from(await loadArtifactContent(t.db, a.id)).equals(content)).toBe(true);
   });
 
+  it('chunks larger than a read slice are read back in slices', async () => {
+    const content = randomBytes(9 * 1024 * 1024 + 5);
+    const b = await writeBlob(t.db, content, { chunkBytes: 8 * 1024 * 1024 });
+    expect(await chunkSizes(b.id)).toEqual([8 * 1024 * 1024, 1024 * 1024 + 5]);
+    const { reader } = await BlobReader.open(t.db, b.id);
+    const got: Buffer[] = [];
+    for await (const piece of reader!.chunks()) got.push(Buffer.from(piece));
+    expect(got.map((p) => p.length)).toEqual([READ_SLICE_BYTES, READ_SLICE_BYTES, 1024 * 1024 + 5]);
+    expect(Buffer.concat(got).equals(content)).toBe(true);
+  });
+
   it('dataset content: stored as a blob, replaced on re-import (the old blob deleted), deleted with the row', async () => {
     const first = randomBytes(50);
     const data = { name: `ds-${Math.random()}`, kind: 'imported' as const, taskKind: 'classification', sizes: {}, location: 'x' };
@@ -151,7 +162,7 @@ describe('blobs: integrity', () => {
     await expect(readBlob(t.db, b.id, { what: 'test blob' })).rejects.toThrow('test blob: chunk 1 of 3 is missing');
     const c = await writeBlob(t.db, randomBytes(30), { chunkBytes: 10 });
     await pool().query(`UPDATE "BlobChunk" SET "data" = "data" || '\\x00'::bytea WHERE "blobId" = $1 AND "index" = 2`, [c.id]);
-    await expect(readBlob(t.db, c.id)).rejects.toThrow(/chunks hold more than the recorded 30 bytes/);
+    await expect(readBlob(t.db, c.id)).rejects.toThrow(/chunks hold 31 bytes, 30 recorded/);
     const d = await writeBlob(t.db, randomBytes(30), { chunkBytes: 10 });
     await pool().query(`UPDATE "BlobChunk" SET "data" = substring("data" from 2) WHERE "blobId" = $1 AND "index" = 2`, [d.id]);
     await expect(readBlob(t.db, d.id)).rejects.toThrow(/chunks hold 29 bytes, 30 recorded/);

@@ -21,8 +21,9 @@ export type BlobSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8
 
 export const DEFAULT_BLOB_CHUNK_BYTES = 64 * 1024 * 1024;
 /**
- * Largest chunk: pg reads bytea as hex text, so a chunk of n bytes arrives as a string of
- * 2n + 2 characters; V8 strings stop at 2^29 - 24 characters (256 MiB would not fit).
+ * Largest chunk. A write sends one chunk as one statement: PostgreSQL caps a protocol
+ * message at 1 GB (it drops the connection beyond that) and holds the whole value in memory
+ * while storing it; 128 MiB keeps both far from the limits.
  */
 export const MAX_BLOB_CHUNK_BYTES = 128 * 1024 * 1024;
 /** Env var overriding the chunk size of new writes (tests force tiny chunks with it). */
@@ -180,6 +181,20 @@ export interface BlobReadOptions {
 /** Resolves a blob from its owner row inside the read transaction. */
 export type BlobLookup<T> = (client: pg.PoolClient) => Promise<{ blobId: string | null; what: string; owner: T }>;
 
+/**
+ * Reads go in slices of a chunk, base64-encoded by the server: pg reads bytea as hex text
+ * (twice the bytes, and one string per value), and a 64 MiB chunk fetched whole came back
+ * at 65 MB/s here against 190 MB/s in 4 MiB base64 slices (substring of an uncompressed
+ * TOAST value reads only the slices' pages). Also bounds what a read holds at once.
+ */
+export const READ_SLICE_BYTES = 4 * 1024 * 1024;
+
+/** $1 blob id, $2 chunk index, $3 1-based offset, $4 length. */
+const READ_SLICE = {
+  name: 'peft_blob_read_slice_v1',
+  text: `SELECT encode(substring("data" FROM $3::int FOR $4::int), 'base64') AS d FROM "BlobChunk" WHERE "blobId" = $1 AND "index" = $2`,
+};
+
 interface BlobRow {
   bytes: string | null;
   sha256: string | null;
@@ -225,9 +240,10 @@ export class BlobReader {
   }
 
   /**
-   * The chunks in order. The sha256 (and chunk sizes) are checked as they come; a mismatch
-   * throws BlobIntegrityError after the last chunk, so use nothing before iteration ends.
-   * Ends the transaction when done, broken off or failed.
+   * The content in order, in pieces of at most READ_SLICE_BYTES. Chunk count and sizes are
+   * checked before the first piece, the sha256 before the last one is handed out: corrupt
+   * content throws BlobIntegrityError and is never yielded whole. Ends the transaction when
+   * done, broken off or failed.
    */
   async *chunks(): AsyncGenerator<Uint8Array> {
     const client = this.client;
@@ -235,19 +251,29 @@ export class BlobReader {
     this.client = null;
     let ok = false;
     try {
+      // Sizes come from the TOAST pointers: no content is read for this.
+      const { rows: list } = await client.query<{ index: number; n: number }>(
+        'SELECT "index", octet_length("data") AS n FROM "BlobChunk" WHERE "blobId" = $1 ORDER BY "index"', [this.id]);
+      const gap = list.findIndex((c, i) => c.index !== i);
+      if (gap >= 0 || list.length < this.chunkCount) throw new BlobIntegrityError(this.what, `chunk ${gap >= 0 ? gap : list.length} of ${this.chunkCount} is missing`);
+      if (list.length > this.chunkCount) throw new BlobIntegrityError(this.what, `${list.length} chunks stored, ${this.chunkCount} recorded`);
+      const total = list.reduce((a, c) => a + c.n, 0);
+      if (total !== this.bytes) throw new BlobIntegrityError(this.what, `chunks hold ${total} bytes, ${this.bytes} recorded`);
       const hash = createHash('sha256');
       let seen = 0;
-      for (let i = 0; i < this.chunkCount; i++) {
-        const { rows } = await client.query<{ data: Buffer }>({ name: 'peft_blob_read_v1', text: 'SELECT "data" FROM "BlobChunk" WHERE "blobId" = $1 AND "index" = $2', values: [this.id, i] });
-        if (!rows[0]) throw new BlobIntegrityError(this.what, `chunk ${i} of ${this.chunkCount} is missing`);
-        const data = rows[0].data;
-        seen += data.byteLength;
-        if (seen > this.bytes) throw new BlobIntegrityError(this.what, `chunks hold more than the recorded ${this.bytes} bytes`);
-        hash.update(data);
-        if (i === this.chunkCount - 1) this.verify(seen, hash.digest('hex'));
-        yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (this.bytes === 0) this.verify(hash.digest('hex'));
+      for (const c of list) {
+        for (let off = 0; off < c.n; off += READ_SLICE_BYTES) {
+          const len = Math.min(READ_SLICE_BYTES, c.n - off);
+          const { rows } = await client.query<{ d: string }>({ ...READ_SLICE, values: [this.id, c.index, off + 1, len] });
+          const piece = Buffer.from(rows[0]?.d ?? '', 'base64');
+          if (piece.byteLength !== len) throw new BlobIntegrityError(this.what, `chunk ${c.index} changed while being read`);
+          hash.update(piece);
+          seen += len;
+          if (seen === this.bytes) this.verify(hash.digest('hex'));
+          yield new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength);
+        }
       }
-      if (this.chunkCount === 0) this.verify(0, hash.digest('hex'));
       ok = true;
     } finally {
       await client.query(ok ? 'COMMIT' : 'ROLLBACK').catch(() => {});
@@ -275,8 +301,7 @@ export class BlobReader {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 
-  private verify(bytes: number, sha256: string) {
-    if (bytes !== this.bytes) throw new BlobIntegrityError(this.what, `chunks hold ${bytes} bytes, ${this.bytes} recorded`);
+  private verify(sha256: string) {
     if (sha256 !== this.sha256) throw new BlobIntegrityError(this.what, `content sha256 ${sha256} does not match the recorded ${this.sha256}`);
   }
 }

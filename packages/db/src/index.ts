@@ -11,7 +11,7 @@ export * from './queue/inputs';
 export * from './queries';
 export * from './catalog';
 export {
-  writeBlob, readBlob, BlobReader, collectOrphanBlobs, blobChunkBytes, DEFAULT_BLOB_CHUNK_BYTES, MAX_BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES_ENV,
+  writeBlob, readBlob, BlobReader, collectOrphanBlobs, blobChunkBytes, DEFAULT_BLOB_CHUNK_BYTES, MAX_BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES_ENV, READ_SLICE_BYTES,
   type BlobSource, type BlobInfo, type WriteBlobOptions, type BlobReadOptions, type BlobLookup,
 } from './blobs';
 export { storeArtifact, loadArtifactContent, openArtifactContent, artifactLocation, artifactIdOf, type StoreArtifactInput, type StoredArtifact, type ArtifactHead } from './artifacts';
