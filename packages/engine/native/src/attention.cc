@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "fast_math.h"
+#include "dropout.h"
 #include "gemm.h"
 
 namespace peft {
@@ -14,8 +15,24 @@ namespace {
 
 struct AttnAttrs {
   float scale;
+  float dropout;  // on the probabilities, mask regenerated from (seed, index) in the backward pass
 };
-void* createAttn(TF_OpKernelConstruction* c) { return new AttnAttrs{attrFloat(c, "scale", 1.f)}; }
+void* createAttn(TF_OpKernelConstruction* c) { return new AttnAttrs{attrFloat(c, "scale", 1.f), attrFloat(c, "dropout", 0.f)}; }
+
+// Reads the int32 seed input, or fails the kernel.
+bool seedOf(TF_OpKernelContext* ctx, TF_Status* s, TF_Tensor* t, uint32_t& seed) {
+  if (TF_TensorType(t) != TF_INT32 || count(t) != 1) {
+    fail(ctx, s, "PeftLabAttention: seed must be one int32");
+    return false;
+  }
+  seed = static_cast<uint32_t>(*static_cast<const int32_t*>(TF_TensorData(t)));
+  return true;
+}
+
+// Row i of head g: P·mask/(1 − rate) into out (the probabilities themselves stay in P).
+inline void dropRow(const float* P, float* out, int64_t Kn, uint64_t base, uint32_t seed, uint32_t threshold, float keep) {
+  for (int64_t j = 0; j < Kn; j++) out[j] = P[j] * dropoutScale(seed, base + j, threshold, keep);
+}
 void deleteAttn(void* p) { delete static_cast<AttnAttrs*>(p); }
 
 struct Shapes {
@@ -41,27 +58,31 @@ bool attentionShapes(TF_OpKernelContext* ctx, TF_Status* s, TF_Tensor* q, TF_Ten
   return true;
 }
 
-// (q, k, v, bias) -> (out [B, S, H·D], probs [B, H, S, Kn])
+// (q, k, v, bias, seed) -> (out [B, S, H·D], probs [B, H, S, Kn] before dropout)
 void attentionForward(void* state, TF_OpKernelContext* ctx) {
-  const float scale = static_cast<AttnAttrs*>(state)->scale;
+  const float scale = static_cast<AttnAttrs*>(state)->scale, rate = static_cast<AttnAttrs*>(state)->dropout;
   TF_Status* s = TF_NewStatus();
   {
     Inputs in(ctx, s);
-    TF_Tensor *q = in.get(0), *k = in.get(1), *v = in.get(2), *bias = in.get(3);
+    TF_Tensor *q = in.get(0), *k = in.get(1), *v = in.get(2), *bias = in.get(3), *seedT = in.get(4);
     Shapes sh;
     Output out, probs;
-    if (!q || !k || !v || !bias) {
+    uint32_t seed = 0;
+    if (!q || !k || !v || !bias || !seedT) {
       TF_OpKernelContext_Failure(ctx, s);
-    } else if (attentionShapes(ctx, s, q, k, v, bias, sh, "PeftLabAttention") && allocate(ctx, 0, {sh.B, sh.S, sh.H * sh.D}, out, s) &&
+    } else if (seedOf(ctx, s, seedT, seed) && attentionShapes(ctx, s, q, k, v, bias, sh, "PeftLabAttention") && allocate(ctx, 0, {sh.B, sh.S, sh.H * sh.D}, out, s) &&
                allocate(ctx, 1, {sh.B, sh.H, sh.S, sh.Kn}, probs, s)) {
       const auto [B, H, Hkv, S, Kn, D, Sb] = sh;
       const int64_t groups = H / Hkv;
       const float *qp = data(q), *kp = data(k), *vp = data(v), *bp = data(bias);
       float *op = out.ptr(), *pp = probs.ptr();
       const int parts = planParts(B * H, S * Kn * D * 4);
-      std::vector<std::vector<float>> scratch(parts, std::vector<float>(D * Kn));
+      const uint32_t threshold = dropoutThreshold(rate);
+      const float keep = 1.f / (1.f - rate);
+      std::vector<std::vector<float>> scratch(parts, std::vector<float>(D * Kn + (rate > 0 ? S * Kn : 0)));
       runParts(B * H, parts, [&](int part, int64_t g0, int64_t g1) {
         float* kT = scratch[part].data();
+        float* dropped = kT + D * Kn;
         for (int64_t g = g0; g < g1; g++) {
           const int64_t b = g / H, h = g % H, kvh = b * Hkv + h / groups;
           const float* qh = qp + g * S * D;
@@ -69,7 +90,12 @@ void attentionForward(void* state, TF_OpKernelContext* ctx) {
           transpose(Kn, D, kp + kvh * Kn * D, D, kT);
           gemm(S, Kn, D, qh, D, kT, Kn, P, Kn, false);
           for (int64_t i = 0; i < S; i++) softmaxRow(P + i * Kn, bp + (b * Sb + (Sb == 1 ? 0 : i)) * Kn, P + i * Kn, Kn, scale);
-          gemm(S, D, Kn, P, Kn, vp + kvh * Kn * D, D, op + b * S * H * D + h * D, H * D, false);
+          const float* PV = P;
+          if (rate > 0) {
+            for (int64_t i = 0; i < S; i++) dropRow(P + i * Kn, dropped + i * Kn, Kn, static_cast<uint64_t>(g * S + i) * Kn, seed, threshold, keep);
+            PV = dropped;
+          }
+          gemm(S, D, Kn, PV, Kn, vp + kvh * Kn * D, D, op + b * S * H * D + h * D, H * D, false);
         }
       });
     }
@@ -77,17 +103,18 @@ void attentionForward(void* state, TF_OpKernelContext* ctx) {
   TF_DeleteStatus(s);
 }
 
-// (dout [B, S, H·D], q, k, v, probs) -> (dq like q, dk like k, dv like v)
+// (dout [B, S, H·D], q, k, v, probs, seed) -> (dq like q, dk like k, dv like v)
 void attentionBackward(void* state, TF_OpKernelContext* ctx) {
-  const float scale = static_cast<AttnAttrs*>(state)->scale;
+  const float scale = static_cast<AttnAttrs*>(state)->scale, rate = static_cast<AttnAttrs*>(state)->dropout;
   TF_Status* s = TF_NewStatus();
   {
     Inputs in(ctx, s);
-    TF_Tensor *dout = in.get(0), *q = in.get(1), *k = in.get(2), *v = in.get(3), *probs = in.get(4);
+    TF_Tensor *dout = in.get(0), *q = in.get(1), *k = in.get(2), *v = in.get(3), *probs = in.get(4), *seedT = in.get(5);
     Output dq, dk, dv;
-    if (!dout || !q || !k || !v || !probs) {
+    uint32_t seed = 0;
+    if (!dout || !q || !k || !v || !probs || !seedT) {
       TF_OpKernelContext_Failure(ctx, s);
-    } else {
+    } else if (seedOf(ctx, s, seedT, seed)) {
       const auto qd = dims(q), kd = dims(k);
       const size_t r = qd.size();
       const int64_t H = r >= 4 ? qd[r - 3] : 0, S = r >= 4 ? qd[r - 2] : 0, D = r >= 4 ? qd[r - 1] : 0;
@@ -100,14 +127,16 @@ void attentionBackward(void* state, TF_OpKernelContext* ctx) {
         const float *dop = data(dout), *qp = data(q), *kp = data(k), *vp = data(v), *pp = data(probs);
         float *dqp = dq.ptr(), *dkp = dk.ptr(), *dvp = dv.ptr();
         const int parts = planParts(B * Hkv, groups * S * Kn * D * 8);
+        const uint32_t threshold = dropoutThreshold(rate);
+        const float keep = 1.f / (1.f - rate);
         struct Scratch {
-          std::vector<float> vT, dS;
+          std::vector<float> vT, dS, dropped;
         };
         std::vector<Scratch> scratch(parts);
-        for (auto& sc : scratch) sc = {std::vector<float>(D * Kn), std::vector<float>(S * Kn)};
+        for (auto& sc : scratch) sc = {std::vector<float>(D * Kn), std::vector<float>(S * Kn), std::vector<float>(rate > 0 ? S * Kn : 0)};
         // One part per kv head: its dk and dv sum over the query heads of its group.
         runParts(B * Hkv, parts, [&](int part, int64_t c0, int64_t c1) {
-          float *vT = scratch[part].vT.data(), *dS = scratch[part].dS.data();
+          float *vT = scratch[part].vT.data(), *dS = scratch[part].dS.data(), *dropped = scratch[part].dropped.data();
           for (int64_t c = c0; c < c1; c++) {
             const int64_t b = c / Hkv;
             const float *kh = kp + c * Kn * D, *vh = vp + c * Kn * D;
@@ -116,7 +145,16 @@ void attentionBackward(void* state, TF_OpKernelContext* ctx) {
             for (int64_t gi = 0; gi < groups; gi++) {
               const int64_t h = (c % Hkv) * groups + gi, g = b * H + h;
               const float *qh = qp + g * S * D, *P = pp + g * S * Kn, *dO = dop + b * S * H * D + h * D;
-              gemm(S, Kn, D, dO, H * D, vT, Kn, dS, Kn, false);  // dP = dO·Vᵀ
+              gemm(S, Kn, D, dO, H * D, vT, Kn, dS, Kn, false);  // dP = dO·Vᵀ (w.r.t. the dropped P)
+              const float* PV = P;                              // what multiplied V
+              if (rate > 0) {
+                for (int64_t i = 0; i < S; i++) {
+                  const uint64_t base = static_cast<uint64_t>(g * S + i) * Kn;
+                  dropRow(P + i * Kn, dropped + i * Kn, Kn, base, seed, threshold, keep);
+                  for (int64_t j = 0; j < Kn; j++) dS[i * Kn + j] *= dropoutScale(seed, base + j, threshold, keep);
+                }
+                PV = dropped;
+              }
               for (int64_t i = 0; i < S; i++) {
                 float* row = dS + i * Kn;
                 const float* prow = P + i * Kn;
@@ -126,7 +164,7 @@ void attentionBackward(void* state, TF_OpKernelContext* ctx) {
               }
               gemm(S, D, Kn, dS, Kn, kh, D, dqp + g * S * D, D, false);  // dQ = dS·K
               gemm<true>(Kn, D, S, dS, Kn, qh, D, dkh, D, gi > 0);         // dK += dSᵀ·Q
-              gemm<true>(Kn, D, S, P, Kn, dO, H * D, dvh, D, gi > 0);      // dV += Pᵀ·dO
+              gemm<true>(Kn, D, S, PV, Kn, dO, H * D, dvh, D, gi > 0);     // dV += P̃ᵀ·dO
             }
           }
         });
@@ -137,10 +175,11 @@ void attentionBackward(void* state, TF_OpKernelContext* ctx) {
 }
 
 void registerAll() {
-  registerOp({"PeftLabAttention", {"q: float", "k: float", "v: float", "bias: float"}, {"out: float", "probs: float"}, {"scale: float"}},
+  registerOp({"PeftLabAttention", {"q: float", "k: float", "v: float", "bias: float", "seed: int32"}, {"out: float", "probs: float"},
+              {"scale: float", "dropout: float = 0"}},
              createAttn, attentionForward, deleteAttn);
-  registerOp({"PeftLabAttentionGrad", {"dout: float", "q: float", "k: float", "v: float", "probs: float"},
-              {"dq: float", "dk: float", "dv: float"}, {"scale: float"}},
+  registerOp({"PeftLabAttentionGrad", {"dout: float", "q: float", "k: float", "v: float", "probs: float", "seed: int32"},
+              {"dq: float", "dk: float", "dv: float"}, {"scale: float", "dropout: float = 0"}},
              createAttn, attentionBackward, deleteAttn);
 }
 Registrar registrar(registerAll);

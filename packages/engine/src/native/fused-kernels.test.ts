@@ -11,7 +11,8 @@ import { KERNELS_ENV, computeBackendLabel, peftKernels } from './kernels.js';
 import { biasActivation, geluErf, geluTanh, layerNorm, rmsNorm, swiGlu } from '../models/shared/ops.js';
 import { attentionBias, scaledDotProductAttention } from '../models/shared/attention.js';
 import { lmHeadCrossEntropySum } from '../train/lm-head-loss.js';
-import { fusedAttentionSoftmax } from '../models/shared/fused-ops.js';
+import { fusedAttention, fusedDropout } from '../models/shared/fused-ops.js';
+import { withSeededMathRandom } from '../train/rng.js';
 import { maskedCrossEntropySum } from '../train/losses.js';
 import { AdamW } from '../train/adamw.js';
 import { createModel, normalizeHfConfig } from '../models/registry.js';
@@ -118,7 +119,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     sameBothWays(() => [v(det([4, 23], 12, 3)), v(det([4, 23], 13, 2))], ([g, u]) => swiGlu(g, u));
   });
 
-  it('attention: causal + padding masks, grouped-query, the rank-5 GPT-2 layout, a prefix; and the softmax alone', () => {
+  it('attention: causal + padding masks, grouped-query, the rank-5 GPT-2 layout, a prefix', () => {
     const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]]);
     const bias = attentionBias(mask, 0, true);
     sameBothWays(() => [v(det([2, 4, 7, 8], 14)), v(det([2, 4, 7, 8], 15)), v(det([2, 4, 7, 8], 16))],
@@ -134,15 +135,42 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
 
   });
 
-  it('attention softmax (the dropout path): value and gradient', () => {
+  it('dropout: the gradient sees the forward mask, about rate·n dropped, repeatable under a seeded Math.random', () => {
     withKernels(true, () => {
-      const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
-      const bias = attentionBias(mask, 0, true);
       const k = peftKernels()!;
-      const fused = (vs: tf.Variable[]) => fusedAttentionSoftmax(k, vs[0], bias, 0.3);
-      const plain = (vs: tf.Variable[]) => tf.softmax(tf.add(tf.mul(vs[0], 0.3), bias));
-      const make = () => [v(det([2, 3, 5, 5], 26, 3))];
-      expectClose(run(true, make, fused), run(false, make, plain));
+      const x = tf.variable(tf.add(det([200, 501], 30), 2));
+      const r = det([200, 501], 31);
+      const draw = () => withSeededMathRandom(7, () => tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(fusedDropout(k, x, 0.1), r)) as tf.Scalar, [x]);
+        return [value, grads[x.name]];
+      }));
+      const [, g1] = draw();
+      const [, g2] = draw();
+      const kept = tf.tidy(() => tf.notEqual(g1, 0).toFloat().mean().dataSync()[0]);
+      expect(kept).toBeGreaterThan(0.89);
+      expect(kept).toBeLessThan(0.91);
+      // kept entries are scaled by 1/(1 − rate) in the gradient as in the value
+      const ratio = tf.tidy(() => tf.div(g1, tf.add(r, 1e-30)).max().dataSync()[0]);
+      expect(ratio).toBeCloseTo(1 / 0.9, 4);
+      expect(g1.dataSync()).toEqual(g2.dataSync());
+      tf.dispose([g1, g2, x, r]);
+    });
+  });
+
+  it('attention dropout inside the fused kernel equals softmax, the dropout op with the same seed, then ·V', () => {
+    withKernels(true, () => {
+      const k = peftKernels()!;
+      const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0, 0, 0]]);
+      const bias = attentionBias(mask, 0, true);
+      const make = () => [v(det([2, 3, 9, 8], 32)), v(det([2, 3, 9, 8], 33)), v(det([2, 3, 9, 8], 34))];
+      const scale = 1 / Math.sqrt(8);
+      const fused = (vs: tf.Variable[]) => withSeededMathRandom(11, () => fusedAttention(k, vs[0], vs[1], vs[2], bias, scale, 0.25));
+      const reference = (vs: tf.Variable[]) => withSeededMathRandom(11, () => {
+        const p = tf.softmax(tf.add(tf.mul(tf.matMul(vs[0], vs[1], false, true), scale), bias));
+        const out = tf.matMul(fusedDropout(k, p, 0.25), vs[2]); // [2, 3, 9, 8] → merged heads
+        return tf.transpose(out, [0, 2, 1, 3]).reshape([18, 24]);
+      });
+      expectClose(run(true, make, fused), run(true, make, reference), 1e-5);
     });
   });
 

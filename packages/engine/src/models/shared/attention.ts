@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelHooks } from '../../types.js';
 import { peftKernels } from '../../native/kernels.js';
-import { fusedAttention, fusedAttentionSoftmax } from './fused-ops.js';
+import { fusedAttention } from './fused-ops.js';
 
 const NEG = -1e9;
 
@@ -78,16 +78,15 @@ export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionI
   const keyLen = k.shape[lead + 2]!;
   const groups = heads / kvHeads;
   const scale = 1 / Math.sqrt(headDim);
-  // The whole attention is one fused kernel where the kernels exist; with attention dropout
-  // (applied to the probabilities) only scale + mask + softmax are.
+  // The whole attention, dropout included, is one fused kernel where the kernels exist.
   const kernels = peftKernels();
-  if (kernels && dropout === 0) return fusedAttention(kernels, q, k, v, bias, scale);
-  const scaled = kernels ? q : tf.mul(q, scale);
+  if (kernels) return fusedAttention(kernels, q, k, v, bias, scale, dropout);
+  const scaled = tf.mul(q, scale);
   // Heads h = kv·groups + g are contiguous, so this reshape pairs each query head with its kv head.
   const qg = groups === 1 ? scaled : scaled.reshape([batch, kvHeads, groups * seq, headDim]);
   let scores = tf.matMul(qg, k, false, true);
   if (groups !== 1) scores = scores.reshape([batch, heads, seq, keyLen]);
-  let probs = kernels ? fusedAttentionSoftmax(kernels, scores, bias, scale) : tf.softmax(tf.add(scores, bias));
+  let probs = tf.softmax(tf.add(scores, bias));
   if (dropout > 0) probs = tf.dropout(probs, dropout);
   if (groups !== 1) probs = probs.reshape([batch, kvHeads, groups * seq, keyLen]);
   let out = tf.matMul(probs, v);

@@ -93,35 +93,46 @@ export function fusedGlu(k: PeftKernels, gate: tf.Tensor, up: tf.Tensor, act: 's
   return op(gate, up) as tf.Tensor;
 }
 
-/** softmax(scale·scores + bias) over the last axis; bias [batch, 1, seq or 1, keys]. */
-export function fusedAttentionSoftmax(k: PeftKernels, scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
+/**
+ * A dropout seed from Math.random (seeded per step by the training loop, so runs repeat); the
+ * kernels regenerate the mask from it in the backward pass instead of keeping it.
+ */
+function dropoutSeed(): tf.Tensor {
+  return tf.scalar(Math.floor(Math.random() * 2 ** 31), 'int32');
+}
+
+/** x·mask/(1 − rate); the gradient applies the same mask (same seed) to dy. */
+export function fusedDropout(k: PeftKernels, x: tf.Tensor, rate: number): tf.Tensor {
+  const seed = dropoutSeed();
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[1] as Save;
-    const [p] = k.run('PeftLabAttentionSoftmax', [args[0] as tf.Tensor, bias], { scale });
-    save([p]);
-    return {
-      value: p,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabAttentionSoftmaxGrad', [dy, saved[0]], { scale }),
-    };
+    const [y] = k.run('PeftLabDropout', [args[0] as tf.Tensor, seed], { rate });
+    save([seed]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabDropout', [dy, saved[0]], { rate }) };
   });
-  return op(scores) as tf.Tensor;
+  return op(x) as tf.Tensor;
 }
 
 /**
  * Whole scaled dot-product attention per layer: q [.., batch, heads, seq, dim], k and v
  * [.., batch, kvHeads, keys, dim] (grouped-query when kvHeads < heads), bias [batch, 1, seq or 1,
- * keys] → the merged heads [batch·seq, heads·dim]. Saves q, k, v and the probabilities.
+ * keys] → the merged heads [batch·seq, heads·dim], with dropout on the probabilities. Saves q, k,
+ * v and the probabilities (before dropout; the mask is regenerated from the seed).
  */
-export function fusedAttention(k: PeftKernels, q: tf.Tensor, key: tf.Tensor, value: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor2D {
+export function fusedAttention(
+  k: PeftKernels, q: tf.Tensor, key: tf.Tensor, value: tf.Tensor, bias: tf.Tensor, scale: number, dropout = 0,
+): tf.Tensor2D {
+  const seed = dropout > 0 ? dropoutSeed() : tf.scalar(0, 'int32');
+  const attrs = { scale, dropout };
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[3] as Save;
     const [qi, ki, vi] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const [out, probs] = k.run('PeftLabAttention', [qi, ki, vi, bias], { scale });
-    save([qi, ki, vi, probs]);
+    const [out, probs] = k.run('PeftLabAttention', [qi, ki, vi, bias, seed], attrs);
+    save([qi, ki, vi, probs, seed]);
     const [batch, seq, width] = out.shape;
     return {
       value: out.reshape([batch * seq, width]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabAttentionGrad', [dy, ...saved], { scale }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabAttentionGrad', [dy, ...saved], attrs),
     };
   });
   return op(q, key, value) as tf.Tensor2D;

@@ -18,7 +18,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { peftKernels } from '../../native/kernels.js';
-import { fusedGelu, fusedGlu, fusedLayerNorm, fusedRmsNorm } from './fused-ops.js';
+import { fusedDropout, fusedGelu, fusedGlu, fusedLayerNorm, fusedRmsNorm } from './fused-ops.js';
+
+/**
+ * Dropout (training only; the caller checks). With the fused kernels the mask is a hash of a
+ * seed drawn from Math.random and is regenerated for the gradient; tf.dropout draws its
+ * uniforms in JavaScript (10–25 ms for a GPT-2-sized activation) and keeps the mask. The two
+ * paths draw different masks of the same distribution.
+ */
+export function dropout<T extends tf.Tensor>(x: T, rate: number): T {
+  const kernels = peftKernels();
+  return (kernels ? fusedDropout(kernels, x, rate) : tf.dropout(x, rate)) as T;
+}
 
 export function isTrainable(t: tf.Tensor | undefined): boolean {
   return t instanceof tf.Variable && t.trainable;

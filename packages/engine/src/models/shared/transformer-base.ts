@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HeadKind, ModelHooks, ModelInputs, NormalizedConfig, TransformerModel } from '../../types.js';
 import type { LmHeadWeight } from '../../train/lm-head-loss.js';
-import { activation, biasActivation, dense, denseTransposed, embeddingLookup } from './ops.js';
+import { activation, biasActivation, dense, denseTransposed, dropout, embeddingLookup } from './ops.js';
 import { installNativeShortcuts } from './native-shortcuts.js';
 import { peftKernels } from '../../native/kernels.js';
 
@@ -120,7 +120,7 @@ export abstract class TransformerBase implements TransformerModel {
   }
 
   protected dropout(x: tf.Tensor2D, rate: number, training: boolean): tf.Tensor2D {
-    return training && rate > 0 ? (tf.dropout(x, rate) as tf.Tensor2D) : x;
+    return training && rate > 0 ? dropout(x, rate) : x;
   }
 
   protected embedTokens(ids: tf.Tensor2D): tf.Tensor3D {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError, WeightShapeError } from '../../errors.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
-import { dense } from '../../models/shared/ops.js';
+import { dense, dropout } from '../../models/shared/ops.js';
 import { loraAdd } from './lora-add.js';
 import type { HeadKind, PeftAttachment, TransformerModel } from '../../types.js';
 import { DEFAULT_TARGET_MODULES, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
@@ -164,7 +164,7 @@ export function createLoraAttachment(
         if (head) return dense(x2, head.weight as tf.Tensor2D, (head.bias ?? undefined) as tf.Tensor1D | undefined).reshape(y.shape);
         const m = modules.get(name);
         if (!m || merged) return y;
-        const xin = training && config.dropout > 0 ? (tf.dropout(x2, config.dropout) as tf.Tensor2D) : x2;
+        const xin = training && config.dropout > 0 ? dropout(x2, config.dropout) : x2;
         const y2 = (y.rank === 2 ? y : y.reshape([-1, y.shape[y.rank - 1]!])) as tf.Tensor2D;
         const out = loraAdd(xin, y2, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, scaling);
         return y.rank === 2 ? out : out.reshape(y.shape);
