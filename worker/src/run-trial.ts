@@ -4,7 +4,7 @@ import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  saveAttachment, serializeCheckpoint, trainTrial, type BackendInfo, type EvalMetrics, type TrainResult,
+  computeBackendLabel, saveAttachment, serializeCheckpoint, trainTrial, type BackendInfo, type EvalMetrics, type TrainResult,
 } from '@peft-lab/engine';
 import { getPool, LeaseLostError, TrialFinishedError, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
 import { earlyStoppingDecision } from '@peft-lab/sweeps';
@@ -135,7 +135,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
         return 'lost';
       }
       log.error({ err: (err as Error).message }, 'trial setup failed');
-      return await finish('failed', () => queue.failTrial(lease, err as Error, ctx.backend.name));
+      return await finish('failed', () => queue.failTrial(lease, err as Error, computeBackendLabel()));
     }
     const p = prepared;
     const { training, objective } = p;
@@ -233,7 +233,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
       if (state.lost) return 'lost';
       log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'training failed');
       await flushAll();
-      return await finish('failed', () => queue.failTrial(lease, err as Error, ctx.backend.name));
+      return await finish('failed', () => queue.failTrial(lease, err as Error, computeBackendLabel()));
     }
     buffer.stop();
     if (state.lost) return 'lost';
@@ -243,7 +243,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     const summary = summarize(result, objective.metric);
     const measurements = measurementsOf(result);
     if (result.status === 'failed') {
-      return await finish('failed', () => queue.failTrial(lease, result.reason ?? 'training failed', ctx.backend.name));
+      return await finish('failed', () => queue.failTrial(lease, result.reason ?? 'training failed', computeBackendLabel()));
     }
     if (state.cancel) return await finish('cancelled', () => queue.markCancelled(lease));
     if (state.prune) return await finish('pruned', () => queue.pruneTrial(lease, state.prune!, summary));
@@ -252,7 +252,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     }
     await storeOutputs(ctx, p, log);
     if (state.lost) return 'lost';
-    return await finish('completed', () => queue.completeTrial(lease, summary, measurements, ctx.backend.name));
+    return await finish('completed', () => queue.completeTrial(lease, summary, measurements, computeBackendLabel()));
   } catch (err) {
     // Anything unexpected after the claim: record it on the trial instead of letting the
     // lease lapse into a retry that would fail the same way. An unreachable database is
@@ -260,7 +260,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     if (state.lost || isLeaseGone(err)) return 'lost';
     if (isConnectionError(err)) throw err;
     log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'trial failed unexpectedly');
-    return await finish('failed', () => queue.failTrial(lease, err as Error, ctx.backend.name));
+    return await finish('failed', () => queue.failTrial(lease, err as Error, computeBackendLabel()));
   } finally {
     clearInterval(heartbeat);
     buffer.stop();

@@ -2,7 +2,7 @@
 // with lease requeueing, worker heartbeats, graceful signals and reconnection.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { selectBackend, type BackendInfo, type BackendPreference } from '@peft-lab/engine';
+import { computeBackendLabel, selectBackend, type BackendInfo, type BackendPreference } from '@peft-lab/engine';
 import { TrialQueue, type Db } from '@peft-lab/db';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -76,7 +76,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
   if (!pgDefaults.query_timeout) pgDefaults.query_timeout = 60_000;
 
   const backend = await selectBackend({ prefer: o.backend, log: (line) => log.warn(line) });
-  log.info({ workerId, backend: backend.name, concurrency, leaseMs }, 'worker starting');
+  log.info({ workerId, backend: computeBackendLabel(), concurrency, leaseMs }, 'worker starting');
 
   const requestStop = (why: string) => {
     if (shutdown.requested) return;
@@ -98,7 +98,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
   o.signal?.addEventListener('abort', onAbort);
   if (o.signal?.aborted) requestStop('aborted');
 
-  const register = () => queue.registerWorker({ id: workerId, host: hostname(), pid: process.pid, backend: backend.name });
+  const register = () => queue.registerWorker({ id: workerId, host: hostname(), pid: process.pid, backend: computeBackendLabel() });
   await untilConnected(log, 'register worker', register, { shutdown });
 
   // Any worker may return expired leases to the queue; doing it from every worker means

@@ -26,4 +26,5 @@ export { runTrainCommand, parseSetValue, type RunTrainCommandOptions } from './t
 export { saveAttachment, adapterFiles, type SavableAttachment } from './train/save-attachment.js';
 export { createTinyDecoder, type TinyDecoderOptions } from './train/tiny-decoder.js';
 export * from './measure/index.js';
+export { computeBackendLabel, peftKernels, KERNELS_ENV } from './native/kernels.js';
 export type { HeadKind, NormalizedConfig, SequencePooling } from './types.js';
