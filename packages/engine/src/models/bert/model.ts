@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBias, scaledDotProductAttention, splitHeads, withAttentionPrefix } from '../shared/attention.js';
-import { embeddingLookup, layerNorm } from '../shared/ops.js';
+import { embeddingLookup, layerNorm, residualAdd } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
 export class BertModel extends TransformerBase {
@@ -76,21 +76,24 @@ export class BertModel extends TransformerBase {
     h = this.dropout(h, hidden, training);
     const bias = attentionBias(mask, 0, false);
     for (let i = 0; i < c.numLayers; i++) {
-      const p = `bert.encoder.layer.${i}`;
-      const [q, k, v] = this.fusedLinear([`${p}.attention.self.query`, `${p}.attention.self.key`, `${p}.attention.self.value`], h, true);
-      const { kh, vh, bias: layerBias } = withAttentionPrefix(
-        this.hooks, i, batch, splitHeads(k, batch, len, c.numHeads, c.headDim), splitHeads(v, batch, len, c.numHeads, c.headDim), bias, mask, false);
-      const att = scaledDotProductAttention({
-        q: splitHeads(q, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias,
-        dropout: training ? (x.attentionDropout as number) : 0,
+      h = this.layerScope(h, (h) => {
+        const p = `bert.encoder.layer.${i}`;
+        const [q, k, v] = this.fusedLinear([`${p}.attention.self.query`, `${p}.attention.self.key`, `${p}.attention.self.value`], h, true);
+        const { kh, vh, bias: layerBias } = withAttentionPrefix(
+          this.hooks, i, batch, splitHeads(k, batch, len, c.numHeads, c.headDim), splitHeads(v, batch, len, c.numHeads, c.headDim), bias, mask, false);
+        const att = scaledDotProductAttention({
+          q: splitHeads(q, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias,
+          dropout: training ? (x.attentionDropout as number) : 0,
+        });
+        let o = this.linear(`${p}.attention.output.dense`, att);
+        if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
+        h = layerNorm(residualAdd(this.dropout(o, hidden, training), h), this.w(`${p}.attention.output.LayerNorm.weight`), this.w(`${p}.attention.output.LayerNorm.bias`), eps) as tf.Tensor2D;
+        const inter = this.linearActivation(`${p}.intermediate.dense`, h, x.activation as string);
+        let f = this.linear(`${p}.output.dense`, inter);
+        if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
+        h = layerNorm(residualAdd(this.dropout(f, hidden, training), h), this.w(`${p}.output.LayerNorm.weight`), this.w(`${p}.output.LayerNorm.bias`), eps) as tf.Tensor2D;
+        return h;
       });
-      let o = this.linear(`${p}.attention.output.dense`, att);
-      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
-      h = layerNorm(tf.add(this.dropout(o, hidden, training), h), this.w(`${p}.attention.output.LayerNorm.weight`), this.w(`${p}.attention.output.LayerNorm.bias`), eps) as tf.Tensor2D;
-      const inter = this.linearActivation(`${p}.intermediate.dense`, h, x.activation as string);
-      let f = this.linear(`${p}.output.dense`, inter);
-      if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
-      h = layerNorm(tf.add(this.dropout(f, hidden, training), h), this.w(`${p}.output.LayerNorm.weight`), this.w(`${p}.output.LayerNorm.bias`), eps) as tf.Tensor2D;
     }
     return h;
   }

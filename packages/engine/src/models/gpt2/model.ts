@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBias, scaledDotProductAttention, splitFusedQkv } from '../shared/attention.js';
-import { layerNorm } from '../shared/ops.js';
+import { layerNorm, residualAdd } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
 export class Gpt2Model extends TransformerBase {
@@ -62,32 +62,35 @@ export class Gpt2Model extends TransformerBase {
     const bias = attentionBias(mask, 0, true);
     const hidden = (x.hiddenDropout as number) ?? 0;
     for (let i = 0; i < c.numLayers; i++) {
-      const p = `transformer.h.${i}`;
-      const a = layerNorm(h, this.w(`${p}.ln_1.weight`), this.w(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
-      const qkv = this.linear(`${p}.attn.c_attn`, a);
-      // q, k, v: [1, batch, heads, len, headDim]
-      const [q, k0, v0] = splitFusedQkv(qkv, batch, len, c.numHeads, c.headDim);
-      let kh = k0, vh = v0;
-      let layerBias = bias;
-      const prefix = this.hooks?.attentionPrefix?.(i, batch);
-      if (prefix) {
-        const prefixLen = prefix.key.shape[2]!;
-        kh = tf.concat([prefix.key.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), kh], 3);
-        vh = tf.concat([prefix.value.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), vh], 3);
-        layerBias = attentionBias(mask, prefixLen, true);
-      }
-      const att = scaledDotProductAttention({
-        q, k: kh, v: vh, bias: layerBias,
-        dropout: training ? (x.attentionDropout as number) : 0,
+      h = this.layerScope(h, (h) => {
+        const p = `transformer.h.${i}`;
+        const a = layerNorm(h, this.w(`${p}.ln_1.weight`), this.w(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
+        const qkv = this.linear(`${p}.attn.c_attn`, a);
+        // q, k, v: [1, batch, heads, len, headDim]
+        const [q, k0, v0] = splitFusedQkv(qkv, batch, len, c.numHeads, c.headDim);
+        let kh = k0, vh = v0;
+        let layerBias = bias;
+        const prefix = this.hooks?.attentionPrefix?.(i, batch);
+        if (prefix) {
+          const prefixLen = prefix.key.shape[2]!;
+          kh = tf.concat([prefix.key.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), kh], 3);
+          vh = tf.concat([prefix.value.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), vh], 3);
+          layerBias = attentionBias(mask, prefixLen, true);
+        }
+        const att = scaledDotProductAttention({
+          q, k: kh, v: vh, bias: layerBias,
+          dropout: training ? (x.attentionDropout as number) : 0,
+        });
+        let o = this.linear(`${p}.attn.c_proj`, att);
+        if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
+        h = residualAdd(h, this.dropout(o, hidden, training));
+        const m = layerNorm(h, this.w(`${p}.ln_2.weight`), this.w(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
+        const f = this.linearActivation(`${p}.mlp.c_fc`, m, x.activation as string);
+        let f2 = this.linear(`${p}.mlp.c_proj`, f);
+        if (this.hooks?.afterFfn) f2 = this.hooks.afterFfn(i, f2.reshape([batch, len, d]), training).reshape([batch * len, d]);
+        h = residualAdd(h, this.dropout(f2, hidden, training));
+        return h;
       });
-      let o = this.linear(`${p}.attn.c_proj`, att);
-      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
-      h = tf.add(h, this.dropout(o, hidden, training));
-      const m = layerNorm(h, this.w(`${p}.ln_2.weight`), this.w(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
-      const f = this.linearActivation(`${p}.mlp.c_fc`, m, x.activation as string);
-      let f2 = this.linear(`${p}.mlp.c_proj`, f);
-      if (this.hooks?.afterFfn) f2 = this.hooks.afterFfn(i, f2.reshape([batch, len, d]), training).reshape([batch * len, d]);
-      h = tf.add(h, this.dropout(f2, hidden, training));
     }
     return layerNorm(h, this.w('transformer.ln_f.weight'), this.w('transformer.ln_f.bias'), eps) as tf.Tensor2D;
   }

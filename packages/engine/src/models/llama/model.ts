@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBias, scaledDotProductAttention, splitHeads, withAttentionPrefix } from '../shared/attention.js';
-import { rmsNorm, swiGlu } from '../shared/ops.js';
+import { residualAdd, rmsNorm, swiGlu } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 import { applyRotary } from './rotary.js';
 
@@ -77,22 +77,25 @@ export class LlamaModel extends TransformerBase {
     let h = embeds.reshape([batch * len, d]) as tf.Tensor2D;
     const bias = attentionBias(mask, 0, true);
     for (let i = 0; i < c.numLayers; i++) {
-      const p = `model.layers.${i}`;
-      const a = rmsNorm(h, this.w(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
-      const [q, k, v] = this.fusedLinear([`${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`], a, false);
-      const qr = applyRotary(q, batch, len, c.numHeads, c.headDim, theta);
-      const kr = applyRotary(k, batch, len, c.numKvHeads, c.headDim, theta);
-      const { kh, vh, bias: layerBias } = withAttentionPrefix(
-        this.hooks, i, batch, splitHeads(kr, batch, len, c.numKvHeads, c.headDim), splitHeads(v, batch, len, c.numKvHeads, c.headDim), bias, mask, true);
-      const att = scaledDotProductAttention({ q: splitHeads(qr, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias, dropout: attDrop });
-      let o = this.linear(`${p}.self_attn.o_proj`, att, false);
-      if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
-      h = tf.add(h, o);
-      const m = rmsNorm(h, this.w(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
-      const [gate, up] = this.fusedLinear([`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], m, false);
-      let f = this.linear(`${p}.mlp.down_proj`, swiGlu(gate, up) as tf.Tensor2D, false);
-      if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
-      h = tf.add(h, f);
+      h = this.layerScope(h, (h) => {
+        const p = `model.layers.${i}`;
+        const a = rmsNorm(h, this.w(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
+        const [q, k, v] = this.fusedLinear([`${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`], a, false);
+        const qr = applyRotary(q, batch, len, c.numHeads, c.headDim, theta);
+        const kr = applyRotary(k, batch, len, c.numKvHeads, c.headDim, theta);
+        const { kh, vh, bias: layerBias } = withAttentionPrefix(
+          this.hooks, i, batch, splitHeads(kr, batch, len, c.numKvHeads, c.headDim), splitHeads(v, batch, len, c.numKvHeads, c.headDim), bias, mask, true);
+        const att = scaledDotProductAttention({ q: splitHeads(qr, batch, len, c.numHeads, c.headDim), k: kh, v: vh, bias: layerBias, dropout: attDrop });
+        let o = this.linear(`${p}.self_attn.o_proj`, att, false);
+        if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
+        h = residualAdd(h, o);
+        const m = rmsNorm(h, this.w(`${p}.post_attention_layernorm.weight`), eps) as tf.Tensor2D;
+        const [gate, up] = this.fusedLinear([`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], m, false);
+        let f = this.linear(`${p}.mlp.down_proj`, swiGlu(gate, up) as tf.Tensor2D, false);
+        if (this.hooks?.afterFfn) f = this.hooks.afterFfn(i, f.reshape([batch, len, d]), training).reshape([batch * len, d]);
+        h = residualAdd(h, f);
+        return h;
+      });
     }
     return rmsNorm(h, this.w('model.norm.weight'), eps) as tf.Tensor2D;
   }

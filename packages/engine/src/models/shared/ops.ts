@@ -48,13 +48,12 @@ export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, tra
 
 /**
  * `y = x·W + b`. x: [n, in], W: [in, out], b: [out] → [n, out].
- * Gradients: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σdy, each computed only when needed.
+ * Gradients: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σdy, each computed only when needed. A custom
+ * gradient on every backend for memory: autodiff would save x even for a frozen W (LoRA's base
+ * linears, whose dW is never computed) and the bias add would save the whole [n, out] product
+ * (tfjs's Add keeps both inputs for their shapes); this saves x only when W trains.
  */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
-  if (!transposingGradients()) {
-    const y = tf.matMul(x, w) as tf.Tensor2D;
-    return b ? tf.add<tf.Tensor2D>(y, b) : y;
-  }
   const wGrad = isTrainable(w);
   const bGrad = b !== undefined && isTrainable(b);
   const inputs: tf.Tensor[] = [x];
@@ -63,21 +62,34 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tenso
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xi = args[0] as tf.Tensor2D;
-    save([xi, w]);
-    const value = tf.fused.matMul({ a: xi, b: w, bias: b });
+    save(wGrad ? [w, xi] : [w]);
+    // wasm's XNNPACK takes the fused product; elsewhere a plain matMul + add is fewer kernels.
+    const value = transposingGradients() ? tf.fused.matMul({ a: xi, b: w, bias: b }) : b ? tf.add(tf.matMul(xi, w), b) : tf.matMul(xi, w);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
         const d = dy as tf.Tensor2D;
-        const grads: tf.Tensor[] = [tf.matMul(d, tf.transpose(ws))];
-        if (wGrad) grads.push(tf.matMul(tf.transpose(xs), d));
+        const grads: tf.Tensor[] = [matMulT(d, saved[0] as tf.Tensor2D, false, true)];
+        if (wGrad) grads.push(matMulT(saved[1] as tf.Tensor2D, d, true, false));
         if (bGrad) grads.push(tf.sum(d, 0));
         return grads;
       },
     };
   });
   return op(...inputs) as tf.Tensor2D;
+}
+
+/**
+ * `a + b` of two same-shape tensors (the residual stream): tfjs's Add saves both inputs for the
+ * backward pass only to read their shapes; this saves nothing.
+ */
+export function residualAdd<T extends tf.Tensor>(a: T, b: T): T {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[2] as tf.GradSaveFunc;
+    save([]);
+    return { value: tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor), gradFunc: (dy: tf.Tensor) => [dy, dy.clone()] };
+  });
+  return op(a, b) as T;
 }
 
 /**

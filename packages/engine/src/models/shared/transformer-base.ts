@@ -119,6 +119,16 @@ export abstract class TransformerBase implements TransformerModel {
     return hook ? parts.map((p, i) => hook(names[i], x, p, this.training) as tf.Tensor2D) : parts;
   }
 
+  /**
+   * Runs one transformer layer in its own tidy scope: its intermediates that the backward pass
+   * does not save (saved tensors are kept apart by the tape) are freed when the layer ends,
+   * instead of all living until the end of the forward pass, where the step's memory peaks.
+   * Without it tfjs holds every elementwise intermediate of every layer at once.
+   */
+  protected layerScope(h: tf.Tensor2D, body: (h: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => body(h));
+  }
+
   protected dropout(x: tf.Tensor2D, rate: number, training: boolean): tf.Tensor2D {
     return training && rate > 0 ? dropout(x, rate) : x;
   }
