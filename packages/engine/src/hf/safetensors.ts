@@ -4,7 +4,7 @@
  * data_offsets}}`, then raw little-endian tensor bytes. Read F32/F16/BF16 into
  * Float32Array (the engine computes in float32); write F32.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointFormatError, MissingWeightError } from '../errors.js';
 
@@ -23,20 +23,42 @@ export interface HostTensor {
   data: Float32Array;
 }
 
-/** One parsed safetensors file; tensors are decoded lazily by name. */
+/** Reads `length` bytes at `offset` of the file's data into `into` (a view of the destination). */
+type ByteSource = (offset: number, into: Uint8Array) => void;
+
+/**
+ * One parsed safetensors file; tensors are decoded lazily by name. `read(path)` keeps only the
+ * header in memory and reads each tensor straight from the file into its float32 array when
+ * asked: loading a 500 MB checkpoint holds one tensor in JavaScript at a time, not the file too.
+ */
 export class SafetensorsFile {
   readonly entries: Map<string, TensorEntry>;
   readonly metadata: Record<string, string>;
   private readonly dataStart: number;
+  private readonly source: string;
+  private readonly readBytes: ByteSource;
 
-  constructor(private readonly bytes: Uint8Array, readonly source = '<buffer>') {
-    if (bytes.byteLength < 8) throw new CheckpointFormatError(`${source}: too short for a safetensors file (${bytes.byteLength} bytes)`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const headerLen = Number(view.getBigUint64(0, true));
-    if (headerLen > bytes.byteLength - 8) throw new CheckpointFormatError(`${source}: header length ${headerLen} exceeds file size ${bytes.byteLength}`);
+  constructor(bytes: Uint8Array, source?: string);
+  constructor(header: { headerLen: number; headerJson: Uint8Array; size: number }, source: string, readBytes: ByteSource);
+  constructor(
+    input: Uint8Array | { headerLen: number; headerJson: Uint8Array; size: number }, source = '<buffer>', readBytes?: ByteSource,
+  ) {
+    this.source = source;
+    let headerLen: number, headerJson: Uint8Array, size: number;
+    if (input instanceof Uint8Array) {
+      if (input.byteLength < 8) throw new CheckpointFormatError(`${source}: too short for a safetensors file (${input.byteLength} bytes)`);
+      headerLen = Number(new DataView(input.buffer, input.byteOffset, input.byteLength).getBigUint64(0, true));
+      size = input.byteLength;
+      headerJson = input.subarray(8, 8 + Math.min(headerLen, Math.max(0, size - 8)));
+      this.readBytes = (offset, into) => into.set(input.subarray(offset, offset + into.byteLength));
+    } else {
+      ({ headerLen, headerJson, size } = input);
+      this.readBytes = readBytes!;
+    }
+    if (headerLen > size - 8) throw new CheckpointFormatError(`${source}: header length ${headerLen} exceeds file size ${size}`);
     let header: Record<string, unknown>;
     try {
-      header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+      header = JSON.parse(new TextDecoder().decode(headerJson));
     } catch (e) {
       throw new CheckpointFormatError(`${source}: header is not JSON (${(e as Error).message})`);
     }
@@ -48,8 +70,33 @@ export class SafetensorsFile {
     }
   }
 
+  /** Opens `path` reading only its header; tensors are read from the file on `get`. */
   static read(path: string): SafetensorsFile {
-    return new SafetensorsFile(readFileSync(path), path);
+    const fd = openSync(path, 'r');
+    try {
+      const lenBytes = new Uint8Array(8);
+      const got = readSync(fd, lenBytes, 0, 8, 0);
+      const size = fstatSync(fd).size;
+      if (got < 8) throw new CheckpointFormatError(`${path}: too short for a safetensors file (${size} bytes)`);
+      const headerLen = Number(new DataView(lenBytes.buffer).getBigUint64(0, true));
+      if (headerLen > size - 8) throw new CheckpointFormatError(`${path}: header length ${headerLen} exceeds file size ${size}`);
+      const headerJson = new Uint8Array(headerLen);
+      readSync(fd, headerJson, 0, headerLen, 8);
+      return new SafetensorsFile({ headerLen, headerJson, size }, path, (offset, into) => {
+        const f = openSync(path, 'r');
+        try {
+          for (let done = 0; done < into.byteLength;) {
+            const n = readSync(f, into, done, into.byteLength - done, offset + done);
+            if (n === 0) throw new CheckpointFormatError(`${path}: file ends inside tensor data at byte ${offset + done}`);
+            done += n;
+          }
+        } finally {
+          closeSync(f);
+        }
+      });
+    } finally {
+      closeSync(fd);
+    }
   }
 
   has(name: string): boolean {
@@ -61,22 +108,22 @@ export class SafetensorsFile {
     const entry = this.entries.get(name);
     if (!entry) throw new MissingWeightError(name, this.source);
     const [begin, end] = entry.data_offsets;
-    const raw = this.bytes.subarray(this.dataStart + begin, this.dataStart + end);
     const size = entry.shape.reduce((a, b) => a * b, 1);
-    return { shape: entry.shape, data: decode(raw, entry.dtype, size, `${this.source}:${name}`) };
+    const where = `${this.source}:${name}`;
+    const bytesPer = entry.dtype === 'F32' ? 4 : entry.dtype === 'F16' || entry.dtype === 'BF16' ? 2 : 0;
+    if (bytesPer === 0) throw new CheckpointFormatError(`${where}: dtype ${entry.dtype} is not supported (F32, F16, BF16 are)`);
+    if (end - begin !== size * bytesPer) throw new CheckpointFormatError(`${where}: ${end - begin} bytes for ${size} ${entry.dtype} values`);
+    // Read into a fresh aligned array: the data section is not 4-byte aligned in general.
+    const raw = new Uint8Array(size * bytesPer);
+    this.readBytes(this.dataStart + begin, raw);
+    return { shape: entry.shape, data: decode(raw, entry.dtype, size) };
   }
 }
 
-function decode(raw: Uint8Array, dtype: string, size: number, where: string): Float32Array {
-  const bytesPer = dtype === 'F32' ? 4 : dtype === 'F16' || dtype === 'BF16' ? 2 : 0;
-  if (bytesPer === 0) throw new CheckpointFormatError(`${where}: dtype ${dtype} is not supported (F32, F16, BF16 are)`);
-  if (raw.byteLength !== size * bytesPer) {
-    throw new CheckpointFormatError(`${where}: ${raw.byteLength} bytes for ${size} ${dtype} values`);
-  }
-  // Copy into a fresh aligned buffer: the data section is not 4-byte aligned in general.
-  const copy = new Uint8Array(raw);
-  if (dtype === 'F32') return new Float32Array(copy.buffer, 0, size);
-  const halves = new Uint16Array(copy.buffer, 0, size);
+/** raw: a fresh, aligned array of exactly the tensor's bytes (checked by SafetensorsFile.get). */
+function decode(raw: Uint8Array, dtype: string, size: number): Float32Array {
+  if (dtype === 'F32') return new Float32Array(raw.buffer, raw.byteOffset, size);
+  const halves = new Uint16Array(raw.buffer, raw.byteOffset, size);
   const out = new Float32Array(size);
   if (dtype === 'BF16') {
     const bits = new Uint32Array(out.buffer);

@@ -193,6 +193,15 @@ describe('Hugging Face directories', () => {
       buf.set(header, 8);
       buf.set(new Uint8Array(data.buffer), 8 + header.length);
       expect(Array.from(new SafetensorsFile(buf).get('t').data)).toEqual(want);
+      // The same bytes read from a file, tensor by tensor (what loading a checkpoint does).
+      const path = join(tmp, `${dtype}.safetensors`);
+      writeFileSync(path, buf);
+      expect(Array.from(SafetensorsFile.read(path).get('t').data)).toEqual(want);
+      // A file cut inside its tensor data is refused with the file named, not read as zeros.
+      writeFileSync(path, buf.subarray(0, buf.length - 3));
+      expect(() => SafetensorsFile.read(path).get('t')).toThrow(/ends inside tensor data/);
+      writeFileSync(path, buf.subarray(0, 12));
+      expect(() => SafetensorsFile.read(path)).toThrow(/header length/);
     }
     // Split gpt2-tiny into two shards with an index: same logits.
     const src = new SafetensorsFile(readFileSync(join(FIXTURES, 'gpt2-tiny', 'model.safetensors')));
