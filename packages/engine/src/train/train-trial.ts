@@ -6,6 +6,7 @@ import { measureInferenceLatency, type InferenceLatency } from '../measure/laten
 import { AdamW, type FlatGradients } from './adamw.js';
 import { collate, disposeBatch, type TokenExample } from './collate.js';
 import { trainingLoss } from './losses.js';
+import { leanVariableGrads } from './lean-grads.js';
 import { warmupLinearDecay } from './lr-schedule.js';
 import { evaluate, metricValue, type EvalMetrics, type MetricName } from './metrics.js';
 import { SeededRng, shuffledOrder, withSeededMathRandom } from './rng.js';
@@ -174,7 +175,7 @@ function evalBatches(data: TokenExample[] | BatchSource, o: TrainTrialOptions): 
  * from (seed, epoch), the methods initialise from their seeds, and the RNG
  * state travels in the checkpoint.
  *
- * Per step: one `tf.variableGrads` over all trainables, one read of
+ * Per step: one `leanVariableGrads` (tf.variableGrads freeing as it goes) over all trainables, one read of
  * [loss, grad norm, token count], one fused AdamW update inside `tf.tidy`.
  * A non-finite loss or gradient norm ends the run before the update.
  */
@@ -246,13 +247,13 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       let flat: FlatGradients | null = null;
       let stats: tf.Tensor | null = null;
       try {
-        const { value, grads: named } = tf.variableGrads(() => {
+        const { value, grads: named } = leanVariableGrads(() => {
           const loss = withSeededMathRandom(dropoutSeed, () => trainingLoss(model, task, batch));
-          // Here every activation saved for the backward pass is alive: the
-          // closest sampling point to the true peak that tfjs exposes.
+          // Here every activation saved for the backward pass is alive: where the step's
+          // tensor bytes peak (the backward pass frees them as it goes; sampled there too).
           memory.sample();
           return loss;
-        }, varList);
+        }, varList, () => memory.sample());
         grads = new Map();
         for (const [vn, g] of Object.entries(named)) if (g) grads.set(keyOfVar.get(vn)!, g);
         memory.sample();
