@@ -2,7 +2,9 @@
 // (batch, head) the scores Q·Kᵀ, scale + additive mask + softmax, and P·V run in cache with
 // gemm.h, and the output is written with the heads already merged ([batch, seq, heads·dim]),
 // so the output transpose and TensorFlow's slow small-K batched products disappear.
-// Grouped-query attention: heads h = kv·groups + g share kv head kv.
+// Grouped-query attention: heads h = kv·groups + g share kv head kv. The packed variant reads
+// q, k, v straight from GPT-2's fused QKV projection, so the head split (a transpose and a
+// split forward, a concat and a transpose backward) and its copies disappear too.
 #include <cmath>
 
 #include "common.h"
@@ -16,8 +18,11 @@ namespace {
 struct AttnAttrs {
   float scale;
   float dropout;  // on the probabilities, mask regenerated from (seed, index) in the backward pass
+  int heads;      // packed qkv only
 };
-void* createAttn(TF_OpKernelConstruction* c) { return new AttnAttrs{attrFloat(c, "scale", 1.f), attrFloat(c, "dropout", 0.f)}; }
+void* createAttn(TF_OpKernelConstruction* c) {
+  return new AttnAttrs{attrFloat(c, "scale", 1.f), attrFloat(c, "dropout", 0.f), attrInt(c, "heads", 0)};
+}
 
 // Reads the int32 seed input, or fails the kernel.
 bool seedOf(TF_OpKernelContext* ctx, TF_Status* s, TF_Tensor* t, uint32_t& seed) {
@@ -58,9 +63,102 @@ bool attentionShapes(TF_OpKernelContext* ctx, TF_Status* s, TF_Tensor* q, TF_Ten
   return true;
 }
 
+// Where head h of batch b keeps its rows: separate q [B, H, S, D] / k, v [B, Hkv, Kn, D]
+// tensors (row stride D), or one packed projection [B·S, 3·H·D] (GPT-2's c_attn output: q, k
+// and v of every head side by side in each row, row stride 3·H·D; no head split needed).
+struct Layout {
+  int64_t B, H, Hkv, S, Kn, D;
+  bool packed;
+  int64_t qStride() const { return packed ? 3 * H * D : D; }
+  int64_t kvStride() const { return packed ? 3 * H * D : D; }
+  // Offsets of head (b, h)'s first row, and of kv head (b, kv)'s.
+  int64_t qOffset(int64_t b, int64_t h) const { return packed ? b * S * 3 * H * D + h * D : (b * H + h) * S * D; }
+  int64_t kOffset(int64_t b, int64_t kv) const { return packed ? b * S * 3 * H * D + H * D + kv * D : (b * Hkv + kv) * Kn * D; }
+  int64_t vOffset(int64_t b, int64_t kv) const { return packed ? b * S * 3 * H * D + 2 * H * D + kv * D : (b * Hkv + kv) * Kn * D; }
+};
+
+struct Dropout {
+  uint32_t seed, threshold;
+  float rate, keep;
+  Dropout(uint32_t s, float r) : seed(s), threshold(dropoutThreshold(r)), rate(r), keep(1.f / (1.f - r)) {}
+};
+
+// out [B, S, H·D] (heads merged) and probs [B, H, S, Kn] (before dropout).
+void forwardHeads(const Layout& L, const float* qp, const float* kp, const float* vp, const float* bp, int64_t Sb, float scale,
+                  const Dropout& drop, float* op, float* pp) {
+  const auto [B, H, Hkv, S, Kn, D, packed] = L;
+  const int64_t groups = H / Hkv;
+  const int parts = planParts(B * H, S * Kn * D * 4);
+  std::vector<std::vector<float>> scratch(parts, std::vector<float>(D * Kn + (drop.rate > 0 ? S * Kn : 0)));
+  runParts(B * H, parts, [&](int part, int64_t g0, int64_t g1) {
+    float* kT = scratch[part].data();
+    float* dropped = kT + D * Kn;
+    for (int64_t g = g0; g < g1; g++) {
+      const int64_t b = g / H, h = g % H, kv = h / groups;
+      float* P = pp + g * S * Kn;
+      transpose(Kn, D, kp + L.kOffset(b, kv), L.kvStride(), kT);
+      gemm(S, Kn, D, qp + L.qOffset(b, h), L.qStride(), kT, Kn, P, Kn, false);
+      for (int64_t i = 0; i < S; i++) softmaxRow(P + i * Kn, bp + (b * Sb + (Sb == 1 ? 0 : i)) * Kn, P + i * Kn, Kn, scale);
+      const float* PV = P;
+      if (drop.rate > 0) {
+        for (int64_t i = 0; i < S; i++) dropRow(P + i * Kn, dropped + i * Kn, Kn, static_cast<uint64_t>(g * S + i) * Kn, drop.seed, drop.threshold, drop.keep);
+        PV = dropped;
+      }
+      gemm(S, D, Kn, PV, Kn, vp + L.vOffset(b, kv), L.kvStride(), op + b * S * H * D + h * D, H * D, false);
+    }
+  });
+}
+
+// dq, dk, dv in the layout's places (for packed, all three into one [B·S, 3·H·D] tensor).
+void backwardHeads(const Layout& L, const float* dop, const float* qp, const float* kp, const float* vp, const float* pp, float scale,
+                   const Dropout& drop, float* dqp, float* dkp, float* dvp) {
+  const auto [B, H, Hkv, S, Kn, D, packed] = L;
+  const int64_t groups = H / Hkv;
+  const int parts = planParts(B * Hkv, groups * S * Kn * D * 8);
+  struct Scratch {
+    std::vector<float> vT, dS, dropped;
+  };
+  std::vector<Scratch> scratch(parts);
+  for (auto& sc : scratch) sc = {std::vector<float>(D * Kn), std::vector<float>(S * Kn), std::vector<float>(drop.rate > 0 ? S * Kn : 0)};
+  // One part per kv head: its dk and dv sum over the query heads of its group.
+  runParts(B * Hkv, parts, [&](int part, int64_t c0, int64_t c1) {
+    float *vT = scratch[part].vT.data(), *dS = scratch[part].dS.data(), *dropped = scratch[part].dropped.data();
+    for (int64_t c = c0; c < c1; c++) {
+      const int64_t b = c / Hkv, kv = c % Hkv;
+      const float* kh = kp + L.kOffset(b, kv);
+      float *dkh = dkp + L.kOffset(b, kv), *dvh = dvp + L.vOffset(b, kv);
+      transpose(Kn, D, vp + L.vOffset(b, kv), L.kvStride(), vT);
+      for (int64_t gi = 0; gi < groups; gi++) {
+        const int64_t h = kv * groups + gi, g = b * H + h;
+        const float *qh = qp + L.qOffset(b, h), *P = pp + g * S * Kn, *dO = dop + b * S * H * D + h * D;
+        gemm(S, Kn, D, dO, H * D, vT, Kn, dS, Kn, false);  // dP = dO·Vᵀ (w.r.t. the dropped P)
+        const float* PV = P;                              // what multiplied V
+        if (drop.rate > 0) {
+          for (int64_t i = 0; i < S; i++) {
+            const uint64_t base = static_cast<uint64_t>(g * S + i) * Kn;
+            dropRow(P + i * Kn, dropped + i * Kn, Kn, base, drop.seed, drop.threshold, drop.keep);
+            for (int64_t j = 0; j < Kn; j++) dS[i * Kn + j] *= dropoutScale(drop.seed, base + j, drop.threshold, drop.keep);
+          }
+          PV = dropped;
+        }
+        for (int64_t i = 0; i < S; i++) {
+          float* row = dS + i * Kn;
+          const float* prow = P + i * Kn;
+          float dot = 0;
+          for (int64_t j = 0; j < Kn; j++) dot += row[j] * prow[j];
+          for (int64_t j = 0; j < Kn; j++) row[j] = scale * prow[j] * (row[j] - dot);
+        }
+        gemm(S, D, Kn, dS, Kn, kh, L.kvStride(), dqp + L.qOffset(b, h), L.qStride(), false);           // dQ = dS·K
+        gemm<true>(Kn, D, S, dS, Kn, qh, L.qStride(), dkh, L.kvStride(), gi > 0);                       // dK += dSᵀ·Q
+        gemm<true>(Kn, D, S, PV, Kn, dO, H * D, dvh, L.kvStride(), gi > 0);                             // dV += P̃ᵀ·dO
+      }
+    }
+  });
+}
+
 // (q, k, v, bias, seed) -> (out [B, S, H·D], probs [B, H, S, Kn] before dropout)
 void attentionForward(void* state, TF_OpKernelContext* ctx) {
-  const float scale = static_cast<AttnAttrs*>(state)->scale, rate = static_cast<AttnAttrs*>(state)->dropout;
+  const auto* a = static_cast<AttnAttrs*>(state);
   TF_Status* s = TF_NewStatus();
   {
     Inputs in(ctx, s);
@@ -70,34 +168,10 @@ void attentionForward(void* state, TF_OpKernelContext* ctx) {
     uint32_t seed = 0;
     if (!q || !k || !v || !bias || !seedT) {
       TF_OpKernelContext_Failure(ctx, s);
-    } else if (seedOf(ctx, s, seedT, seed) && attentionShapes(ctx, s, q, k, v, bias, sh, "PeftLabAttention") && allocate(ctx, 0, {sh.B, sh.S, sh.H * sh.D}, out, s) &&
-               allocate(ctx, 1, {sh.B, sh.H, sh.S, sh.Kn}, probs, s)) {
-      const auto [B, H, Hkv, S, Kn, D, Sb] = sh;
-      const int64_t groups = H / Hkv;
-      const float *qp = data(q), *kp = data(k), *vp = data(v), *bp = data(bias);
-      float *op = out.ptr(), *pp = probs.ptr();
-      const int parts = planParts(B * H, S * Kn * D * 4);
-      const uint32_t threshold = dropoutThreshold(rate);
-      const float keep = 1.f / (1.f - rate);
-      std::vector<std::vector<float>> scratch(parts, std::vector<float>(D * Kn + (rate > 0 ? S * Kn : 0)));
-      runParts(B * H, parts, [&](int part, int64_t g0, int64_t g1) {
-        float* kT = scratch[part].data();
-        float* dropped = kT + D * Kn;
-        for (int64_t g = g0; g < g1; g++) {
-          const int64_t b = g / H, h = g % H, kvh = b * Hkv + h / groups;
-          const float* qh = qp + g * S * D;
-          float* P = pp + g * S * Kn;
-          transpose(Kn, D, kp + kvh * Kn * D, D, kT);
-          gemm(S, Kn, D, qh, D, kT, Kn, P, Kn, false);
-          for (int64_t i = 0; i < S; i++) softmaxRow(P + i * Kn, bp + (b * Sb + (Sb == 1 ? 0 : i)) * Kn, P + i * Kn, Kn, scale);
-          const float* PV = P;
-          if (rate > 0) {
-            for (int64_t i = 0; i < S; i++) dropRow(P + i * Kn, dropped + i * Kn, Kn, static_cast<uint64_t>(g * S + i) * Kn, seed, threshold, keep);
-            PV = dropped;
-          }
-          gemm(S, D, Kn, PV, Kn, vp + kvh * Kn * D, D, op + b * S * H * D + h * D, H * D, false);
-        }
-      });
+    } else if (seedOf(ctx, s, seedT, seed) && attentionShapes(ctx, s, q, k, v, bias, sh, "PeftLabAttention") &&
+               allocate(ctx, 0, {sh.B, sh.S, sh.H * sh.D}, out, s) && allocate(ctx, 1, {sh.B, sh.H, sh.S, sh.Kn}, probs, s)) {
+      const Layout L{sh.B, sh.H, sh.Hkv, sh.S, sh.Kn, sh.D, false};
+      forwardHeads(L, data(q), data(k), data(v), data(bias), sh.Sb, a->scale, Dropout(seed, a->dropout), out.ptr(), probs.ptr());
     }
   }
   TF_DeleteStatus(s);
@@ -105,7 +179,7 @@ void attentionForward(void* state, TF_OpKernelContext* ctx) {
 
 // (dout [B, S, H·D], q, k, v, probs, seed) -> (dq like q, dk like k, dv like v)
 void attentionBackward(void* state, TF_OpKernelContext* ctx) {
-  const float scale = static_cast<AttnAttrs*>(state)->scale, rate = static_cast<AttnAttrs*>(state)->dropout;
+  const auto* a = static_cast<AttnAttrs*>(state);
   TF_Status* s = TF_NewStatus();
   {
     Inputs in(ctx, s);
@@ -123,51 +197,64 @@ void attentionBackward(void* state, TF_OpKernelContext* ctx) {
       if (r < 4 || count(dout) != count(q) || count(probs) != B * H * S * Kn || Hkv == 0 || H % Hkv != 0 || dims(v) != kd) {
         fail(ctx, s, "PeftLabAttentionGrad: dout, q, k, v and probs do not agree");
       } else if (allocate(ctx, 0, qd, dq, s) && allocate(ctx, 1, kd, dk, s) && allocate(ctx, 2, kd, dv, s)) {
-        const int64_t groups = H / Hkv;
-        const float *dop = data(dout), *qp = data(q), *kp = data(k), *vp = data(v), *pp = data(probs);
-        float *dqp = dq.ptr(), *dkp = dk.ptr(), *dvp = dv.ptr();
-        const int parts = planParts(B * Hkv, groups * S * Kn * D * 8);
-        const uint32_t threshold = dropoutThreshold(rate);
-        const float keep = 1.f / (1.f - rate);
-        struct Scratch {
-          std::vector<float> vT, dS, dropped;
-        };
-        std::vector<Scratch> scratch(parts);
-        for (auto& sc : scratch) sc = {std::vector<float>(D * Kn), std::vector<float>(S * Kn), std::vector<float>(rate > 0 ? S * Kn : 0)};
-        // One part per kv head: its dk and dv sum over the query heads of its group.
-        runParts(B * Hkv, parts, [&](int part, int64_t c0, int64_t c1) {
-          float *vT = scratch[part].vT.data(), *dS = scratch[part].dS.data(), *dropped = scratch[part].dropped.data();
-          for (int64_t c = c0; c < c1; c++) {
-            const int64_t b = c / Hkv;
-            const float *kh = kp + c * Kn * D, *vh = vp + c * Kn * D;
-            float *dkh = dkp + c * Kn * D, *dvh = dvp + c * Kn * D;
-            transpose(Kn, D, vh, D, vT);
-            for (int64_t gi = 0; gi < groups; gi++) {
-              const int64_t h = (c % Hkv) * groups + gi, g = b * H + h;
-              const float *qh = qp + g * S * D, *P = pp + g * S * Kn, *dO = dop + b * S * H * D + h * D;
-              gemm(S, Kn, D, dO, H * D, vT, Kn, dS, Kn, false);  // dP = dO·Vᵀ (w.r.t. the dropped P)
-              const float* PV = P;                              // what multiplied V
-              if (rate > 0) {
-                for (int64_t i = 0; i < S; i++) {
-                  const uint64_t base = static_cast<uint64_t>(g * S + i) * Kn;
-                  dropRow(P + i * Kn, dropped + i * Kn, Kn, base, seed, threshold, keep);
-                  for (int64_t j = 0; j < Kn; j++) dS[i * Kn + j] *= dropoutScale(seed, base + j, threshold, keep);
-                }
-                PV = dropped;
-              }
-              for (int64_t i = 0; i < S; i++) {
-                float* row = dS + i * Kn;
-                const float* prow = P + i * Kn;
-                float dot = 0;
-                for (int64_t j = 0; j < Kn; j++) dot += row[j] * prow[j];
-                for (int64_t j = 0; j < Kn; j++) row[j] = scale * prow[j] * (row[j] - dot);
-              }
-              gemm(S, D, Kn, dS, Kn, kh, D, dqp + g * S * D, D, false);  // dQ = dS·K
-              gemm<true>(Kn, D, S, dS, Kn, qh, D, dkh, D, gi > 0);         // dK += dSᵀ·Q
-              gemm<true>(Kn, D, S, PV, Kn, dO, H * D, dvh, D, gi > 0);     // dV += P̃ᵀ·dO
-            }
-          }
-        });
+        const Layout L{B, H, Hkv, S, Kn, D, false};
+        backwardHeads(L, data(dout), data(q), data(k), data(v), data(probs), a->scale, Dropout(seed, a->dropout), dq.ptr(), dk.ptr(), dv.ptr());
+      }
+    }
+  }
+  TF_DeleteStatus(s);
+}
+
+// Packed: (qkv [B·S, 3·H·D], bias [B, 1, S or 1, S], seed) attr heads -> (out [B, S, H·D], probs [B, H, S, S])
+void packedForward(void* state, TF_OpKernelContext* ctx) {
+  const auto* a = static_cast<AttnAttrs*>(state);
+  TF_Status* s = TF_NewStatus();
+  {
+    Inputs in(ctx, s);
+    TF_Tensor *qkv = in.get(0), *bias = in.get(1), *seedT = in.get(2);
+    Output out, probs;
+    uint32_t seed = 0;
+    if (!qkv || !bias || !seedT) {
+      TF_OpKernelContext_Failure(ctx, s);
+    } else if (seedOf(ctx, s, seedT, seed)) {
+      const auto bd = dims(bias);
+      const int64_t H = a->heads, width = TF_NumDims(qkv) == 2 ? TF_Dim(qkv, 1) : 0;
+      const int64_t B = bd.size() == 4 ? bd[0] : 0, S = bd.size() == 4 ? bd[3] : 0, Sb = bd.size() == 4 ? bd[2] : 0;
+      const int64_t D = H > 0 ? width / (3 * H) : 0;
+      if (H <= 0 || D == 0 || width != 3 * H * D || B * S != TF_Dim(qkv, 0) || bd[1] != 1 || (Sb != 1 && Sb != S)) {
+        fail(ctx, s, "PeftLabAttentionQkv: qkv must be [batch·seq, 3·heads·dim] and the bias [batch, 1, seq or 1, seq]");
+      } else if (allocate(ctx, 0, {B, S, H * D}, out, s) && allocate(ctx, 1, {B, H, S, S}, probs, s)) {
+        const Layout L{B, H, H, S, S, D, true};
+        const float* p = data(qkv);
+        forwardHeads(L, p, p, p, data(bias), Sb, a->scale, Dropout(seed, a->dropout), out.ptr(), probs.ptr());
+      }
+    }
+  }
+  TF_DeleteStatus(s);
+}
+
+// Packed: (dout [B, S, H·D], qkv, probs, seed) attr heads -> dqkv [B·S, 3·H·D]
+void packedBackward(void* state, TF_OpKernelContext* ctx) {
+  const auto* a = static_cast<AttnAttrs*>(state);
+  TF_Status* s = TF_NewStatus();
+  {
+    Inputs in(ctx, s);
+    TF_Tensor *dout = in.get(0), *qkv = in.get(1), *probs = in.get(2), *seedT = in.get(3);
+    Output dqkv;
+    uint32_t seed = 0;
+    if (!dout || !qkv || !probs || !seedT) {
+      TF_OpKernelContext_Failure(ctx, s);
+    } else if (seedOf(ctx, s, seedT, seed)) {
+      const auto pd = dims(probs);
+      const int64_t H = a->heads, width = TF_NumDims(qkv) == 2 ? TF_Dim(qkv, 1) : 0, D = H > 0 ? width / (3 * H) : 0;
+      const int64_t B = pd.size() == 4 ? pd[0] : 0, S = pd.size() == 4 ? pd[2] : 0;
+      if (pd.size() != 4 || pd[1] != H || pd[3] != S || D == 0 || B * S != TF_Dim(qkv, 0) || count(dout) != B * S * H * D) {
+        fail(ctx, s, "PeftLabAttentionQkvGrad: dout, qkv and probs do not agree");
+      } else if (allocate(ctx, 0, dims(qkv), dqkv, s)) {
+        const Layout L{B, H, H, S, S, D, true};
+        const float* p = data(qkv);
+        float* d = dqkv.ptr();
+        backwardHeads(L, data(dout), p, p, p, data(probs), a->scale, Dropout(seed, a->dropout), d, d, d);
       }
     }
   }
@@ -181,6 +268,12 @@ void registerAll() {
   registerOp({"PeftLabAttentionGrad", {"dout: float", "q: float", "k: float", "v: float", "probs: float", "seed: int32"},
               {"dq: float", "dk: float", "dv: float"}, {"scale: float", "dropout: float = 0"}},
              createAttn, attentionBackward, deleteAttn);
+  registerOp({"PeftLabAttentionQkv", {"qkv: float", "bias: float", "seed: int32"}, {"out: float", "probs: float"},
+              {"heads: int", "scale: float", "dropout: float = 0"}},
+             createAttn, packedForward, deleteAttn);
+  registerOp({"PeftLabAttentionQkvGrad", {"dout: float", "qkv: float", "probs: float", "seed: int32"}, {"dqkv: float"},
+              {"heads: int", "scale: float", "dropout: float = 0"}},
+             createAttn, packedBackward, deleteAttn);
 }
 Registrar registrar(registerAll);
 

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend.js';
 import { KERNELS_ENV, computeBackendLabel, peftKernels } from './kernels.js';
 import { biasActivation, geluErf, geluTanh, layerNorm, rmsNorm, swiGlu } from '../models/shared/ops.js';
-import { attentionBias, scaledDotProductAttention } from '../models/shared/attention.js';
+import { attentionBias, fusedQkvAttention, scaledDotProductAttention, splitFusedQkv } from '../models/shared/attention.js';
 import { lmHeadCrossEntropySum } from '../train/lm-head-loss.js';
-import { fusedAttention, fusedDropout } from '../models/shared/fused-ops.js';
+import { fusedAttention, fusedAttentionQkv, fusedDropout } from '../models/shared/fused-ops.js';
 import { withSeededMathRandom } from '../train/rng.js';
 import { maskedCrossEntropySum } from '../train/losses.js';
 import { AdamW } from '../train/adamw.js';
@@ -133,6 +133,24 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     sameBothWays(() => [v(det([2, 3, 37, 16], 23)), v(det([2, 3, 47, 16], 24)), v(det([2, 3, 47, 16], 25))],
       ([q, k, vv]) => scaledDotProductAttention({ q, k, v: vv, bias: attentionBias(long, 10, true), dropout: 0 }));
 
+  });
+
+  it('attention on the packed QKV projection: equals the head split + attention, with and without dropout', () => {
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]]);
+    const bias = attentionBias(mask, 0, true);
+    for (const [heads, dim] of [[3, 5], [2, 16]]) {
+      const make = () => [v(det([14, 3 * heads * dim], 40 + dim))];
+      sameBothWays(make, ([qkv]) => fusedQkvAttention(qkv as tf.Tensor2D, 2, 7, heads, dim, bias, 0));
+      withKernels(true, () => {
+        const k = peftKernels()!;
+        const packed = (vs: tf.Variable[]) => withSeededMathRandom(5, () => fusedAttentionQkv(k, vs[0] as tf.Tensor2D, bias, heads, 0.3, 0.2));
+        const split = (vs: tf.Variable[]) => withSeededMathRandom(5, () => {
+          const [q, kk, vv] = splitFusedQkv(vs[0] as tf.Tensor2D, 2, 7, heads, dim);
+          return fusedAttention(k, q, kk, vv, bias, 0.3, 0.2);
+        });
+        expectClose(run(true, make, packed), run(true, make, split), 1e-5);
+      });
+    }
   });
 
   it('dropout: the gradient sees the forward mask, about rate·n dropped, repeatable under a seeded Math.random', () => {

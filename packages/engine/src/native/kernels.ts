@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
-export const KERNELS_VERSION = 6;
+export const KERNELS_VERSION = 7;
 export const KERNELS_ENV = 'PEFT_LAB_NATIVE_KERNELS';
 
 type AttrKind = 'int' | 'float' | 'bool';
@@ -45,6 +45,8 @@ const OPS: Record<string, OpInfo> = {
   PeftLabGluGrad: { outputs: 2, attrs: { act: 'int' } },
   PeftLabAttention: { outputs: 2, attrs: { scale: 'float', dropout: 'float' } },
   PeftLabAttentionGrad: { outputs: 3, attrs: { scale: 'float', dropout: 'float' } },
+  PeftLabAttentionQkv: { outputs: 2, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
+  PeftLabAttentionQkvGrad: { outputs: 1, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
   PeftLabDropout: { outputs: 1, attrs: { rate: 'float' } },
   PeftLabCrossEntropy: { outputs: 1, attrs: { ignore_index: 'int' } },
   PeftLabCrossEntropyWithGrad: { outputs: 2, attrs: { ignore_index: 'int' } },

@@ -3,7 +3,7 @@
  * weights already [in, out], fused c_attn (one QKV matMul), LM head tied to wte.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBias, scaledDotProductAttention, splitFusedQkv } from '../shared/attention.js';
+import { attentionBias, fusedQkvAttention, scaledDotProductAttention, splitFusedQkv } from '../shared/attention.js';
 import { layerNorm, residualAdd } from '../shared/ops.js';
 import { linearSpecs, normSpecs, TransformerBase, type EncodeInputs, type LinearModuleInfo, type WeightSpec } from '../shared/transformer-base.js';
 
@@ -66,21 +66,19 @@ export class Gpt2Model extends TransformerBase {
         const p = `transformer.h.${i}`;
         const a = layerNorm(h, this.w(`${p}.ln_1.weight`), this.w(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
         const qkv = this.linear(`${p}.attn.c_attn`, a);
-        // q, k, v: [1, batch, heads, len, headDim]
-        const [q, k0, v0] = splitFusedQkv(qkv, batch, len, c.numHeads, c.headDim);
-        let kh = k0, vh = v0;
-        let layerBias = bias;
+        const attDrop = training ? (x.attentionDropout as number) : 0;
         const prefix = this.hooks?.attentionPrefix?.(i, batch);
-        if (prefix) {
+        let att: tf.Tensor2D;
+        if (!prefix) {
+          att = fusedQkvAttention(qkv, batch, len, c.numHeads, c.headDim, bias, attDrop);
+        } else {
+          // q, k, v: [1, batch, heads, len, headDim]; prefix tuning prepends its keys and values.
+          const [q, k0, v0] = splitFusedQkv(qkv, batch, len, c.numHeads, c.headDim);
           const prefixLen = prefix.key.shape[2]!;
-          kh = tf.concat([prefix.key.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), kh], 3);
-          vh = tf.concat([prefix.value.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), vh], 3);
-          layerBias = attentionBias(mask, prefixLen, true);
+          const kh = tf.concat([prefix.key.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), k0], 3);
+          const vh = tf.concat([prefix.value.reshape([1, batch, c.numHeads, prefixLen, c.headDim]), v0], 3);
+          att = scaledDotProductAttention({ q, k: kh, v: vh, bias: attentionBias(mask, prefixLen, true), dropout: attDrop });
         }
-        const att = scaledDotProductAttention({
-          q, k: kh, v: vh, bias: layerBias,
-          dropout: training ? (x.attentionDropout as number) : 0,
-        });
         let o = this.linear(`${p}.attn.c_proj`, att);
         if (this.hooks?.afterAttention) o = this.hooks.afterAttention(i, o.reshape([batch, len, d]), training).reshape([batch * len, d]);
         h = residualAdd(h, this.dropout(o, hidden, training));

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelHooks } from '../../types.js';
 import { peftKernels } from '../../native/kernels.js';
-import { fusedAttention } from './fused-ops.js';
+import { fusedAttention, fusedAttentionQkv } from './fused-ops.js';
 
 const NEG = -1e9;
 
@@ -57,6 +57,18 @@ export function splitHeads(x: tf.Tensor, batch: number, seq: number, heads: numb
 export function splitFusedQkv(qkv: tf.Tensor2D, batch: number, seq: number, heads: number, headDim: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const t = tf.transpose(qkv.reshape([batch, seq, 3, heads, headDim]), [2, 0, 3, 1, 4]);
   return tf.split(t, 3, 0) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Attention of a fused QKV projection [batch·seq, 3·heads·headDim] without a prefix: one
+ * kernel on the packed projection where the fused kernels exist, else the head split and
+ * scaledDotProductAttention. Returns the merged heads [batch·seq, heads·headDim].
+ */
+export function fusedQkvAttention(qkv: tf.Tensor2D, batch: number, seq: number, heads: number, headDim: number, bias: tf.Tensor4D, dropout: number): tf.Tensor2D {
+  const kernels = peftKernels();
+  if (kernels) return fusedAttentionQkv(kernels, qkv, bias, heads, 1 / Math.sqrt(headDim), dropout);
+  const [q, k, v] = splitFusedQkv(qkv, batch, seq, heads, headDim);
+  return scaledDotProductAttention({ q, k, v, bias, dropout });
 }
 
 export interface AttentionInputs {

@@ -137,3 +137,25 @@ export function fusedAttention(
   });
   return op(q, key, value) as tf.Tensor2D;
 }
+
+/**
+ * Attention straight from a fused QKV projection [batch·seq, 3·heads·dim] (GPT-2's c_attn
+ * output, q | k | v of all heads per row): no head split, and only the projection itself and
+ * the probabilities are saved. bias [batch, 1, seq or 1, seq] → [batch·seq, heads·dim].
+ */
+export function fusedAttentionQkv(k: PeftKernels, qkv: tf.Tensor2D, bias: tf.Tensor, heads: number, scale: number, dropout = 0): tf.Tensor2D {
+  const seed = dropout > 0 ? dropoutSeed() : tf.scalar(0, 'int32');
+  const attrs = { heads, scale, dropout };
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[1] as Save;
+    const x = args[0] as tf.Tensor2D;
+    const [out, probs] = k.run('PeftLabAttentionQkv', [x, bias, seed], attrs);
+    save([x, probs, seed]);
+    const [batch, seq, width] = out.shape;
+    return {
+      value: out.reshape([batch * seq, width]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.run('PeftLabAttentionQkvGrad', [dy, ...saved], attrs),
+    };
+  });
+  return op(qkv) as tf.Tensor2D;
+}
