@@ -93,6 +93,13 @@ export interface ModelHooks {
    * drops the prompt positions from token-level outputs so logits keep [batch, seq, …].
    */
   inputEmbeddings?(embeds: tf.Tensor): tf.Tensor;
+  /**
+   * The trainable variables the hooks read inside transformer layer `layer` (module path
+   * prefix `layerPrefix`, e.g. `transformer.h.3.`): gradient checkpointing recomputes a layer
+   * in the backward pass and must hand its gradient to exactly these. Hooks that read
+   * variables inside layers implement it (LoRA, adapters, prefix tuning).
+   */
+  layerVariables?(layer: number, layerPrefix: string): tf.Variable[];
 }
 
 export interface TransformerModel {
@@ -106,6 +113,11 @@ export interface TransformerModel {
   readonly weights: Map<string, tf.Variable>;
   /** The active PEFT attachment's hooks; null = plain base model. */
   hooks: ModelHooks | null;
+  /**
+   * Activation (gradient) checkpointing per transformer layer while training: each layer
+   * keeps only its input and is recomputed in the backward pass (less memory, ~⅓ more compute).
+   */
+  gradientCheckpointing: boolean;
   /**
    * causal-lm: [batch, seq, vocab]; sequence-classification: [batch, numLabels];
    * token-classification: [batch, seq, numLabels]. Synchronous; call inside tf.tidy.

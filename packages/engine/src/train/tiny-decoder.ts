@@ -59,6 +59,7 @@ export function createTinyDecoder(opts: TinyDecoderOptions = {}): TransformerMod
 
   const model: TransformerModel = {
     config, head, weights, hooks: null as ModelHooks | null,
+    gradientCheckpointing: false, // a test model: always runs its layers plainly
     forward(inputs: ModelInputs): tf.Tensor {
       const hooks = model.hooks;
       const linear = (name: string, x: tf.Tensor) => {

@@ -70,6 +70,8 @@ export interface TrainTrialOptions {
   maxLength?: number;
   callbacks?: TrainCallbacks;
   resumeFrom?: TrainCheckpoint | Uint8Array;
+  /** Activation checkpointing per transformer layer (model.gradientCheckpointing) while this runs. Default false. */
+  gradientCheckpointing?: boolean;
   /** Inference latency measurement at the end (seqLen for it); false to skip. Default { seqLen: 32 }. */
   latency?: false | { seqLen: number; runs?: number };
 }
@@ -196,6 +198,8 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
   for (const v of varList) v.trainable = true;
   const keyOfVar = new Map([...params].map(([k, v]) => [v.name, k]));
   const rng = new SeededRng(o.seed);
+  const checkpointingBefore = model.gradientCheckpointing;
+  model.gradientCheckpointing = o.gradientCheckpointing ?? false;
 
   let step = 0;
   let best: { value: number; step: number } | undefined;
@@ -316,6 +320,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
       },
     };
   } finally {
+    model.gradientCheckpointing = checkpointingBefore;
     optimizer.dispose();
     if (evalSet?.owned) evalSet.batches.forEach(disposeBatch);
   }

@@ -76,7 +76,7 @@ export class BertModel extends TransformerBase {
     h = this.dropout(h, hidden, training);
     const bias = attentionBias(mask, 0, false);
     for (let i = 0; i < c.numLayers; i++) {
-      h = this.layerScope(h, (h) => {
+      h = this.layerScope(h, i, `bert.encoder.layer.${i}.`, [bias, mask] as [tf.Tensor4D, tf.Tensor2D], (h, [bias, mask]) => {
         const p = `bert.encoder.layer.${i}`;
         const [q, k, v] = this.fusedLinear([`${p}.attention.self.query`, `${p}.attention.self.key`, `${p}.attention.self.value`], h, true);
         const { kh, vh, bias: layerBias } = withAttentionPrefix(

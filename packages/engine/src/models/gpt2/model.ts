@@ -62,7 +62,7 @@ export class Gpt2Model extends TransformerBase {
     const bias = attentionBias(mask, 0, true);
     const hidden = (x.hiddenDropout as number) ?? 0;
     for (let i = 0; i < c.numLayers; i++) {
-      h = this.layerScope(h, (h) => {
+      h = this.layerScope(h, i, `transformer.h.${i}.`, [bias, mask] as [tf.Tensor4D, tf.Tensor2D], (h, [bias, mask]) => {
         const p = `transformer.h.${i}`;
         const a = layerNorm(h, this.w(`${p}.ln_1.weight`), this.w(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
         const qkv = this.linear(`${p}.attn.c_attn`, a);

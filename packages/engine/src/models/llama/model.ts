@@ -77,7 +77,7 @@ export class LlamaModel extends TransformerBase {
     let h = embeds.reshape([batch * len, d]) as tf.Tensor2D;
     const bias = attentionBias(mask, 0, true);
     for (let i = 0; i < c.numLayers; i++) {
-      h = this.layerScope(h, (h) => {
+      h = this.layerScope(h, i, `model.layers.${i}.`, [bias, mask] as [tf.Tensor4D, tf.Tensor2D], (h, [bias, mask]) => {
         const p = `model.layers.${i}`;
         const a = rmsNorm(h, this.w(`${p}.input_layernorm.weight`), eps) as tf.Tensor2D;
         const [q, k, v] = this.fusedLinear([`${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`], a, false);

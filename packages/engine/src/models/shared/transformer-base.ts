@@ -9,6 +9,7 @@ import type { LmHeadWeight } from '../../train/lm-head-loss.js';
 import { activation, biasActivation, dense, denseTransposed, dropout, embeddingLookup } from './ops.js';
 import { installNativeShortcuts } from './native-shortcuts.js';
 import { peftKernels } from '../../native/kernels.js';
+import { checkpointedLayer } from './checkpointed-layer.js';
 
 export type WeightInit = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -63,6 +64,7 @@ export interface EncodeInputs {
 
 export abstract class TransformerBase implements TransformerModel {
   hooks: ModelHooks | null = null;
+  gradientCheckpointing = false;
   /** The running forward pass's flag, handed to hooks (set synchronously at the start of forward). */
   protected training = false;
   readonly weights = new Map<string, tf.Variable>();
@@ -120,13 +122,21 @@ export abstract class TransformerBase implements TransformerModel {
   }
 
   /**
-   * Runs one transformer layer in its own tidy scope: its intermediates that the backward pass
-   * does not save (saved tensors are kept apart by the tape) are freed when the layer ends,
-   * instead of all living until the end of the forward pass, where the step's memory peaks.
-   * Without it tfjs holds every elementwise intermediate of every layer at once.
+   * Runs transformer layer `layer` (weights under `prefix`, e.g. `transformer.h.3.`) in its own
+   * tidy scope: its intermediates that the backward pass does not save (saved tensors are kept
+   * apart by the tape) are freed when the layer ends, instead of all living until the end of
+   * the forward pass, where the step's memory peaks. With `gradientCheckpointing` while
+   * training the layer keeps only its input (checkpointed-layer.ts). `context`: the tensors
+   * from outside the layer its body reads (the attention bias, the mask), passed in rather
+   * than closed over so a recomputation sees live copies.
    */
-  protected layerScope(h: tf.Tensor2D, body: (h: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => body(h));
+  protected layerScope<C extends tf.Tensor[]>(h: tf.Tensor2D, layer: number, prefix: string, context: C, body: (h: tf.Tensor2D, context: C) => tf.Tensor2D): tf.Tensor2D {
+    if (this.gradientCheckpointing && this.training) {
+      const weights = [...this.weights].filter(([n, v]) => n.startsWith(prefix) && v.trainable).map(([, v]) => v);
+      const fromHooks = this.hooks?.layerVariables?.(layer, prefix) ?? [];
+      return checkpointedLayer(h, context, [...new Set([...weights, ...fromHooks.filter((v) => v.trainable)])], body);
+    }
+    return tf.tidy(() => body(h, context));
   }
 
   protected dropout(x: tf.Tensor2D, rate: number, training: boolean): tf.Tensor2D {

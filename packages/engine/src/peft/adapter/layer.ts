@@ -60,6 +60,10 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
     hooks: {
       ...(config.placement === 'houlsby' ? { afterAttention: (layer: number, h: tf.Tensor) => apply(layer, 'attention', h) } : {}),
       afterFfn: (layer: number, h: tf.Tensor) => apply(layer, 'ffn', h),
+      layerVariables: (layer: number) => (['attention', 'ffn'] as Site[]).flatMap((site) => {
+        const n = adapterTensorNames(layer, site);
+        return [n.downW, n.downB, n.upW, n.upB].map((k) => trainable.get(k)).filter((t): t is tf.Variable => t !== undefined);
+      }),
     },
     trainable,
     storedBytes: () => safetensorsFileSize(shapes) + Buffer.byteLength(JSON.stringify(adapterConfigJson(config, m), null, 2)),

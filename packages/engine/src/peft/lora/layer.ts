@@ -158,6 +158,7 @@ export function createLoraAttachment(
       return merged;
     },
     hooks: {
+      layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).flatMap((m) => [m.loraA, m.loraB]),
       linear(name, x, y, training) {
         const head = saved.get(name);
         const x2 = (x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]!])) as tf.Tensor2D;

@@ -91,7 +91,8 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
     method: 'prefix',
     adapterName,
     config: { ...config, encoderHiddenSize: hidden },
-    hooks: { attentionPrefix: layerKv },
+    // Every layer's prefix comes from the one table (or MLP): all of it is read in each layer.
+    hooks: { attentionPrefix: layerKv, layerVariables: () => [...trainable.values()] },
     trainable,
     get folded() { return trainable.has(PREFIX_TABLE); },
     // What is stored per task is always the folded table (peft saves the MLP's output too).
