@@ -67,6 +67,7 @@ export function methodConfig(method: PeftMethodName, hp: Hp, seed: number, encod
 /** A stored value of the parameter's kind, else undefined (the default then applies). */
 function storedValue(def: (typeof TRAINING_PARAMETERS)[number], v: unknown): unknown {
   if (def.kind === 'enum') return typeof v === 'string' && def.options?.includes(v) ? v : undefined;
+  if (def.kind === 'bool') return typeof v === 'boolean' ? v : undefined;
   return typeof v === 'number' ? v : undefined;
 }
 

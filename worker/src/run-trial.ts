@@ -170,6 +170,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
         checkpointEvery: ctx.checkpointEvery ?? training.evalEvery,
         gradClip: training.gradClip > 0 ? training.gradClip : undefined,
         seed: trial.seed, padTokenId: p.tokenizer.padTokenId ?? 0, maxLength: training.maxSeqLen,
+        gradientCheckpointing: training.gradientCheckpointing,
         resumeFrom,
         latency: ctx.measureLatency === false ? false : { seqLen: Math.min(32, training.maxSeqLen), runs: 3 },
         callbacks: {

@@ -22,7 +22,7 @@ describe('grid', () => {
     ]);
     // defaults are filled in, training defaults too
     expect(lora[0].hyperparameters).toEqual({ r: 2, alpha: 8, dropout: 0, useRslora: false });
-    expect(lora[0].training).toEqual({ lr: 5e-4, maxSteps: 10, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128, pooling: 'last' });
+    expect(lora[0].training).toEqual({ lr: 5e-4, maxSteps: 10, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128, gradientCheckpointing: false, pooling: 'last' });
     // one configKey per configuration, shared by its seeds
     expect(new Set(lora.map((t) => t.configKey)).size).toBe(6);
     expect(lora[0].configKey).toBe(lora[1].configKey);
@@ -201,6 +201,20 @@ describe('counts match expansion', () => {
       const s = spec(c);
       expect(expandSweep(s)).toHaveLength(countTrials(s));
     });
+  });
+});
+
+describe('gradientCheckpointing', () => {
+  it('is off by default, can be set, searched and overridden per method, and a bad value names the field', () => {
+    expect(expandSweep(spec({ training: { maxSteps: 5 }, methods: [{ method: 'lora' }] }))[0].training.gradientCheckpointing).toBe(false);
+    const trials = expandSweep(spec({
+      training: { maxSteps: 5, gradientCheckpointing: [false, true] },
+      methods: [{ method: 'lora', training: { gradientCheckpointing: true } }],
+    }));
+    expect(trials.filter((t) => t.method === 'full').map((t) => t.training.gradientCheckpointing).sort()).toEqual([false, true]);
+    expect(trials.filter((t) => t.method === 'lora').every((t) => t.training.gradientCheckpointing === true)).toBe(true);
+    const r = checkSweepSpec({ name: 'gc', task: 'spam', baseModel: 'builtin', training: { maxSteps: 5, gradientCheckpointing: 'yes' }, methods: [{ method: 'lora' }] });
+    expect(r.ok ? '' : r.errors.join('\n')).toMatch(/training\.gradientCheckpointing/);
   });
 });
 

@@ -24,6 +24,8 @@ export interface TrialTraining {
   weightDecay: number;
   gradClip: number;
   maxSeqLen: number;
+  /** Activation checkpointing per transformer layer (engine trainTrial's gradientCheckpointing). */
+  gradientCheckpointing: boolean;
   /** Decoder sequence-classification pooling (engine SequencePooling). */
   pooling: 'last' | 'mean';
 }

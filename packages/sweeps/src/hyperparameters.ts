@@ -74,6 +74,7 @@ export const TRAINING_PARAMETERS: readonly ParamDefinition[] = [
   { name: 'weightDecay', kind: 'float', min: 0, default: 0, help: 'Decoupled weight decay.' },
   { name: 'gradClip', kind: 'float', min: 0, default: 1, help: 'Global gradient-norm clip; 0 turns clipping off.' },
   { name: 'maxSeqLen', kind: 'int', min: 1, default: 128, help: 'Inputs are truncated to this many tokens.' },
+  { name: 'gradientCheckpointing', kind: 'bool', default: false, help: 'Activation checkpointing per transformer layer: each layer keeps only its input and is recomputed in the backward pass — much less activation memory for about a third more compute per step.' },
   { name: 'pooling', kind: 'enum', options: ['last', 'mean'], default: 'last', help: "Sequence classification with a decoder (GPT-2, Llama): last scores the last token, as transformers does; mean scores the mean over all tokens (often better on truncated text). Other tasks ignore it." },
 ];
 

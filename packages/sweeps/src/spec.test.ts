@@ -84,7 +84,7 @@ describe('error messages, one class at a time', () => {
       'sed: not a field of a sweep spec (allowed: name, description, baseModel, task, objective, methods, training, seeds, strategy, budget, earlyStopping, baseline)',
     ]);
     expect(errorsOf({ methods: [{ method: 'lora', training: { epochs: 2 } }] })).toEqual([
-      'methods[0].training.epochs: not a per-method training parameter (allowed: lr, batchSize, evalEvery, warmupRatio, weightDecay, gradClip, maxSeqLen, pooling; epochs/maxSteps are set once for the sweep)',
+      'methods[0].training.epochs: not a per-method training parameter (allowed: lr, batchSize, evalEvery, warmupRatio, weightDecay, gradClip, maxSeqLen, gradientCheckpointing, pooling; epochs/maxSteps are set once for the sweep)',
     ]);
   });
   it('missing and wrong-typed top-level fields', () => {

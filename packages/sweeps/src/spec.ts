@@ -113,6 +113,7 @@ const trainingShape = {
   weightDecay: param<Num>(t('weightDecay')).optional(),
   gradClip: param<Num>(t('gradClip')).optional(),
   maxSeqLen: param<Num>(t('maxSeqLen')).optional(),
+  gradientCheckpointing: param<Bool>(t('gradientCheckpointing')).optional(),
   pooling: param<Str>(t('pooling')).optional(),
 };
 
@@ -129,7 +130,7 @@ export const trainingSpaceSchema = closedObject(
 
 /** Per-method training overrides (e.g. a higher lr for LoRA than for full fine-tuning); the training length stays sweep-wide. */
 export const trainingOverrideSchema = closedObject(
-  { lr: trainingShape.lr, batchSize: trainingShape.batchSize, evalEvery: trainingShape.evalEvery, warmupRatio: trainingShape.warmupRatio, weightDecay: trainingShape.weightDecay, gradClip: trainingShape.gradClip, maxSeqLen: trainingShape.maxSeqLen, pooling: trainingShape.pooling },
+  { lr: trainingShape.lr, batchSize: trainingShape.batchSize, evalEvery: trainingShape.evalEvery, warmupRatio: trainingShape.warmupRatio, weightDecay: trainingShape.weightDecay, gradClip: trainingShape.gradClip, maxSeqLen: trainingShape.maxSeqLen, gradientCheckpointing: trainingShape.gradientCheckpointing, pooling: trainingShape.pooling },
   `not a per-method training parameter (allowed: ${TRAINING_OVERRIDE_NAMES.join(', ')}; epochs/maxSteps are set once for the sweep)`,
 );
 

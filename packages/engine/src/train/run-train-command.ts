@@ -28,7 +28,8 @@ export interface RunTrainCommandOptions {
    * `--set key=value` pairs. Training keys (lr, batchSize, weightDecay,
    * warmupRatio, warmupSteps, evalEvery, gradClip, seed, maxLength,
    * evalFraction, latencySeqLen, latencyRuns (0 skips the latency measurement)) go to the loop;
-   * pooling=last|mean picks a decoder classifier's pooling (SequencePooling); every other key is method config (r, alpha,
+   * pooling=last|mean picks a decoder classifier's pooling (SequencePooling); gradientCheckpointing=true recomputes
+   * each layer in the backward pass (less memory); every other key is method config (r, alpha,
    * targetModules, bottleneck, numVirtualTokens…).
    */
   set?: Record<string, string>;
@@ -76,11 +77,15 @@ export async function runTrainCommand(o: RunTrainCommandOptions): Promise<TrainR
   const methodConfig: Record<string, unknown> = {};
   const train: Record<string, number> = {};
   let pooling: SequencePooling | undefined;
+  let gradientCheckpointing = false;
   for (const [k, raw] of Object.entries(o.set ?? {})) {
     const v = parseSetValue(raw);
     if (k === 'pooling') {
       if (v !== 'last' && v !== 'mean') throw new TrainingConfigError('pooling', raw, 'must be last or mean');
       pooling = v;
+    } else if (k === 'gradientCheckpointing') {
+      if (typeof v !== 'boolean') throw new TrainingConfigError('gradientCheckpointing', raw, 'must be true or false');
+      gradientCheckpointing = v;
     } else if ((TRAIN_KEYS as readonly string[]).includes(k)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new TrainingConfigError(k, raw, 'must be a number');
       train[k] = v;
@@ -118,7 +123,7 @@ export async function runTrainCommand(o: RunTrainCommandOptions): Promise<TrainR
       lr: train.lr ?? DEFAULT_LR[o.method], weightDecay: train.weightDecay ?? 0.01,
       warmupRatio: train.warmupRatio ?? 0.06, warmupSteps: train.warmupSteps, maxSteps: o.steps,
       batchSize: train.batchSize ?? 8, evalEvery: train.evalEvery ?? Math.max(1, Math.round(o.steps / 5)),
-      gradClip: train.gradClip ?? 1, seed, padTokenId: tokenizer?.padTokenId ?? 0, maxLength,
+      gradClip: train.gradClip ?? 1, seed, padTokenId: tokenizer?.padTokenId ?? 0, maxLength, gradientCheckpointing,
       latency: train.latencyRuns === 0 ? false : { seqLen: train.latencySeqLen ?? Math.min(maxLength, 64), runs: train.latencyRuns },
       callbacks: {
         onStep: (s, i) => { if (s % every === 0 || s === o.steps) log(`step ${s}/${o.steps} loss ${i.loss.toFixed(4)} lr ${i.lr.toExponential(2)} ${Math.round(i.tokensPerSec)} tok/s`); },
