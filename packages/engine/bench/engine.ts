@@ -1,6 +1,8 @@
 /**
  * `npm run bench:engine -- --config ref-small|ref-large | --model DIR  --method full|lora|adapter|prefix|prompt
- *   [--batch N] [--seq N] [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--latency] [--baseline [--python P]] [--json]`
+ *   [--batch N] [--seq N] [--backend tensorflow|wasm|cpu] [--steps 20] [--warmup 3] [--latency] [--gradient-checkpointing]
+ *   [--baseline [--python P]] [--json]`
+ * (--gradient-checkpointing: our run recomputes each layer in the backward pass; PyTorch's does not.)
  *
  * Times training steps through the real `trainTrial` loop of either a GPT-2-like pre-LN
  * decoder (--config: the ENVIRONMENT.md reference configs; dropout 0, random init, Adam) or
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     model, attachment, task: 'causal-lm', metric: 'perplexity', trainData: data, lr: 1e-4, batchSize: batch,
     // PyTorch's --model baseline uses torch.optim.AdamW's default decay; the ref decoders plain Adam.
     weightDecay: subject.kind === 'model' ? 0.01 : 0,
-    maxSteps: steps + warmup, seed: 1,
+    maxSteps: steps + warmup, seed: 1, gradientCheckpointing: process.argv.includes('--gradient-checkpointing'),
     latency: process.argv.includes('--latency') ? { seqLen: seq, runs: 9 } : false, callbacks: { onStep: (_s, info) => { stepMs.push(info.stepMs); } },
   });
   const ms = median(stepMs.slice(warmup));
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
   const sameMachine = withBaseline ? sameMachineComparison(ms, rss, pytorchBefore!, pytorchAfter!, tfjsBefore, tfjsAfter, target) : undefined;
   const out = {
     ...(subject.kind === 'model' ? { model: subject.dir, modelType: family } : { config: subject.name }),
-    method, batch, seq, backend: result.measurements.backend, backendLabel: backendLabel(backend), cpu: cpuModel(),
+    method, batch, seq, gradientCheckpointing: process.argv.includes('--gradient-checkpointing'), backend: result.measurements.backend, backendLabel: backendLabel(backend), cpu: cpuModel(),
     msPerStep: Number(ms.toFixed(2)), tokensPerSec: Math.round((batch * seq * 1000) / ms),
     peakBytes: result.measurements.peakBytes, peakRssBytes: rss, ...(rssReset === false ? { peakRssIncludesStraightforwardTfjs: true } : {}),
     trainableParams: result.measurements.trainableParams, totalParams: result.measurements.totalParams,
