@@ -17,8 +17,8 @@ const lora = (space: Record<string, unknown>) => ({ methods: [{ method: 'lora', 
 
 describe('example specs', () => {
   const files = readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f));
-  it('finds the three examples', () => {
-    expect(files).toEqual(expect.arrayContaining(['lora-rank-sweep.yaml', 'all-methods.yaml', 'tiny-smoke.yaml']));
+  it('finds the examples', () => {
+    expect(files).toEqual(expect.arrayContaining(['lora-rank-sweep.yaml', 'all-methods.yaml', 'tiny-smoke.yaml', 'gpt2-memory.yaml']));
   });
   for (const f of files) {
     it(`accepts ${f}`, () => {
