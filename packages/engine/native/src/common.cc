@@ -123,31 +123,27 @@ void registerOp(const OpSpec& spec, CreateFn create, ComputeFn compute, DeleteFn
   TF_DeleteStatus(status);
 }
 
-float attrFloat(TF_OpKernelConstruction* c, const char* name, float fallback) {
+// The attribute via `get`, or `fallback` when the kernel's op has no such attribute.
+template <typename T, typename Get>
+static T attrOr(TF_OpKernelConstruction* c, const char* name, T fallback, Get get) {
   TF_Status* s = TF_NewStatus();
-  float v = fallback;
-  TF_OpKernelConstruction_GetAttrFloat(c, name, &v, s);
+  T v = fallback;
+  get(c, name, &v, s);
   if (TF_GetCode(s) != TF_OK) v = fallback;
   TF_DeleteStatus(s);
   return v;
 }
 
+float attrFloat(TF_OpKernelConstruction* c, const char* name, float fallback) {
+  return attrOr<float>(c, name, fallback, TF_OpKernelConstruction_GetAttrFloat);
+}
+
 bool attrBool(TF_OpKernelConstruction* c, const char* name, bool fallback) {
-  TF_Status* s = TF_NewStatus();
-  TF_Bool v = fallback;
-  TF_OpKernelConstruction_GetAttrBool(c, name, &v, s);
-  bool r = TF_GetCode(s) == TF_OK ? static_cast<bool>(v) : fallback;
-  TF_DeleteStatus(s);
-  return r;
+  return attrOr<TF_Bool>(c, name, fallback, TF_OpKernelConstruction_GetAttrBool) != 0;
 }
 
 int attrInt(TF_OpKernelConstruction* c, const char* name, int fallback) {
-  TF_Status* s = TF_NewStatus();
-  int32_t v = fallback;
-  TF_OpKernelConstruction_GetAttrInt32(c, name, &v, s);
-  int r = TF_GetCode(s) == TF_OK ? v : fallback;
-  TF_DeleteStatus(s);
-  return r;
+  return attrOr<int32_t>(c, name, fallback, TF_OpKernelConstruction_GetAttrInt32);
 }
 
 void* noState(TF_OpKernelConstruction*) { return nullptr; }
