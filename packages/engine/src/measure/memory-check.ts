@@ -75,7 +75,7 @@ function insufficientMessage(model: string, e: TrainingMemoryEstimate, a: Availa
   const fixes = [
     ...(e.method === 'full' ? ['a PEFT method (LoRA, adapters, prefix or prompt tuning)'] : []),
     'a smaller batch size or sequence length',
-    ...(e.gradientCheckpointing ? [] : ['gradientCheckpointing: true']),
+    ...(e.gradientCheckpointing ? [] : ['gradient checkpointing (gradientCheckpointing: true in a sweep, --set gradientCheckpointing=true for peft-lab train)']),
     'or a machine with more memory',
   ];
   return `model ${model} (${e.family}, ${e.parameterCount.toLocaleString('en-US')} parameters, ${e.trainableParams.toLocaleString('en-US')} trainable) `
