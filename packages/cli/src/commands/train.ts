@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { CliInputError } from '../errors.js';
+import { readModelDir } from '../model-dir.js';
 import { positiveInt } from '../paths.js';
 
 const METHODS = ['full', 'lora', 'adapter', 'prefix', 'prompt'] as const;
@@ -46,11 +48,39 @@ export function register(program: Command): void {
         writeFileSync(taskFile, rows.map((e) => JSON.stringify(info.kind === 'causal-lm' ? { text: e.text } : { text: e.text, label: e.label })).join('\n'));
       }
       try {
+        // Before the engine loads the checkpoint: a model that cannot fit fails here, naming itself, not by an OOM kill.
+        if (model !== 'builtin') await checkMemoryBeforeTraining(model, taskFile, o.method, set);
         await runTrainCommand({ model, task: taskFile, method: o.method, set, steps, out: o.out });
       } finally {
         if (tmp) rmSync(tmp, { recursive: true, force: true });
       }
     });
+}
+
+/** runTrainCommand's training keys (packages/engine/src/train/run-train-command.ts): every other `--set` key is method config. */
+const TRAIN_KEYS = new Set(['lr', 'batchSize', 'weightDecay', 'warmupRatio', 'warmupSteps', 'evalEvery', 'gradClip', 'seed', 'maxLength', 'evalFraction', 'latencySeqLen', 'latencyRuns', 'pooling', 'gradientCheckpointing']);
+
+/**
+ * The memory estimate of this run (the head from the task file, batchSize / maxLength /
+ * gradientCheckpointing and the method's settings from --set, runTrainCommand's defaults
+ * otherwise; no checkpoints are written) against the memory available: throws
+ * InsufficientMemoryError (exit 1) when it does not fit.
+ */
+async function checkMemoryBeforeTraining(modelDir: string, taskFile: string, method: (typeof METHODS)[number], set: Record<string, string>): Promise<void> {
+  const { config } = await readModelDir('--model', modelDir);
+  const { parseJsonlTask, parseSetValue, estimateTrainingMemory, checkTrainingMemory } = await import('@peft-lab/engine');
+  // Only the task kind and label count matter here: no tokenizer is needed.
+  const task = parseJsonlTask(readFileSync(taskFile, 'utf8'), () => [], { file: taskFile });
+  if (task.task !== 'causal-lm') config.numLabels = task.labelNames.length;
+  const methodConfig = Object.fromEntries(Object.entries(set).filter(([k]) => !TRAIN_KEYS.has(k)).map(([k, v]) => [k, parseSetValue(v)]));
+  const estimate = estimateTrainingMemory({
+    config, head: task.task, method, methodConfig,
+    batchSize: positiveInt('--set batchSize', set.batchSize, 8),
+    seqLen: Math.min(positiveInt('--set maxLength', set.maxLength, 128), config.maxPositions),
+    gradientCheckpointing: parseSetValue(set.gradientCheckpointing ?? 'false') === true,
+    checkpoints: false,
+  });
+  checkTrainingMemory(estimate, { model: modelDir });
 }
 
 function collect(value: string, previous: string[]): string[] {
