@@ -6,7 +6,7 @@ import { TrialQueue, getPool, loadArtifactContent } from '@peft-lab/db';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import { runWorker, silentLogger, submitSweep } from '@peft-lab/worker';
 import { computeBackendLabel } from '@peft-lab/engine';
-import { registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
+import { GPT2_TINY_DIR, registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -95,6 +95,28 @@ describe('runWorker', () => {
     const [last, mean] = await Promise.all(trials.map((x) => firstLoss(x.id)));
     expect(Math.abs(last - mean)).toBeGreaterThan(1e-4);
   }, 180_000);
+
+  it('fails a trial whose model would not fit in memory before loading it, naming the model, its size and both numbers', async () => {
+    const { sweep } = await submitSweep(t.db, tinySpec('worker-memory', [{ method: 'lora', space: { r: 2 } }]));
+    const before = process.env.PEFT_LAB_MEMORY_LIMIT_BYTES;
+    process.env.PEFT_LAB_MEMORY_LIMIT_BYTES = '1000000';
+    let summary;
+    try {
+      summary = await runWorker({ db: t.db, once: true, log: silentLogger(), ...baseOptions });
+    } finally {
+      if (before === undefined) delete process.env.PEFT_LAB_MEMORY_LIMIT_BYTES;
+      else process.env.PEFT_LAB_MEMORY_LIMIT_BYTES = before;
+    }
+    expect(summary.outcomes.failed).toBe(2);
+    const trials = await t.db.trial.findMany({ where: { sweepId: sweep.id }, orderBy: { index: 'asc' } });
+    expect(trials.map((x) => [x.method, x.status])).toEqual([['full', 'failed'], ['lora', 'failed']]);
+    for (const trial of trials) {
+      expect(trial.error).toContain(`InsufficientMemoryError: model gpt2-tiny (${GPT2_TINY_DIR}) (gpt2, 134,016 parameters`);
+      expect(trial.error).toMatch(/needs an estimated \d+(\.\d+)? MiB .* but 977 KiB is available \(PEFT_LAB_MEMORY_LIMIT_BYTES\)/);
+      expect(trial.error).toContain(trial.method === 'full' ? 'full fine-tuning at batch 4 × 16 tokens' : 'LoRA at batch 4 × 16 tokens');
+      expect(await steps(trial.id, 'train/loss')).toEqual([]);
+    }
+  }, 120_000);
 
   it('stops a running trial when it is cancelled', async () => {
     const { sweep, trialIds } = await submitSweep(t.db, tinySpec('worker-cancel', [{ method: 'full' }], { maxSteps: 400, evalEvery: 50 }));

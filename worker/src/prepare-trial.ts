@@ -1,8 +1,9 @@
 // Everything a claimed trial needs before training: the sweep's spec, the base
 // model with the task's head, tokenized examples, and the method attached.
-import { attachPeft, loadHfModel, type HfTokenizer, type MetricName, type TokenExample } from '@peft-lab/engine';
+import { attachPeft, checkTrainingMemory, estimateTrainingMemory, loadHfModel, normalizeHfConfig, readHfConfig, type HfTokenizer, type MetricName, type TokenExample } from '@peft-lab/engine';
 import type { HeadKind, PeftAttachment, PeftMethodName, TransformerModel } from './engine-types.js';
 import type { Db, Trial } from '@peft-lab/db';
+import { isPeftLabError } from '@peft-lab/errors';
 import { expandSweep, validateSweepSpec, type EarlyStoppingRule, type MetricDirection } from '@peft-lab/sweeps';
 import type { MetricName as DataMetricName } from '@peft-lab/data';
 import { TrialSetupError } from './errors.js';
@@ -51,6 +52,40 @@ function objectiveFor(spec: { objective?: { metric: string; direction: MetricDir
   return { metric, direction, engineMetric };
 }
 
+/**
+ * Estimates the trial's training memory from config.json alone and fails it with an
+ * InsufficientMemoryError naming the model, its parameter count, the method, the estimate and
+ * what is available when it does not fit — before loading, instead of an OOM kill mid-load or
+ * mid-step. The method config is the one attached later (sizes only: prompt init text is not
+ * tokenized here); batches are at most batchSize × min(maxSeqLen, positions) tokens.
+ */
+function checkMemory(
+  modelRef: { name: string; dir: string }, head: HeadKind, numLabels: number | undefined, method: PeftMethodName,
+  hp: Record<string, unknown>, seed: number, training: TrialTrainingParams,
+): void {
+  const config = normalizeHfConfig(readHfConfig(modelRef.dir));
+  if (numLabels !== undefined) config.numLabels = numLabels;
+  let mc: Record<string, unknown>;
+  try {
+    mc = methodConfig(method, methodHyperparameters(hp), seed, () => [0]);
+  } catch (err) {
+    if (isPeftLabError(err)) return; // a bad hyperparameter fails the trial below, with its own message
+    throw err;
+  }
+  let estimate;
+  try {
+    estimate = estimateTrainingMemory({
+      config, head, method, methodConfig: mc, batchSize: training.batchSize,
+      seqLen: Math.min(training.maxSeqLen, config.maxPositions), gradientCheckpointing: training.gradientCheckpointing === true, checkpoints: true,
+    });
+  } catch (err) {
+    // Likewise a config the method refuses (a LoRA target the model lacks, r = 0): attachPeft reports it.
+    if (isPeftLabError(err) || (err as Error).name === 'ZodError') return;
+    throw err;
+  }
+  checkTrainingMemory(estimate, { model: `${modelRef.name} (${modelRef.dir})` });
+}
+
 /** Tokenized splits, cached per (task, model dir, length): a worker runs many trials of one sweep. */
 const tokenized = new Map<string, { train: TokenExample[]; eval: TokenExample[] }>();
 
@@ -71,6 +106,7 @@ export async function prepareTrial(db: Db, trial: Trial, opts: PrepareOptions = 
   const numLabels = head === 'causal-lm' ? undefined : task.info.labels.length;
 
   const pooling = head === 'sequence-classification' ? training.pooling : undefined;
+  checkMemory(modelRef, head, numLabels, method, hp, trial.seed, training);
   const { model, tokenizer } = loadHfModel(modelRef.dir, { head, numLabels, seed: trial.seed, pooling });
   let attachment: PeftAttachment | undefined;
   try {
