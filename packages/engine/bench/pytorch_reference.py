@@ -2,7 +2,7 @@
 table, or (--model DIR) a local Hugging Face causal-LM checkpoint.
 
 --config: the same GPT-2-like pre-LN decoder as bench:engine's (GELU-tanh, vocab 256, plain Adam,
-dropout 0), full fine-tuning. --model DIR: AutoModelForCausalLM.from_pretrained(DIR) in float32
+dropout 0), full fine-tuning or (--method lora) peft LoRA r 8, alpha 16 on its fused qkv linear. --model DIR: AutoModelForCausalLM.from_pretrained(DIR) in float32
 (train mode, the checkpoint's dropout, transformers' default attention), AdamW (lr 1e-4, weight
 decay 0.01), full fine-tuning or (--method lora) peft LoRA r 8, alpha 16, dropout 0 on
 --lora-targets (default c_attn, GPT-2's fused QKV, as bench:engine). Random token ids within the
@@ -93,12 +93,16 @@ def main():
         step_loss = lambda: loss_of(ids)
         what = {"model": a.model, "modelType": model.config.model_type}
     else:
-        if a.method != "full":
-            ap.error("--method lora needs --model (the ref configs are timed with full fine-tuning)")
         c = CONFIGS[a.config]
         batch, seq = a.batch or c["batch"], a.seq or c["seq"]
         model = Decoder(c["d"], c["layers"], c["heads"], c["ffn"], seq)
-        params = list(model.parameters())
+        if a.method == "lora":
+            # peft LoRA r 8, alpha 16 on the fused QKV linear (as bench:engine's c_attn); only the adapters train.
+            from peft import LoraConfig, inject_adapter_in_model
+            model = inject_adapter_in_model(LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["qkv"]), model)
+            for n, p in model.named_parameters():
+                p.requires_grad = "lora_" in n
+        params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.Adam(params, lr=1e-4)
         ids = torch.randint(0, 256, (batch, seq))
         targets = torch.randint(0, 256, (batch * seq,))
