@@ -77,6 +77,12 @@ export interface ModelHooks {
    * x: [..., in], y: [..., out]. `training` is the forward pass's flag (LoRA dropout uses it).
    */
   linear?(moduleName: string, x: tf.Tensor, y: tf.Tensor, training?: boolean): tf.Tensor;
+  /**
+   * Whether `linear` may change module `moduleName`'s output (absent: assume it may). Where it
+   * does not, the model fuses that linear's bias into the next kernel (GELU) or the LM head
+   * into the loss, as it does without hooks.
+   */
+  linearTouches?(moduleName: string): boolean;
   /** Output of layer `layer`'s attention sub-block (before the residual add). [batch, seq, dModel] */
   afterAttention?(layer: number, h: tf.Tensor, training?: boolean): tf.Tensor;
   /** Output of layer `layer`'s feed-forward sub-block (before the residual add). [batch, seq, dModel] */

@@ -291,6 +291,26 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     });
   });
 
+  it('LoRA on attention keeps the MLP\'s fused bias + GELU and an untied LM head\'s fused loss; merged LoRA fuses like the base', async () => {
+    await withKernelsAsync(true, async () => {
+      const gpt2 = createModel(normalizeHfConfig({ model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }), 'causal-lm', 1);
+      const lora = attachPeft(gpt2, 'lora', { r: 2, alpha: 4, targetModules: ['c_attn'] });
+      gpt2.hooks = lora.hooks;
+      const inputs = { inputIds: tf.tensor2d([[1, 2, 3, 4]], undefined, 'int32'), attentionMask: tf.ones([1, 4]) as tf.Tensor2D };
+      const kernelsOf = async () => (await tf.profile(() => gpt2.forward(inputs, { training: false }))).kernelNames;
+      expect(await kernelsOf()).toContain('PeftLabBiasGelu');
+      const llama = createModel(normalizeHfConfig({ model_type: 'llama', vocab_size: 31, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, max_position_embeddings: 16, tie_word_embeddings: false }), 'causal-lm', 1);
+      const loraLlama = attachPeft(llama, 'lora', { r: 2, alpha: 4, targetModules: ['q_proj', 'v_proj'] });
+      llama.hooks = loraLlama.hooks;
+      const fused = llama.forwardHidden!(inputs, { training: true });
+      expect(fused).not.toBeNull();
+      tf.dispose(fused!.hidden);
+      [lora, loraLlama].forEach((a) => a.dispose());
+      gpt2.dispose();
+      llama.dispose();
+    });
+  });
+
   it('a shape mismatch reaches JavaScript as an error naming the op', () => {
     withKernels(true, () => {
       const k = peftKernels()!;

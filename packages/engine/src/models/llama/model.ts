@@ -103,7 +103,7 @@ export class LlamaModel extends TransformerBase {
   /** Tied: the embedding table. Untied: `lm_head` [d, vocab], unless a linear hook may change it. */
   protected lmHeadWeight() {
     if (this.tied) return { weight: this.w(this.tokenEmbeddingName) as tf.Tensor2D, vocabMajor: true };
-    return this.hooks?.linear ? null : { weight: this.w('lm_head.weight') as tf.Tensor2D, vocabMajor: false };
+    return this.hookTouches('lm_head') ? null : { weight: this.w('lm_head.weight') as tf.Tensor2D, vocabMajor: false };
   }
 
   protected headProjection(hidden: tf.Tensor2D): tf.Tensor2D {

@@ -96,13 +96,19 @@ export abstract class TransformerBase implements TransformerModel {
   }
 
   /**
-   * `act(linear(name, x))` (the MLP's up projection). Without a linear hook the bias add
-   * joins the activation's fused kernel; a hook (LoRA, a saved head) sees the whole linear
-   * output, bias included, as always.
+   * `act(linear(name, x))` (the MLP's up projection). Where no hook changes this module (none,
+   * or LoRA on other modules or merged) the bias add joins the activation's fused kernel; a
+   * hook that does (LoRA on it, a saved head) sees the whole linear output, bias included.
    */
   protected linearActivation(name: string, x: tf.Tensor2D, act: string): tf.Tensor2D {
-    if (this.hooks?.linear || !peftKernels()) return activation(act, this.linear(name, x)) as tf.Tensor2D;
+    if (this.hookTouches(name) || !peftKernels()) return activation(act, this.linear(name, x)) as tf.Tensor2D;
     return biasActivation(act, dense(x, this.w(`${name}.weight`) as tf.Tensor2D), this.w(`${name}.bias`) as tf.Tensor1D);
+  }
+
+  /** Whether the active hooks may change linear module `name`'s output. */
+  protected hookTouches(name: string): boolean {
+    const hooks = this.hooks;
+    return !!hooks?.linear && (hooks.linearTouches?.(name) ?? true);
   }
 
   /**

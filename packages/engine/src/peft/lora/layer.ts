@@ -158,6 +158,8 @@ export function createLoraAttachment(
       return merged;
     },
     hooks: {
+      // Merged LoRA leaves the base linears' outputs alone (the delta is in the weights); saved heads always replace theirs.
+      linearTouches: (name) => saved.has(name) || (!merged && modules.has(name)),
       layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).flatMap((m) => [m.loraA, m.loraB]),
       linear(name, x, y, training) {
         const head = saved.get(name);
