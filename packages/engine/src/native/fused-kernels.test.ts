@@ -23,26 +23,24 @@ import '../peft/lora/index.js';
 
 const native = await selectBackend({ prefer: 'tensorflow', strict: true, log: () => {} }).then(() => true, () => false);
 
+/** Runs f with the kernels on or off (PEFT_LAB_NATIVE_KERNELS), restoring the setting after f (or its promise) ends. */
 function withKernels<T>(on: boolean, f: () => T): T {
   const prev = process.env[KERNELS_ENV];
-  process.env[KERNELS_ENV] = on ? '1' : '0';
-  try {
-    return f();
-  } finally {
+  const restore = () => {
     if (prev === undefined) delete process.env[KERNELS_ENV];
     else process.env[KERNELS_ENV] = prev;
-  }
-}
-
-async function withKernelsAsync<T>(on: boolean, f: () => Promise<T>): Promise<T> {
-  const prev = process.env[KERNELS_ENV];
+  };
   process.env[KERNELS_ENV] = on ? '1' : '0';
+  let result: T;
   try {
-    return await f();
-  } finally {
-    if (prev === undefined) delete process.env[KERNELS_ENV];
-    else process.env[KERNELS_ENV] = prev;
+    result = f();
+  } catch (err) {
+    restore();
+    throw err;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 /** Deterministic values in about [-scale, scale]. */
@@ -215,7 +213,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
   });
 
   it('multi-tensor AdamW: parameters and moments equal the flat tfjs update, and moments round-trip', async () => {
-    const steps = async (on: boolean) => withKernelsAsync(on, async () => {
+    const steps = async (on: boolean) => withKernels(on, async () => {
       const params = new Map<string, tf.Variable>([['w', v(det([5, 7], 27))], ['b', v(det([7], 28))], ['e', v(det([3, 2, 4], 29))]]);
       const opt = new AdamW(params, { weightDecay: 0.1 });
       for (let s = 0; s < 3; s++) {
@@ -244,7 +242,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
       llama: { model_type: 'llama', vocab_size: 53, hidden_size: 24, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 32, tie_word_embeddings: false },
     };
     const data = Array.from({ length: 12 }, (_, i) => ({ inputIds: Array.from({ length: 5 + (i % 6) }, (_, t) => (i * 7 + t * 5) % 53) }));
-    const train = (family: keyof typeof configs, method: 'full' | 'lora') => async (on: boolean) => withKernelsAsync(on, async () => {
+    const train = (family: keyof typeof configs, method: 'full' | 'lora') => async (on: boolean) => withKernels(on, async () => {
       const model = createModel(normalizeHfConfig(configs[family]), 'causal-lm', 3);
       const attachment = attachPeft(model, method, method === 'lora' ? { r: 4, alpha: 8, targetModules: family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } : {});
       model.hooks = attachment.hooks;
@@ -273,7 +271,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
   });
 
   it('the in-place AdamW moves only the trainable copy: LoRA\'s saved head leaves the frozen head bit-identical', async () => {
-    await withKernelsAsync(true, async () => {
+    await withKernels(true, async () => {
       const config = normalizeHfConfig({ model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2, resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0 });
       const model = createModel({ ...config, numLabels: 3 }, 'sequence-classification', 4);
       const attachment = attachPeft(model, 'lora', { r: 2, alpha: 4, targetModules: ['c_attn'] });
@@ -292,7 +290,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
   });
 
   it('LoRA on attention keeps the MLP\'s fused bias + GELU and an untied LM head\'s fused loss; merged LoRA fuses like the base', async () => {
-    await withKernelsAsync(true, async () => {
+    await withKernels(true, async () => {
       const gpt2 = createModel(normalizeHfConfig({ model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }), 'causal-lm', 1);
       const lora = attachPeft(gpt2, 'lora', { r: 2, alpha: 4, targetModules: ['c_attn'] });
       gpt2.hooks = lora.hooks;
@@ -315,7 +313,7 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     withKernels(true, () => {
       const k = peftKernels()!;
       expect(() => k.run('PeftLabLayerNorm', [tf.zeros([2, 4]), tf.ones([3]), tf.zeros([3])], { eps: 1e-5 })).toThrow(/PeftLabLayerNorm/);
-      expect(() => k.run('PeftLabCrossEntropy', [tf.zeros([2, 4]), tf.tensor1d([1, 9], 'int32')], { ignore_index: -100 })).toThrow(/outside/);
+      expect(() => k.run('PeftLabCrossEntropyWithGrad', [tf.zeros([2, 4]), tf.tensor1d([1, 9], 'int32')], { ignore_index: -100 })).toThrow(/outside/);
     });
   });
 });

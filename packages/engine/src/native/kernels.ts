@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
-export const KERNELS_VERSION = 7;
+export const KERNELS_VERSION = 8;
 export const KERNELS_ENV = 'PEFT_LAB_NATIVE_KERNELS';
 
 type AttrKind = 'int' | 'float' | 'bool';
@@ -48,7 +48,6 @@ const OPS: Record<string, OpInfo> = {
   PeftLabAttentionQkv: { outputs: 2, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
   PeftLabAttentionQkvGrad: { outputs: 1, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
   PeftLabDropout: { outputs: 1, attrs: { rate: 'float' } },
-  PeftLabCrossEntropy: { outputs: 1, attrs: { ignore_index: 'int' } },
   PeftLabCrossEntropyWithGrad: { outputs: 2, attrs: { ignore_index: 'int' } },
 };
 export type PeftOpName = keyof typeof OPS;
