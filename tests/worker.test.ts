@@ -48,8 +48,11 @@ describe('runWorker', () => {
       { method: 'prefix', space: { prefixLength: 4, reparameterize: false } },
     ]));
     expect(trialIds).toHaveLength(3);
-    const summary = await runWorker({ db: t.db, once: true, log: silentLogger(), ...baseOptions });
+    const { log, lines } = capturingLogger();
+    const summary = await runWorker({ db: t.db, once: true, log, ...baseOptions });
     expect(summary.outcomes.completed).toBe(3);
+    // Full fine-tuning loads its own copy; the prefix trial borrows the base the LoRA trial read.
+    expect(lines.filter((l) => l.msg === 'trial prepared').map((l) => l.reusedBaseWeights)).toEqual([false, false, true]);
 
     const trials = await t.db.trial.findMany({ where: { sweepId: sweep.id }, orderBy: { index: 'asc' } });
     expect(trials.map((x) => x.method)).toEqual(['full', 'lora', 'prefix']);

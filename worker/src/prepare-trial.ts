@@ -1,6 +1,6 @@
 // Everything a claimed trial needs before training: the sweep's spec, the base
 // model with the task's head, tokenized examples, and the method attached.
-import { attachPeft, checkTrainingMemory, estimateTrainingMemory, loadHfModel, normalizeHfConfig, readHfConfig, type HfTokenizer, type MetricName, type TokenExample } from '@peft-lab/engine';
+import { attachPeft, checkTrainingMemory, estimateTrainingMemory, FrozenWeightCache, loadHfModel, normalizeHfConfig, readHfConfig, type HfTokenizer, type MetricName, type TokenExample } from '@peft-lab/engine';
 import type { HeadKind, PeftAttachment, PeftMethodName, TransformerModel } from './engine-types.js';
 import type { Db, Trial } from '@peft-lab/db';
 import { isPeftLabError } from '@peft-lab/errors';
@@ -32,6 +32,8 @@ export interface PreparedTrial {
   earlyStopping: EarlyStoppingRule;
   modelName: string;
   taskName: string;
+  /** The base weights came from this worker's frozen-weight cache (an earlier trial read them). */
+  reusedBaseWeights: boolean;
   dispose(): void;
 }
 
@@ -51,6 +53,15 @@ function objectiveFor(spec: { objective?: { metric: string; direction: MetricDir
   const direction = spec.objective?.direction ?? (metric === 'perplexity' || metric === 'loss' ? 'minimize' : 'maximize');
   return { metric, direction, engineMetric };
 }
+
+/**
+ * The base checkpoint's frozen weights, read once per worker process and shared by its trials
+ * (all but full fine-tuning, which trains its own copy): a sweep's trials then reload nothing,
+ * and one trial's weights are never freed while the next one's are read. The last checkpoint
+ * stays loaded between trials; another one, or a full fine-tuning trial (which
+ * needs the room for its own copy), replaces it.
+ */
+const frozenWeights = new FrozenWeightCache();
 
 /**
  * Estimates the trial's training memory from config.json alone and fails it with an
@@ -83,7 +94,7 @@ function checkMemory(
     if (isPeftLabError(err) || (err as Error).name === 'ZodError') return;
     throw err;
   }
-  checkTrainingMemory(estimate, { model: `${modelRef.name} (${modelRef.dir})` });
+  checkTrainingMemory(estimate, { model: `${modelRef.name} (${modelRef.dir})`, resident: frozenWeights.residentBytes(modelRef.dir) });
 }
 
 /** Tokenized splits, cached per (task, model dir, length): a worker runs many trials of one sweep. */
@@ -107,7 +118,11 @@ export async function prepareTrial(db: Db, trial: Trial, opts: PrepareOptions = 
 
   const pooling = head === 'sequence-classification' ? training.pooling : undefined;
   checkMemory(modelRef, head, numLabels, method, hp, trial.seed, training);
-  const { model, tokenizer } = loadHfModel(modelRef.dir, { head, numLabels, seed: trial.seed, pooling });
+  if (method === 'full') frozenWeights.clear();
+  const reusedBaseWeights = method !== 'full' && frozenWeights.residentBytes(modelRef.dir) > 0;
+  const { model, tokenizer } = loadHfModel(modelRef.dir, {
+    head, numLabels, seed: trial.seed, pooling, frozenWeights: method === 'full' ? undefined : frozenWeights,
+  });
   let attachment: PeftAttachment | undefined;
   try {
     if (!tokenizer) throw new TrialSetupError('baseModel', modelRef.name, `${modelRef.dir} has no tokenizer.json`);
@@ -139,7 +154,7 @@ export async function prepareTrial(db: Db, trial: Trial, opts: PrepareOptions = 
     const att = attachment;
     return {
       method, model, attachment: att, tokenizer, head, trainData: data.train, evalData: data.eval, training, objective,
-      earlyStopping: spec.earlyStopping, modelName: modelRef.name, taskName: sweep.task,
+      earlyStopping: spec.earlyStopping, modelName: modelRef.name, taskName: sweep.task, reusedBaseWeights,
       dispose: () => {
         att.dispose();
         model.dispose();

@@ -138,6 +138,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
       return await finish('failed', () => queue.failTrial(lease, err as Error, computeBackendLabel()));
     }
     const p = prepared;
+    log.info({ model: p.modelName, reusedBaseWeights: p.reusedBaseWeights }, 'trial prepared');
     const { training, objective } = p;
     const objectiveSeries = `eval/${objective.metric}`;
 

@@ -3,6 +3,7 @@ export * from './errors.js';
 export { SafetensorsFile, CheckpointReader, serializeSafetensors, writeSafetensors, type HostTensor } from './hf/safetensors.js';
 export { loadTokenizer, tokenizerFromJson, saveTokenizer, type HfTokenizer } from './hf/tokenizer.js';
 export { loadHfModel, saveHfModel, readHfConfig, hfStateDict, type LoadHfModelOptions, type LoadedHfModel } from './hf/model-io.js';
+export { FrozenWeightCache, type FrozenWeightLease } from './hf/frozen-weights.js';
 export { createModel, normalizeHfConfig, toHfConfig, headFromHfConfig, SUPPORTED_MODEL_TYPES } from './models/registry.js';
 export { selectBackend, resolveBackendPreference, backendPreferenceSchema, BackendSelectionError, type BackendInfo, type BackendName, type BackendPreference, type SelectBackendOptions } from './backend.js';
 export { registerPeftMethod, registeredPeftMethods, attachPeft, registerAttachment, attachedAdapters, setActiveAdapter, detachPeft, type PeftMethod } from './peft/base.js';
@@ -27,4 +28,5 @@ export { saveAttachment, adapterFiles, type SavableAttachment } from './train/sa
 export { createTinyDecoder, type TinyDecoderOptions } from './train/tiny-decoder.js';
 export * from './measure/index.js';
 export { computeBackendLabel, peftKernels, KERNELS_ENV } from './native/kernels.js';
+export { checkHfCheckpoint, CheckpointValidationError, type CheckpointCheck } from './hf/checkpoint-check.js';
 export type { HeadKind, NormalizedConfig, SequencePooling } from './types.js';

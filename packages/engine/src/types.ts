@@ -117,6 +117,11 @@ export interface TransformerModel {
    * pass is a plain matMul: nn.Linear's [out, in] is transposed at load and save.
    */
   readonly weights: Map<string, tf.Variable>;
+  /**
+   * Weights lent by a FrozenWeightCache (`hf/frozen-weights.ts`), shared with other models of
+   * the same checkpoint: nothing may train or write them, and dispose() gives them back.
+   */
+  readonly borrowed?: ReadonlySet<tf.Variable>;
   /** The active PEFT attachment's hooks; null = plain base model. */
   hooks: ModelHooks | null;
   /**

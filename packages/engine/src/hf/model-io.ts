@@ -11,6 +11,7 @@ import { headFromHfConfig, initialWeight, instantiateModel, nextId, normalizeHfC
 import { checkpointShape, type TransformerBase, type WeightSpec } from '../models/shared/transformer-base.js';
 import type { HeadKind, NormalizedConfig, SequencePooling, TransformerModel } from '../types.js';
 import { CheckpointReader, writeSafetensors, type HostTensor } from './safetensors.js';
+import type { FrozenWeightCache } from './frozen-weights.js';
 import { loadTokenizer, saveTokenizer, type HfTokenizer } from './tokenizer.js';
 
 export interface LoadHfModelOptions {
@@ -22,6 +23,12 @@ export interface LoadHfModelOptions {
   seed?: number;
   /** Decoder sequence-classification pooling (default 'last', as transformers). */
   pooling?: SequencePooling;
+  /**
+   * Borrow the checkpoint's weights from this cache (read once per process, shared by every
+   * model loaded with it) instead of loading a copy. Only for models whose base stays frozen:
+   * attaching full fine-tuning to such a model is refused.
+   */
+  frozenWeights?: FrozenWeightCache;
 }
 
 export interface LoadedHfModel {
@@ -54,12 +61,26 @@ export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedH
   config.extra.sourceConfig = raw;
   const reader = new CheckpointReader(dir);
   const model = instantiateModel(config, head);
+  const lease = opts.frozenWeights?.acquire(dir);
+  if (lease) model.holdLease(lease);
+  const variable = (value: tf.Tensor, name: string) => {
+    const v = tf.variable(value, false, `${name}#${nextId()}`);
+    value.dispose();
+    return v;
+  };
   try {
     model.weightSpecs().forEach((spec, i) => {
-      // Head weights the checkpoint lacks (a causal-LM checkpoint fine-tuned as a classifier) start random, as in transformers.
-      const value = readWeight(reader, spec, dir) ?? initialWeight(spec, opts.seed ?? 0, i);
-      model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
-      value.dispose();
+      const name = checkpointName(reader, spec, dir);
+      if (name === null) {
+        // Head weights the checkpoint lacks (a causal-LM checkpoint fine-tuned as a classifier) start random, as in transformers.
+        model.weights.set(spec.name, variable(initialWeight(spec, opts.seed ?? 0, i), spec.name));
+      } else if (lease) {
+        const v = lease.get(spec.name, () => variable(readWeight(reader, spec, name), spec.name));
+        model.weights.set(spec.name, v);
+        model.borrowed.add(v);
+      } else {
+        model.weights.set(spec.name, variable(readWeight(reader, spec, name), spec.name));
+      }
     });
   } catch (e) {
     model.dispose();
@@ -69,14 +90,16 @@ export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedH
   return { model, tokenizer, config };
 }
 
-/** Finds a spec's tensor (also without the base prefix, as in the original `gpt2` checkpoint); null for absent head weights. */
-function readWeight(reader: CheckpointReader, spec: WeightSpec, dir: string): tf.Tensor | null {
+/** A spec's tensor name in the checkpoint (also without the base prefix, as in the original `gpt2` checkpoint); null for absent head weights. */
+function checkpointName(reader: CheckpointReader, spec: WeightSpec, dir: string): string | null {
   const bare = spec.name.replace(/^(transformer|model|bert)\./, '');
   const name = reader.has(spec.name) ? spec.name : reader.has(bare) ? bare : null;
-  if (name === null) {
-    if (spec.role === 'head') return null;
-    throw new MissingWeightError(spec.name, dir);
-  }
+  if (name === null && spec.role !== 'head') throw new MissingWeightError(spec.name, dir);
+  return name;
+}
+
+/** Checkpoint tensor `name` in the engine's layout for `spec`. */
+function readWeight(reader: CheckpointReader, spec: WeightSpec, name: string): tf.Tensor {
   const expected = checkpointShape(spec);
   const actual = reader.shape(name);
   if (expected.length !== actual.length || expected.some((n, i) => n !== actual[i])) throw new WeightShapeError(name, expected, actual);

@@ -126,10 +126,21 @@ export function availableMemory(env: NodeJS.ProcessEnv = process.env): Available
  * the message (its name and directory).
  * @example checkTrainingMemory(estimateTrainingMemory({ config, head, method, batchSize, seqLen }), { model: dir })
  */
-export function checkTrainingMemory(estimate: TrainingMemoryEstimate, opts: { model: string; available?: AvailableMemory | number }): AvailableMemory {
-  const available = opts.available === undefined
+export function checkTrainingMemory(
+  estimate: TrainingMemoryEstimate,
+  opts: {
+    model: string;
+    available?: AvailableMemory | number;
+    /** Bytes of the estimate this process already holds (a FrozenWeightCache's weights): in its RSS, so not needed again. */
+    resident?: number;
+  },
+): AvailableMemory {
+  let available = opts.available === undefined
     ? availableMemory()
     : typeof opts.available === 'number' ? { bytes: opts.available, source: 'given' } : opts.available;
+  if (opts.resident) {
+    available = { bytes: available.bytes + opts.resident, source: `${available.source} + ${formatBytes(opts.resident)} of its weights already loaded` };
+  }
   if (estimate.bytes.total > available.bytes) throw new InsufficientMemoryError(opts.model, estimate, available);
   return available;
 }

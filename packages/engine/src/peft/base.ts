@@ -45,6 +45,11 @@ export function attachPeft(model: TransformerModel, method: PeftMethodName, conf
   const impl = METHODS.get(method);
   if (!impl) throw new PeftConfigError(`method=${JSON.stringify(method)} is not registered (registered: ${registeredPeftMethods().join(', ') || 'none'}; import the engine index to register them)`);
   const attachment = impl.create(model, config, adapterName);
+  const shared = [...attachment.trainable].find(([, v]) => model.borrowed?.has(v));
+  if (shared) {
+    attachment.dispose();
+    throw new PeftConfigError(`method=${method} trains ${shared[0]}, a weight shared with other models through a frozen-weight cache: load the model without frozenWeights`);
+  }
   return registerAttachment(model, attachment);
 }
 

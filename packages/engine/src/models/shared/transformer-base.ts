@@ -4,6 +4,7 @@
  * embedding and its encoder body (embeddings → layers → final norm).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { FrozenWeightLease } from '../../hf/frozen-weights.js';
 import type { HeadKind, ModelHooks, ModelInputs, NormalizedConfig, TransformerModel } from '../../types.js';
 import type { LmHeadWeight } from '../../train/lm-head-loss.js';
 import { activation, biasActivation, dense, denseTransposed, dropout, embeddingLookup } from './ops.js';
@@ -68,6 +69,8 @@ export abstract class TransformerBase implements TransformerModel {
   /** The running forward pass's flag, handed to hooks (set synchronously at the start of forward). */
   protected training = false;
   readonly weights = new Map<string, tf.Variable>();
+  readonly borrowed = new Set<tf.Variable>();
+  private lease: FrozenWeightLease | null = null;
 
   constructor(readonly config: NormalizedConfig, readonly head: HeadKind) {}
 
@@ -226,8 +229,16 @@ export abstract class TransformerBase implements TransformerModel {
     return denseTransposed(hidden, this.w(this.tokenEmbeddingName) as tf.Tensor2D);
   }
 
+  /** Makes the model hold `lease` (its borrowed weights come from it) until dispose. */
+  holdLease(lease: FrozenWeightLease): void {
+    this.lease = lease;
+  }
+
   dispose(): void {
-    for (const v of this.weights.values()) v.dispose();
+    for (const v of this.weights.values()) if (!this.borrowed.has(v)) v.dispose();
     this.weights.clear();
+    this.borrowed.clear();
+    this.lease?.release();
+    this.lease = null;
   }
 }

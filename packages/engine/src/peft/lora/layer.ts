@@ -146,6 +146,8 @@ export function createLoraAttachment(
   let merged = false;
   const delta = (m: LoraModule) => tf.mul(tf.matMul(m.loraA, m.loraB, true, true), scaling);
   const baseWeight = (m: LoraModule) => model.weights.get(`${m.name}.weight`)!;
+  /** The base weights merge swapped out, by weight name; unmerge puts them back. */
+  const originals = new Map<string, tf.Variable>();
 
   const attachment: LoraAttachment = {
     method: 'lora',
@@ -178,23 +180,36 @@ export function createLoraAttachment(
       const shapes = new Map([...attachment.adapterTensors()].map(([k, t]) => [k, t.shape]));
       return safetensorsFileSize(shapes) + new TextEncoder().encode(JSON.stringify(attachment.adapterConfigJson(), null, 2)).length;
     },
-    /** Folds s·(B·A)ᵀ into each base weight ([in, out] layout); refuses non-finite results like peft's safe_merge. */
+    /**
+     * Folds s·(B·A)ᵀ into each base weight ([in, out] layout); refuses non-finite results like
+     * peft's safe_merge. The merged weights are new variables swapped into the model's map, so
+     * unmerge gives back the original ones bit for bit and a base shared with other models
+     * (`hf/frozen-weights.ts`) is never written.
+     */
     merge() {
       if (merged) return;
-      tf.tidy(() => {
-        const updates = [...modules.values()].map((m) => [m, tf.add(baseWeight(m), delta(m))] as const);
-        for (const [m, w] of updates) {
-          if (!tf.all(tf.isFinite(w)).dataSync()[0]) throw new PeftConfigError(`merge: NaN/Inf in the merged weight of ${m.name}`);
-        }
-        for (const [m, w] of updates) baseWeight(m).assign(w);
+      const targets = [...modules.values()];
+      const sums = tf.tidy(() => targets.map((m) => tf.add(baseWeight(m), delta(m))));
+      const bad = targets.find((_, i) => !tf.tidy(() => tf.all(tf.isFinite(sums[i])).dataSync()[0]));
+      if (bad) {
+        tf.dispose(sums);
+        throw new PeftConfigError(`merge: NaN/Inf in the merged weight of ${bad.name}`);
+      }
+      targets.forEach((m, i) => {
+        const key = `${m.name}.weight`;
+        originals.set(key, model.weights.get(key)!);
+        model.weights.set(key, tf.variable(sums[i], false));
+        sums[i].dispose();
       });
       merged = true;
     },
     unmerge() {
       if (!merged) return;
-      tf.tidy(() => {
-        for (const m of modules.values()) baseWeight(m).assign(tf.sub(baseWeight(m), delta(m)));
-      });
+      for (const [key, original] of originals) {
+        model.weights.get(key)!.dispose();
+        model.weights.set(key, original);
+      }
+      originals.clear();
       merged = false;
     },
     adapterTensors() {
