@@ -7,7 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-export type ModelFamily = 'gpt2' | 'bert' | 'llama';
+export type ModelFamily = 'gpt2' | 'bert' | 'llama' | 'qwen2' | 'qwen3' | 'mistral' | 'gemma' | 'phi3' | 'roberta' | 'distilbert';
 export type HeadKind = 'causal-lm' | 'sequence-classification' | 'token-classification';
 export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt';
 
@@ -28,7 +28,7 @@ export interface NormalizedConfig {
   dModel: number;
   numLayers: number;
   numHeads: number;
-  /** Grouped-query attention (Llama); equals numHeads elsewhere. */
+  /** Grouped-query attention (Llama-shaped families); equals numHeads elsewhere. */
   numKvHeads: number;
   headDim: number;
   ffnDim: number;
@@ -51,7 +51,7 @@ export interface ModelInputs {
   inputIds: tf.Tensor2D;
   /** [batch, seq] int32 or float32 */
   attentionMask: tf.Tensor2D;
-  /** [batch, seq] int32 (BERT only) */
+  /** [batch, seq] int32 (BERT and RoBERTa only) */
   tokenTypeIds?: tf.Tensor2D;
 }
 

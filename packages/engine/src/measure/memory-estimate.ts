@@ -113,10 +113,17 @@ const FAMILY_ACTIVATIONS: Record<ModelFamily, { layerD: number; layerFfn: number
   gpt2: { layerD: 6, layerFfn: 1, outsideD: 15.5, prefixD: 5 },
   bert: { layerD: 9, layerFfn: 1, outsideD: 17, prefixD: 1.4 },
   llama: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  qwen2: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  qwen3: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  mistral: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  gemma: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  phi3: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  roberta: { layerD: 9, layerFfn: 1, outsideD: 17, prefixD: 1.4 },
+  distilbert: { layerD: 9, layerFfn: 1, outsideD: 17, prefixD: 1.4 },
 };
 
 /** Linears the models run as one product over one input (fusedLinear): their inputs are one tensor, their weights one concatenated copy. */
-const SHARED_INPUT_GROUPS = [['q_proj', 'k_proj', 'v_proj'], ['query', 'key', 'value'], ['gate_proj', 'up_proj']];
+const SHARED_INPUT_GROUPS = [['q_proj', 'k_proj', 'v_proj'], ['query', 'key', 'value'], ['q_lin', 'k_lin', 'v_lin'], ['gate_proj', 'up_proj']];
 /** Heads LoRA trains and saves beside the adapter for classification (peft's modules_to_save; peft/lora/layer.ts). */
 const LORA_HEAD_MODULES = ['classifier', 'score'];
 const LAYER_OF = /\.(?:h|layers|layer)\.(\d+)\./;
@@ -225,7 +232,8 @@ export function estimateTrainingMemory(o: TrainingMemoryOptions): TrainingMemory
   const perModelToken = [...trainedInputs.values()].reduce((a, b) => a + b, 0) + m.loraRank * m.loraModules;
   const fused = fusedCopiesByLayer(linears);
   const maxOf = (xs: Iterable<number>) => Math.max(0, ...xs);
-  const unfusedLogits = o.head === 'causal-lm' && config.family === 'llama' && config.extra.tieWordEmbeddings !== true && m.linearHook ? 8 * T * V : 0;
+  const untiedHead = specs.some((s) => s.name === 'lm_head.weight');
+  const unfusedLogits = o.head === 'causal-lm' && untiedHead && m.linearHook ? 8 * T * V : 0;
   // Weights the backward pass does not read, so the tape keeps no clone: trainable embedding
   // tables (their gradient needs only the ids) and an untied LM head under the chunked loss
   // (which saves its gradients instead: dH, and dW = V·d when the head trains).

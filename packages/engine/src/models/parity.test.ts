@@ -5,9 +5,11 @@
  * ENGINE_TEST_BACKEND says otherwise) and, where native TensorFlow loads, again on it with
  * PEFT Lab's fused kernels on (the engine's training backend).
  */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHfModel } from '../hf/model-io.js';
 import { selectBackend } from '../backend.js';
 import { peftKernels } from '../native/kernels.js';
@@ -18,7 +20,14 @@ const nativeToo = testBackend !== 'tensorflow'
   && (await selectBackend({ prefer: 'tensorflow', strict: true, log: () => {} }).then(() => true, () => false));
 const runs = [testBackend, ...(nativeToo ? ['tensorflow+peft-kernels'] : [])];
 
-for (const [run, name] of runs.flatMap((r) => ['gpt2-tiny', 'bert-tiny-cls', 'llama-tiny', 'gpt2-tiny-lora-merged'].map((n) => [r, n] as const))) {
+const PARITY_FIXTURES = [
+  'gpt2-tiny', 'bert-tiny-cls', 'llama-tiny', 'gpt2-tiny-lora-merged',
+  // One per further family (issue #12), and Llama from BF16 shards.
+  'qwen2-tiny', 'qwen2-tiny-cls', 'qwen3-tiny', 'mistral-tiny', 'gemma-tiny', 'phi3-tiny',
+  'roberta-tiny-cls', 'distilbert-tiny-cls', 'llama-tiny-bf16-sharded',
+];
+
+for (const [run, name] of runs.flatMap((r) => PARITY_FIXTURES.map((n) => [r, n] as const))) {
   describe(`${name} parity on ${run}`, () => {
     beforeAll(async () => {
       if (run === testBackend) await useTestBackend();
@@ -53,5 +62,48 @@ for (const [run, name] of runs.flatMap((r) => ['gpt2-tiny', 'bert-tiny-cls', 'll
         model.dispose();
       }
     });
+  });
+}
+
+// The fixtures' windows are longer than their texts; sliding-window.expected.json (written by
+// test-fixtures/make-sliding-window-reference.py) has transformers' logits with a window of 8:
+// Mistral on every layer, Qwen2 on layer 1 only (max_window_layers 1).
+const windowed = JSON.parse(readFileSync(join(FIXTURES, 'sliding-window.expected.json'), 'utf8')) as {
+  models: Record<string, { overrides: Record<string, unknown>; input_ids: number[]; logits: number[][] }>;
+};
+const tmp = mkdtempSync(join(tmpdir(), 'parity-window-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+for (const run of runs) {
+  describe(`sliding window shorter than the text on ${run}`, () => {
+    beforeAll(async () => {
+      if (run === testBackend) await useTestBackend();
+      else await tf.setBackend('tensorflow');
+    });
+
+    for (const [name, ref] of Object.entries(windowed.models)) {
+      it(`${name} with ${JSON.stringify(ref.overrides)}`, () => {
+        const dir = join(tmp, `${name}-${run}`);
+        const src = join(FIXTURES, name);
+        mkdirSync(dir);
+        for (const f of readdirSync(src)) copyFileSync(join(src, f), join(dir, f));
+        const raw = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+        const { layer_types: _, ...rest } = raw;
+        writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...rest, ...ref.overrides }));
+        const { model } = loadHfModel(dir);
+        try {
+          const got = batchLogits(model, [ref.input_ids])[0];
+          expect(relativeError(got, ref.logits.flat())).toBeLessThan(1e-4);
+          // The window matters for these logits: the full-attention reference is far from them.
+          const full = readExpected(name).cases.find((c) => c.input_ids.length === ref.input_ids.length)!;
+          expect(relativeError(got, full.logits.flat() as number[])).toBeGreaterThan(1e-2);
+          // Right padding keeps the window where it was.
+          const padded = batchLogits(model, [ref.input_ids, ref.input_ids.slice(0, 20)]);
+          expect(relativeError(padded[0], ref.logits.flat())).toBeLessThan(1e-4);
+        } finally {
+          model.dispose();
+        }
+      });
+    }
   });
 }

@@ -10,8 +10,18 @@ import { BERT_ARCHITECTURES, bertHfConfig, normalizeBertConfig } from './bert/co
 import { BertModel } from './bert/model.js';
 import { GPT2_ARCHITECTURES, gpt2HfConfig, normalizeGpt2Config } from './gpt2/config.js';
 import { Gpt2Model } from './gpt2/model.js';
+import { DISTILBERT_ARCHITECTURES, distilBertHfConfig, normalizeDistilBertConfig } from './distilbert/config.js';
+import { DistilBertModel } from './distilbert/model.js';
+import { GEMMA_ARCHITECTURES, gemmaHfConfig, normalizeGemmaConfig } from './gemma/config.js';
 import { LLAMA_ARCHITECTURES, llamaHfConfig, normalizeLlamaConfig } from './llama/config.js';
 import { LlamaModel } from './llama/model.js';
+import { MISTRAL_ARCHITECTURES, mistralHfConfig, normalizeMistralConfig } from './mistral/config.js';
+import { normalizePhi3Config, PHI3_ARCHITECTURES, phi3HfConfig } from './phi3/config.js';
+import { Phi3Model } from './phi3/model.js';
+import { normalizeQwen2Config, QWEN2_ARCHITECTURES, qwen2HfConfig } from './qwen2/config.js';
+import { normalizeQwen3Config, QWEN3_ARCHITECTURES, qwen3HfConfig } from './qwen3/config.js';
+import { normalizeRobertaConfig, ROBERTA_ARCHITECTURES, robertaHfConfig } from './roberta/config.js';
+import { RobertaModel } from './roberta/model.js';
 import type { TransformerBase, WeightSpec } from './shared/transformer-base.js';
 
 interface FamilyEntry {
@@ -25,9 +35,18 @@ const FAMILIES: Record<ModelFamily, FamilyEntry> = {
   gpt2: { normalize: normalizeGpt2Config, hfConfig: gpt2HfConfig, architectures: GPT2_ARCHITECTURES, create: (c, h) => new Gpt2Model(c, h) },
   bert: { normalize: normalizeBertConfig, hfConfig: bertHfConfig, architectures: BERT_ARCHITECTURES, create: (c, h) => new BertModel(c, h) },
   llama: { normalize: normalizeLlamaConfig, hfConfig: llamaHfConfig, architectures: LLAMA_ARCHITECTURES, create: (c, h) => new LlamaModel(c, h) },
+  // Llama-shaped decoders: LlamaModel with the switches their config.ts sets (Phi-3 keeps its fused weights).
+  qwen2: { normalize: normalizeQwen2Config, hfConfig: qwen2HfConfig, architectures: QWEN2_ARCHITECTURES, create: (c, h) => new LlamaModel(c, h) },
+  qwen3: { normalize: normalizeQwen3Config, hfConfig: qwen3HfConfig, architectures: QWEN3_ARCHITECTURES, create: (c, h) => new LlamaModel(c, h) },
+  mistral: { normalize: normalizeMistralConfig, hfConfig: mistralHfConfig, architectures: MISTRAL_ARCHITECTURES, create: (c, h) => new LlamaModel(c, h) },
+  gemma: { normalize: normalizeGemmaConfig, hfConfig: gemmaHfConfig, architectures: GEMMA_ARCHITECTURES, create: (c, h) => new LlamaModel(c, h) },
+  phi3: { normalize: normalizePhi3Config, hfConfig: phi3HfConfig, architectures: PHI3_ARCHITECTURES, create: (c, h) => new Phi3Model(c, h) },
+  // BERT-shaped encoders: BertModel subclasses with their own names and heads.
+  roberta: { normalize: normalizeRobertaConfig, hfConfig: robertaHfConfig, architectures: ROBERTA_ARCHITECTURES, create: (c, h) => new RobertaModel(c, h) },
+  distilbert: { normalize: normalizeDistilBertConfig, hfConfig: distilBertHfConfig, architectures: DISTILBERT_ARCHITECTURES, create: (c, h) => new DistilBertModel(c, h) },
 };
 
-const MODEL_TYPES: Record<string, ModelFamily> = { gpt2: 'gpt2', bert: 'bert', llama: 'llama' };
+const MODEL_TYPES: Record<string, ModelFamily> = Object.fromEntries(Object.keys(FAMILIES).map((f) => [f, f as ModelFamily]));
 
 export const SUPPORTED_MODEL_TYPES = Object.keys(MODEL_TYPES);
 
@@ -53,7 +72,13 @@ export function headFromHfConfig(raw: Record<string, any>): HeadKind {
   if (arch.endsWith('ForSequenceClassification')) return 'sequence-classification';
   if (arch.endsWith('ForTokenClassification')) return 'token-classification';
   if (arch.endsWith('LMHeadModel') || arch.endsWith('ForCausalLM')) return 'causal-lm';
-  return raw.model_type === 'bert' ? 'sequence-classification' : 'causal-lm';
+  // Anything else (a base or masked-LM checkpoint): the family's causal LM, or classification for encoders.
+  return isEncoderFamily(MODEL_TYPES[raw.model_type]) ? 'sequence-classification' : 'causal-lm';
+}
+
+/** Families without a causal-LM head here (BERT, RoBERTa, DistilBERT): they classify from their first token. */
+export function isEncoderFamily(family: ModelFamily | undefined): boolean {
+  return family !== undefined && FAMILIES[family] !== undefined && !FAMILIES[family].architectures['causal-lm'];
 }
 
 /** config.json contents for saving `config` with `head` (transformers reads it back). */
@@ -81,8 +106,8 @@ export function instantiateModel(config: NormalizedConfig, head: HeadKind): Tran
   if (config.pooling !== undefined && !['last', 'mean'].includes(config.pooling)) {
     throw new UnsupportedConfigError('pooling', config.pooling, "expected 'last' or 'mean'");
   }
-  if (config.pooling === 'mean' && config.family === 'bert') {
-    throw new UnsupportedConfigError('pooling', config.pooling, 'BERT classifies from its pooler ([CLS]); mean pooling is for decoders (gpt2, llama)');
+  if (config.pooling === 'mean' && isEncoderFamily(config.family)) {
+    throw new UnsupportedConfigError('pooling', config.pooling, `${config.family} classifies from its pooler ([CLS]); mean pooling is for decoders (${Object.keys(FAMILIES).filter((f) => !isEncoderFamily(f as ModelFamily)).join(', ')})`);
   }
   return entry.create(config, head);
 }

@@ -1,4 +1,4 @@
-/** BERT config.json ⇄ NormalizedConfig. */
+/** BERT config.json ⇄ NormalizedConfig (RoBERTa's config.ts reuses it). */
 import { UnsupportedConfigError } from '../../errors.js';
 import type { HeadKind, NormalizedConfig } from '../../types.js';
 import { labelCount } from '../gpt2/config.js';

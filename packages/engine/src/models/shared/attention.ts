@@ -14,27 +14,31 @@ const NEG = -1e9;
 /**
  * Additive attention bias [batch, 1, queryLen, prefixLen + queryLen]:
  * 0 where a query may look, -1e9 elsewhere. Prefix keys are always visible.
- * keyMask: [batch, queryLen] (1 = real token).
+ * keyMask: [batch, queryLen] (1 = real token). `window` (causal only; Mistral's
+ * sliding_window): query i sees keys j with i − window < j ≤ i, as transformers'
+ * sliding-window mask; a window no shorter than the sequence changes nothing.
  */
-export function attentionBias(keyMask: tf.Tensor2D, prefixLen: number, causal: boolean): tf.Tensor4D {
+export function attentionBias(keyMask: tf.Tensor2D, prefixLen: number, causal: boolean, window: number | null = null): tf.Tensor4D {
   const [batch, len] = keyMask.shape;
   let full: tf.Tensor2D = keyMask;
   if (prefixLen > 0) full = tf.concat([tf.ones([batch, prefixLen]), keyMask], 1);
   const padding = tf.mul(tf.sub(1, full), NEG).reshape([batch, 1, 1, prefixLen + len]);
   if (!causal) return padding as tf.Tensor4D;
-  return tf.add(padding, tf.tensor(causalBias(len, prefixLen), [1, 1, len, prefixLen + len])) as tf.Tensor4D;
+  const w = window !== null && window < len ? window : null;
+  return tf.add(padding, tf.tensor(causalBias(len, prefixLen, w), [1, 1, len, prefixLen + len])) as tf.Tensor4D;
 }
 
 const causalCache = new Map<string, Float32Array>();
 
 /** Host-side causal bias [len, prefix + len], cached per shape (uploads are cheap, kept tensors would leak). */
-function causalBias(len: number, prefix: number): Float32Array {
-  const key = `${len}:${prefix}`;
+function causalBias(len: number, prefix: number, window: number | null): Float32Array {
+  const key = `${len}:${prefix}:${window}`;
   let bias = causalCache.get(key);
   if (!bias) {
     const width = prefix + len;
     bias = new Float32Array(len * width);
     for (let i = 0; i < len; i++) for (let j = prefix + i + 1; j < width; j++) bias[i * width + j] = NEG;
+    if (window !== null) for (let i = 0; i < len; i++) for (let j = 0; j <= i - window; j++) bias[i * width + prefix + j] = NEG;
     if (causalCache.size > 64) causalCache.clear();
     causalCache.set(key, bias);
   }
@@ -113,13 +117,13 @@ export function scaledDotProductAttention({ q, k, v, bias, dropout }: AttentionI
  */
 export function withAttentionPrefix(
   hooks: ModelHooks | null, layer: number, batch: number,
-  kh: tf.Tensor4D, vh: tf.Tensor4D, bias: tf.Tensor4D, keyMask: tf.Tensor2D, causal: boolean,
+  kh: tf.Tensor4D, vh: tf.Tensor4D, bias: tf.Tensor4D, keyMask: tf.Tensor2D, causal: boolean, window: number | null = null,
 ): { kh: tf.Tensor4D; vh: tf.Tensor4D; bias: tf.Tensor4D } {
   const prefix = hooks?.attentionPrefix?.(layer, batch);
   if (!prefix) return { kh, vh, bias };
   return {
     kh: tf.concat([prefix.key as tf.Tensor4D, kh], 2),
     vh: tf.concat([prefix.value as tf.Tensor4D, vh], 2),
-    bias: attentionBias(keyMask, prefix.key.shape[2]!, causal),
+    bias: attentionBias(keyMask, prefix.key.shape[2]!, causal, window),
   };
 }

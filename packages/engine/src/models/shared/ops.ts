@@ -175,12 +175,12 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
   return op(...inputs) as tf.Tensor;
 }
 
-/** RMSNorm (Llama): x / √(mean(x²) + eps) · w. */
-export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+/** RMSNorm (Llama): x / √(mean(x²) + eps) · (w + offset); Gemma's offset is 1. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number, offset = 0): tf.Tensor {
   const kernels = peftKernels();
-  if (kernels) return fusedRmsNorm(kernels, x, weight, eps);
+  if (kernels) return fusedRmsNorm(kernels, x, weight, eps, offset);
   const ms = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), weight);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), offset === 0 ? weight : tf.add(weight, offset));
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -237,9 +237,14 @@ export function silu(x: tf.Tensor): tf.Tensor {
 
 /** SwiGLU's silu(gate)·up (Llama's MLP). */
 export function swiGlu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
+  return glu(gate, up, 'silu');
+}
+
+/** A gated MLP unit act(gate)·up: SwiGLU ('silu', Llama) or GeGLU ('gelu_tanh', Gemma); one kernel where the fused kernels exist. */
+export function glu(gate: tf.Tensor, up: tf.Tensor, act: 'silu' | 'gelu_tanh'): tf.Tensor {
   const kernels = peftKernels();
-  if (kernels) return fusedGlu(kernels, gate, up, 'silu');
-  return tf.mul(silu(gate), up);
+  if (kernels) return fusedGlu(kernels, gate, up, act);
+  return tf.mul(act === 'silu' ? silu(gate) : geluTanh(gate), up);
 }
 
 /** act(x + bias) for a linear's bare product x: GELU's bias add folds into the fused kernel. */

@@ -42,4 +42,12 @@ export const DEFAULT_TARGET_MODULES: Record<ModelFamily, string[]> = {
   gpt2: ['c_attn'],
   bert: ['query', 'value'],
   llama: ['q_proj', 'v_proj'],
+  // peft's defaults for these model types; peft has none for phi3 and distilbert (their attention's fused / own names).
+  qwen2: ['q_proj', 'v_proj'],
+  qwen3: ['q_proj', 'v_proj'],
+  mistral: ['q_proj', 'v_proj'],
+  gemma: ['q_proj', 'v_proj'],
+  phi3: ['qkv_proj'],
+  roberta: ['query', 'value'],
+  distilbert: ['q_lin', 'v_lin'],
 };
