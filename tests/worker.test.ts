@@ -1,12 +1,16 @@
 // The worker end to end on a real embedded PostgreSQL and real (tiny) engine training.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { TrialQueue, getPool, loadArtifactContent } from '@peft-lab/db';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
-import { runWorker, silentLogger, submitSweep } from '@peft-lab/worker';
+import { registerBaseModel, runWorker, silentLogger, submitSweep } from '@peft-lab/worker';
 import { computeBackendLabel } from '@peft-lab/engine';
 import { GPT2_TINY_DIR, registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
+import { copyFixture } from './helpers/checkpoint-fixtures';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -117,6 +121,27 @@ describe('runWorker', () => {
       expect(trial.error).toContain(`InsufficientMemoryError: model gpt2-tiny (${GPT2_TINY_DIR}) (gpt2, 134,016 parameters`);
       expect(trial.error).toMatch(/needs an estimated \d+(\.\d+)? MiB .* but 977 KiB is available \(PEFT_LAB_MEMORY_LIMIT_BYTES\)/);
       expect(trial.error).toContain(trial.method === 'full' ? 'full fine-tuning at batch 4 × 16 tokens' : 'LoRA at batch 4 × 16 tokens');
+      expect(await steps(trial.id, 'train/loss')).toEqual([]);
+    }
+  }, 120_000);
+
+  it('fails the trials of a registered model whose directory is not on this host, naming the path and both hosts', async () => {
+    // Registered (checked) on "host-a", whose disk holds it; this worker's host does not have the path.
+    const scratch = mkdtempSync(join(tmpdir(), 'peft-lab-worker-model-'));
+    const modelDir = copyFixture('gpt2-tiny', join(scratch, 'gpt2-elsewhere'));
+    const { model } = await registerBaseModel(t.db, { dir: modelDir });
+    await t.db.baseModel.update({ where: { id: model.id }, data: { host: 'host-a' } });
+    rmSync(scratch, { recursive: true });
+    // Submission needs only the row (the sweep may run on host-a's workers)…
+    const { sweep } = await submitSweep(t.db, { ...tinySpec('worker-elsewhere', [{ method: 'lora', space: { r: 2 } }]), baseModel: 'gpt2-elsewhere' });
+    expect(sweep.baseModelId).toBe(model.id);
+    // …the worker here fails each trial before loading anything.
+    const summary = await runWorker({ db: t.db, once: true, log: silentLogger(), ...baseOptions });
+    expect(summary.outcomes.failed).toBe(2);
+    const trials = await t.db.trial.findMany({ where: { sweepId: sweep.id }, orderBy: { index: 'asc' } });
+    for (const trial of trials) {
+      expect(trial.status).toBe('failed');
+      expect(trial.error).toBe(`BaseModelUnavailableError: base model "gpt2-elsewhere": ${modelDir} does not exist on host ${hostname()} (registered on host-a)`);
       expect(await steps(trial.id, 'train/loss')).toEqual([]);
     }
   }, 120_000);

@@ -24,3 +24,23 @@ export class RefusedRequestError extends PeftLabError {
     super('DB_REQUEST_REFUSED', `${what}: the database dropped the connection on this request ${attempts} times while answering other queries (${cause.message}); the server refuses the request itself (e.g. a value over PostgreSQL's 1 GB limit), not retrying`, { cause });
   }
 }
+
+/**
+ * A registered base model's directory is not on this machine's filesystem: registered on
+ * another host, or moved. The message names the model, the path, this host and the one it
+ * was registered on.
+ */
+export class BaseModelUnavailableError extends PeftLabError {
+  readonly badInput = true;
+  constructor(readonly model: string, readonly path: string, readonly host: string, readonly registeredHost: string | null) {
+    super('BASE_MODEL_UNAVAILABLE', `base model ${JSON.stringify(model)}: ${path} does not exist on host ${host}${registeredHost ? ` (registered on ${registeredHost})` : ''}`);
+  }
+}
+
+/** `peft-lab model add` refused: a bad name, or the name is registered for another directory. */
+export class BaseModelRegistrationError extends PeftLabError {
+  readonly badInput = true;
+  constructor(message: string) {
+    super('BASE_MODEL_REGISTRATION', message);
+  }
+}

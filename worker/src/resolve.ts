@@ -3,10 +3,11 @@
 // pretrained), a registered BaseModel row, or a local path. A task is a built-in
 // one (@peft-lab/data) or a Dataset row whose file content is stored in the database.
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BUILTIN_MODEL_DIR, importDataset, isBuiltinTask, listTasks, loadTask, type ImportDatasetOptions, type LoadedTask } from '@peft-lab/data';
 import { readDatasetContent, upsertDatasetWithContent, type Db } from '@peft-lab/db';
-import { TrialSetupError } from './errors.js';
+import { BaseModelUnavailableError, TrialSetupError } from './errors.js';
 
 export interface ResolvedModel {
   /** What the spec or row calls it. */
@@ -21,18 +22,31 @@ export function builtinModelAvailable(): boolean {
 
 const isHfDir = (dir: string) => existsSync(join(dir, 'config.json'));
 
+export interface ResolveBaseModelOptions {
+  /**
+   * Check that a registered model's directory is on this host (default true: the worker,
+   * about to load it). Submitting a sweep passes false: it may run on other machines.
+   */
+  checkFiles?: boolean;
+}
+
 /**
  * @param name the spec's `baseModel` ('builtin', a registered name, or a directory).
  * @param baseModelId the sweep's registered model, when it has one (wins).
- * @throws TrialSetupError naming the model and what to do.
+ * @throws BaseModelUnavailableError when a registered model's directory is not on this host
+ *   (naming the path, this host and the host it was registered on); TrialSetupError naming
+ *   the model and what to do otherwise.
  */
-export async function resolveBaseModel(db: Db, name: string, baseModelId?: string | null): Promise<ResolvedModel> {
+export async function resolveBaseModel(db: Db, name: string, baseModelId?: string | null, opts: ResolveBaseModelOptions = {}): Promise<ResolvedModel> {
   const row = baseModelId
     ? await db.baseModel.findUnique({ where: { id: baseModelId } })
     : await db.baseModel.findFirst({ where: { name } });
   if (row) {
     const dir = row.source === 'builtin' ? BUILTIN_MODEL_DIR : row.location;
-    if (!isHfDir(dir)) throw new TrialSetupError('baseModel', row.name, `registered at ${dir}, but that directory has no config.json`);
+    if (opts.checkFiles !== false) {
+      if (row.source === 'hf_dir' && !existsSync(dir)) throw new BaseModelUnavailableError(row.name, dir, hostname(), row.host);
+      if (!isHfDir(dir)) throw new TrialSetupError('baseModel', row.name, `registered at ${dir}, but that directory has no config.json`);
+    }
     return { name: row.name, dir, baseModelId: row.id };
   }
   if (name === 'builtin') {

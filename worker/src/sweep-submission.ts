@@ -34,7 +34,8 @@ export async function submitSweep(db: Db, source: string | Record<string, unknow
   let baseModelId: string | undefined;
   let datasetId: string | undefined;
   if (!opts.skipResourceCheck) {
-    const model = await resolveBaseModel(db, spec.baseModel);
+    // A registered name needs only its row here: the sweep may run on the hosts that hold it.
+    const model = await resolveBaseModel(db, spec.baseModel, null, { checkFiles: false });
     const task = await resolveTask(db, spec.task);
     baseModelId = model.baseModelId ?? undefined;
     datasetId = task.datasetId ?? undefined;
