@@ -1,12 +1,13 @@
 // The `peft-lab` command as users run it (child processes) against a real embedded PostgreSQL.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import { GPT2_TINY_DIR, registerTinyFixtures, tinySpamJsonl, tinySpec } from './helpers/worker-fixtures';
 import { runCli } from './helpers/run-cli';
+import { copyFixture, reshapeTensor, shardCheckpoint } from './helpers/checkpoint-fixtures';
 
 let t: TestDatabase;
 let dir: string;
@@ -154,5 +155,150 @@ describe('peft-lab CLI', () => {
     expect(md.stdout).toContain('cli-run');
     const cancel = await runCli(['sweep', 'cancel', id], env);
     expect(cancel.code).toBe(0);
+  }, 300_000);
+});
+
+describe('peft-lab model add / list / inspect (the base-model registry)', () => {
+  const host = hostname();
+  /** Every BaseModel row, as text: a refused `model add` must leave it as it was. */
+  const registry = async () => JSON.stringify(await t.db.baseModel.findMany({ orderBy: { name: 'asc' } }), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  let llamaDir = '';
+
+  it('registers checkpoint directories (default name = basename; a sharded one too) with family, parameters, dtype, bytes, path and host', async () => {
+    // gpt2-tiny is registered already (by the fixtures, without the new columns): the same directory refreshes the row.
+    const again = await runCli(['model', 'add', GPT2_TINY_DIR], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^updated gpt2-tiny: gpt2 \(gpt2, causal-lm\), 133,888 parameters \(0\.13 M\), F32, [\d.]+ KiB on disk$/m);
+    expect(again.stdout).toContain(`  ${GPT2_TINY_DIR} on host ${host}`);
+    const gpt2 = await t.db.baseModel.findUniqueOrThrow({ where: { name: 'gpt2-tiny' } });
+    expect(gpt2).toMatchObject({ family: 'gpt2', source: 'hf_dir', location: GPT2_TINY_DIR, parameterCount: 133_888n, dtype: 'F32', host });
+    expect(Number(gpt2.bytesOnDisk)).toBeGreaterThan(133_888 * 4);
+    expect((gpt2.config as { model_type: string }).model_type).toBe('gpt2');
+
+    llamaDir = copyFixture('llama-tiny', join(dir, 'llama-tiny'));
+    const llama = await runCli(['model', 'add', llamaDir, '--json'], env);
+    expect(llama.code, llama.stderr).toBe(0);
+    expect(JSON.parse(llama.stdout)).toMatchObject({ action: 'created', name: 'llama-tiny', family: 'llama', modelType: 'llama', parameterCount: 121_152, dtype: 'F32', location: llamaDir, host });
+
+    const sharded = copyFixture('gpt2-tiny', join(dir, 'gpt2-sharded'));
+    shardCheckpoint(sharded);
+    const r = await runCli(['model', 'add', sharded, '--name', 'gpt2-two-shards'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^registered gpt2-two-shards: gpt2 \(gpt2, causal-lm\), 133,888 parameters/m);
+    expect((await t.db.baseModel.findUniqueOrThrow({ where: { name: 'gpt2-two-shards' } })).location).toBe(sharded);
+  }, 180_000);
+
+  it('model list prints the table and JSON', async () => {
+    const table = await runCli(['model', 'list'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^name\s+family\s+params\s+dtype\s+path\s+host$/m);
+    expect(table.stdout).toMatch(new RegExp(`^gpt2-tiny\\s+gpt2\\s+0\\.13 M\\s+F32\\s+${GPT2_TINY_DIR}\\s+${host}$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^llama-tiny\\s+llama\\s+0\\.12 M\\s+F32\\s+${llamaDir}\\s+${host}$`, 'm'));
+    expect(table.stdout).toMatch(/^gpt2-two-shards\s+gpt2\s+0\.13 M\s+F32\s/m);
+    const json = await runCli(['model', 'list', '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(rows.map((m) => m.name)).toEqual(['gpt2-tiny', 'gpt2-two-shards', 'llama-tiny']);
+    expect(rows[2]).toMatchObject({ family: 'llama', source: 'hf_dir', parameterCount: 121_152, dtype: 'F32', location: llamaDir, host });
+    expect(rows[2].bytesOnDisk).toBeGreaterThan(121_152 * 4);
+  }, 120_000);
+
+  it('model inspect takes a registered name: family, parameters, dtype on disk and the memory estimate', async () => {
+    const r = await runCli(['model', 'inspect', 'llama-tiny', '--batch', '2', '--seq', '16'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`llama-tiny (${llamaDir} on host ${host}): llama (causal-lm), 121,152 parameters (0.1 M)`);
+    expect(r.stdout).toMatch(/^family llama, dtype on disk F32, [\d.]+ KiB on disk$/m);
+    expect(r.stdout).toContain('estimated training memory at batch 2 × 16 tokens');
+    for (const method of ['full', 'lora', 'adapter', 'prefix', 'prompt']) expect(r.stdout).toMatch(new RegExp(`^${method}\\s+[\\d,]+\\s`, 'm'));
+    const json = JSON.parse((await runCli(['model', 'inspect', 'llama-tiny', '--json'], env)).stdout);
+    expect(json).toMatchObject({ model: llamaDir, registered: { name: 'llama-tiny', host, location: llamaDir }, family: 'llama', parameterCount: 121_152, dtype: 'F32' });
+    expect(json.methods.full.trainableParams).toBe(121_152);
+    // A directory still works as before, and says its dtype too.
+    const byDir = await runCli(['model', 'inspect', GPT2_TINY_DIR]);
+    expect(byDir.stdout).toMatch(/^family gpt2, dtype on disk F32, /m);
+
+    const unknown = await runCli(['model', 'inspect', 'no-such-model'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('MODEL "no-such-model": no such directory, and no base model of that name is registered');
+    // Registered here, then gone: the path and the host are named.
+    const gone = copyFixture('gpt2-tiny', join(dir, 'gpt2-gone'));
+    expect((await runCli(['model', 'add', gone], env)).code).toBe(0);
+    rmSync(gone, { recursive: true });
+    const missing = await runCli(['model', 'inspect', 'gpt2-gone'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`MODEL "gpt2-gone": registered at ${gone} on host ${host}, but ${gone} does not exist on host ${host}`);
+  }, 180_000);
+
+  it('refuses a name registered for another directory unless --force', async () => {
+    const other = copyFixture('llama-tiny', join(dir, 'llama-other'));
+    const before = await registry();
+    const refused = await runCli(['model', 'add', other, '--name', 'llama-tiny'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`name "llama-tiny" is already registered for ${llamaDir} on host ${host}; register ${other} under another --name, or pass --force to replace it`);
+    expect(await registry()).toBe(before);
+    const reserved = await runCli(['model', 'add', other, '--name', 'builtin'], env);
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toContain('--name "builtin": reserved for the packaged model');
+    const slash = await runCli(['model', 'add', other, '--name', 'a/b'], env);
+    expect(slash.code).toBe(2);
+    expect(slash.stderr).toContain('--name "a/b": must start with a letter or digit');
+    expect(await registry()).toBe(before);
+
+    const forced = await runCli(['model', 'add', other, '--name', 'llama-tiny', '--force'], env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain(`replaced llama-tiny (was ${llamaDir} on host ${host}): llama`);
+    expect((await t.db.baseModel.findUniqueOrThrow({ where: { name: 'llama-tiny' } })).location).toBe(other);
+    llamaDir = other;
+  }, 180_000);
+
+  it('bad checkpoints exit 2 naming the file (and the tensor), and register nothing', async () => {
+    const noConfig = join(dir, 'bad-no-config');
+    copyFixture('gpt2-tiny', noConfig);
+    unlinkSync(join(noConfig, 'config.json'));
+    const t5 = copyFixture('gpt2-tiny', join(dir, 'bad-t5'));
+    writeFileSync(join(t5, 'config.json'), JSON.stringify({ model_type: 't5', d_model: 64 }));
+    const lostShard = copyFixture('gpt2-tiny', join(dir, 'bad-lost-shard'));
+    const [, second] = shardCheckpoint(lostShard);
+    unlinkSync(join(lostShard, second));
+    const reshaped = copyFixture('gpt2-tiny', join(dir, 'bad-shape'));
+    reshapeTensor(reshaped, 'transformer.h.1.mlp.c_fc.weight', [256, 64]);
+    const noTokenizer = copyFixture('gpt2-tiny', join(dir, 'bad-no-tokenizer'));
+    unlinkSync(join(noTokenizer, 'tokenizer.json'));
+
+    const cases: [string, string[], string[]][] = [
+      ['no config.json', [noConfig], [`${join(noConfig, 'config.json')}: is missing (not a Hugging Face model directory)`]],
+      ['unsupported model_type', [t5], [`${join(t5, 'config.json')}: unsupported config: model_type="t5"`]],
+      ['a shard named in the index is missing', [lostShard], [
+        `${join(lostShard, 'model.safetensors.index.json')}: names shard ${second} (for tensor transformer.`,
+        `but ${join(lostShard, second)} does not exist`]],
+      ['a tensor shape the config does not imply', [reshaped], [
+        `${join(reshaped, 'model.safetensors')}: tensor transformer.h.1.mlp.c_fc.weight has shape [256, 64], but config.json implies [64, 256]`]],
+      ['no tokenizer.json', [noTokenizer, '--name', 'named-anyway'], [`${join(noTokenizer, 'tokenizer.json')}: is missing`]],
+      ['not a directory', [join(dir, 'nowhere')], [`DIR "${join(dir, 'nowhere')}": no such directory`]],
+    ];
+    const before = await registry();
+    for (const [what, args, messages] of cases) {
+      const r = await runCli(['model', 'add', ...args], env);
+      expect(r.code, `${what}: ${r.stdout}${r.stderr}`).toBe(2);
+      for (const m of messages) expect(r.stderr, what).toContain(m);
+      expect(r.stderr.trim().split('\n'), what).toHaveLength(1);
+      expect(await registry(), what).toBe(before);
+    }
+  }, 300_000);
+
+  it('sweep run on a registered model (registered by model add) runs its trials on it', async () => {
+    const spec = write('run-llama.json', { ...tinySpec('cli-llama', [{ method: 'lora', space: { r: 2 } }], { maxSteps: 4, evalEvery: 2 }), baseModel: 'llama-tiny' });
+    const r = await runCli(['sweep', 'run', spec, '--lease-ms', '5000', '--no-progress'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/sweep completed: 2 completed, 0 failed/);
+    const sweep = await t.db.sweep.findFirstOrThrow({ where: { name: 'cli-llama' }, include: { baseModel: true, trials: { orderBy: { index: 'asc' } } } });
+    expect(sweep.baseModel).toMatchObject({ name: 'llama-tiny', family: 'llama', location: llamaDir });
+    expect(sweep.trials.map((x) => x.status)).toEqual(['completed', 'completed']);
+    // The full trial trains llama-tiny's weights without its untied LM head (400 × 64) plus a 2-label score head
+    // (gpt2-tiny would be 134,016); the LoRA trial adds its adapters to that.
+    const [full, lora] = sweep.trials.map((x) => x.measurements as { totalParams: number });
+    expect(sweep.trials.map((x) => x.method)).toEqual(['full', 'lora']);
+    expect(full.totalParams).toBe(121_152 - 400 * 64 + 64 * 2);
+    expect(lora.totalParams).toBeGreaterThan(full.totalParams);
   }, 300_000);
 });
