@@ -270,6 +270,38 @@ describe.skipIf(!native)('PEFT Lab fused kernels (native backend)', { timeout: 1
     }
   });
 
+  it('trains the Llama- and BERT-shaped families (q/k/v biases, q/k norms, (1 + w) RMSNorm + GeGLU, fused Phi-3 with partial rotary, a sliding window, RoBERTa, DistilBERT) alike with the kernels on and off', async () => {
+    const decoder = { vocab_size: 53, hidden_size: 32, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 32, attention_dropout: 0 };
+    const encoder = { vocab_size: 53, hidden_size: 24, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 4, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+    const configs: [Record<string, unknown>, 'causal-lm' | 'sequence-classification'][] = [
+      [{ ...decoder, model_type: 'qwen2', tie_word_embeddings: true }, 'causal-lm'],
+      [{ ...decoder, model_type: 'qwen3', head_dim: 8 }, 'causal-lm'],
+      [{ ...decoder, model_type: 'gemma', head_dim: 8, num_key_value_heads: 1, hidden_act: 'gelu_pytorch_tanh' }, 'causal-lm'],
+      [{ ...decoder, model_type: 'phi3', rope_parameters: { rope_theta: 10000, rope_type: 'default', partial_rotary_factor: 0.5 }, resid_pdrop: 0, embd_pdrop: 0 }, 'causal-lm'],
+      [{ ...decoder, model_type: 'mistral', sliding_window: 4 }, 'causal-lm'],
+      [{ ...encoder, model_type: 'roberta', max_position_embeddings: 34, num_labels: 3 }, 'sequence-classification'],
+      [{ ...encoder, model_type: 'distilbert', dim: 24, hidden_dim: 40, n_layers: 2, n_heads: 4, max_position_embeddings: 32, dropout: 0, attention_dropout: 0, seq_classif_dropout: 0, num_labels: 3 }, 'sequence-classification'],
+    ];
+    const data = Array.from({ length: 12 }, (_, i) => ({ inputIds: Array.from({ length: 5 + (i % 6) }, (_, t) => 3 + ((i * 7 + t * 5) % 50)), label: i % 3 }));
+    for (const [raw, task] of configs) {
+      const train = (on: boolean) => withKernels(on, async () => {
+        const model = createModel(normalizeHfConfig(raw), task, 3);
+        const attachment = attachPeft(model, 'full', {});
+        const r = await trainTrial({ model, attachment, task, metric: task === 'causal-lm' ? 'perplexity' : 'accuracy', trainData: data, lr: 3e-3, batchSize: 4, maxSteps: 6, seed: 5, weightDecay: 0.01, gradClip: 1, latency: false });
+        const weights = [...attachment.trainable.values()].map((t) => t.dataSync() as Float32Array);
+        attachment.dispose();
+        model.dispose();
+        return { losses: Float32Array.from(r.losses), weights, backend: r.measurements.backend };
+      });
+      const on = await train(true);
+      const off = await train(false);
+      expect(on.backend, String(raw.model_type)).toBe('tensorflow+peft-kernels');
+      expect(on.losses[5], String(raw.model_type)).toBeLessThan(on.losses[0]);
+      expectClose([on.losses], [off.losses], 1e-5);
+      expectClose(on.weights, off.weights, 1e-4);
+    }
+  });
+
   it('the in-place AdamW moves only the trainable copy: LoRA\'s saved head leaves the frozen head bit-identical', async () => {
     await withKernels(true, async () => {
       const config = normalizeHfConfig({ model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2, resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0 });
