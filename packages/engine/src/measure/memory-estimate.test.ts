@@ -107,6 +107,22 @@ describe('trainable and total counts equal the engine’s after loading (tiny fi
     ['llama-tiny', 'causal-lm', 'lora', {}],
     ['llama-tiny', 'causal-lm', 'full', {}],
     ['llama-tiny', 'causal-lm', 'prefix', {}],
+    ['qwen2-tiny', 'causal-lm', 'full', {}],
+    ['qwen2-tiny', 'causal-lm', 'lora', {}],
+    ['qwen2-tiny', 'sequence-classification', 'lora', {}],
+    ['qwen3-tiny', 'causal-lm', 'lora', { targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] }],
+    ['qwen3-tiny', 'causal-lm', 'prefix', { numVirtualTokens: 4 }],
+    ['mistral-tiny', 'causal-lm', 'full', {}],
+    ['gemma-tiny', 'causal-lm', 'lora', {}],
+    ['gemma-tiny', 'causal-lm', 'prompt', { numVirtualTokens: 5 }],
+    ['phi3-tiny', 'causal-lm', 'lora', {}],
+    ['phi3-tiny', 'causal-lm', 'lora', { targetModules: ['qkv_proj', 'gate_up_proj'] }],
+    ['phi3-tiny', 'causal-lm', 'adapter', {}],
+    ['roberta-tiny-cls', 'sequence-classification', 'lora', {}],
+    ['roberta-tiny-cls', 'token-classification', 'full', {}],
+    ['distilbert-tiny-cls', 'sequence-classification', 'lora', {}],
+    ['distilbert-tiny-cls', 'token-classification', 'adapter', { reductionFactor: 4 }],
+    ['llama-tiny-bf16-sharded', 'causal-lm', 'full', {}],
   ];
   const open: { dispose(): void }[] = [];
   afterEach(() => {
@@ -130,6 +146,44 @@ describe('trainable and total counts equal the engine’s after loading (tiny fi
       expect(e.bytes.trainableParams).toBe(method === 'full' ? 0 : 4 * trainable);
     });
   }
+});
+
+describe('the families of issue #12', () => {
+  const decoder = { vocab_size: 32000, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 8, num_attention_heads: 16, num_key_value_heads: 8, max_position_embeddings: 4096 };
+  const est = (raw: Record<string, unknown>, method: PeftMethodName = 'full', methodConfig: Record<string, unknown> = {}) =>
+    estimateTrainingMemory({ config: normalizeHfConfig(raw), head: 'causal-lm', method, batchSize: 4, seqLen: 256, methodConfig });
+
+  it('Llama-shaped families at Llama geometry estimate like Llama; q/k norms and a wider head_dim add activations', () => {
+    const llama = est({ ...decoder, model_type: 'llama' });
+    const qwen2 = est({ ...decoder, model_type: 'qwen2' });
+    const mistral = est({ ...decoder, model_type: 'mistral', sliding_window: 1024 });
+    // Qwen2's q/k/v biases are the only difference in weights.
+    expect(qwen2.parameterCount - llama.parameterCount).toBe(8 * (1024 + 2 * 512));
+    expect(qwen2.bytes.activations / llama.bytes.activations).toBeCloseTo(1, 2);
+    expect(mistral.bytes.activations).toBe(llama.bytes.activations);
+    // Qwen3 at head_dim 64 = d/H: only the q/k norms (and their weights) differ from Llama.
+    const qwen3 = est({ ...decoder, model_type: 'qwen3', head_dim: 64 });
+    expect(qwen3.parameterCount - llama.parameterCount).toBe(8 * 2 * 64);
+    expect(qwen3.bytes.activations).toBeGreaterThan(llama.bytes.activations);
+    // An explicit head_dim twice d/H (Qwen3's default 128 here) widens attention: more again.
+    expect(est({ ...decoder, model_type: 'qwen3', head_dim: 128 }).bytes.activations).toBeGreaterThan(qwen3.bytes.activations);
+  });
+
+  it('phi3: fused qkv_proj / gate_up_proj hold the same parameters as Llama; LoRA targets qkv_proj by default', () => {
+    const phi3 = est({ ...decoder, model_type: 'phi3' });
+    expect(phi3.parameterCount).toBe(est({ ...decoder, model_type: 'llama' }).parameterCount);
+    const lora = est({ ...decoder, model_type: 'phi3' }, 'lora', { r: 8 });
+    expect(lora.trainableParams).toBe(8 * 8 * (1024 + 1024 + 2 * 512));
+  });
+
+  it('an untied LM head keeps the chunked loss under LoRA unless LoRA saves lm_head', () => {
+    const raw = { ...decoder, model_type: 'mistral' };
+    const plain = est(raw, 'lora', { r: 8 });
+    const savedHead = est(raw, 'lora', { r: 8, modulesToSave: ['lm_head'] });
+    const T = 4 * 256;
+    // The saved head: its weights train (V·d, plus their saved input) and the whole logits exist (8·T·V).
+    expect(savedHead.bytes.activations - plain.bytes.activations).toBeGreaterThanOrEqual(4 * 8 * T * 32000);
+  });
 });
 
 describe('checkTrainingMemory', () => {

@@ -28,10 +28,19 @@
  *   + all weights and added variables once more (see below), less those the backward pass never
  *     reads (trainable embedding tables; an untied LM head under the chunked loss), plus V·d for
  *     the LM head's gradient, which the chunked loss computes in the forward pass, when it trains
- *   + 8 · T · V when the causal-LM head is not the chunked loss (Llama's untied lm_head under
- *     LoRA: a linear hook may change it, so the whole [T × V] logits and their softmax exist)
+ *   + 8 · T · V when the causal-LM head is not the chunked loss (an untied lm_head a linear hook
+ *     may change: LoRA with lm_head in modulesToSave; then the whole [T × V] logits and their
+ *     softmax exist)
+ *   + T · L · (11·(q − d) + 13·(kv − d·kvHeads/H) + n·3·(q + kv)) for the Llama-shaped families,
+ *     q = H·headDim and kv = kvHeads·headDim: an explicit head_dim other than d/H (Gemma, Qwen3)
+ *     widens what attention saves beyond Llama's d-sized terms, and Qwen3's per-head q/k RMSNorm
+ *     (n = 1) saves its inputs before rotary (fitted on native + kernels, 2026-12, d 256–512)
  *
- * with (a, b, c, e) per family: gpt2 (6, 1, 15.5, 5), bert (9, 1, 17, 1.4), llama (27, 2, 12.5, 1.4).
+ * with (a, b, c, e) per family: gpt2 (6, 1, 15.5, 5), bert (9, 1, 17, 1.4), llama (27, 2, 12.5, 1.4);
+ * qwen2, qwen3 and mistral take Llama's (their biases and window masks are noise), phi3 a = 29 (its
+ * fused qkv_proj / gate_up_proj outputs are split into copies; the concatenated-weight term is 0 for
+ * it), gemma c = 13.5 (the √d-scaled embeddings), roberta and distilbert BERT's (within 5% of BERT's
+ * measured bytes at d 256).
  * GPT-2 per layer is LayerNorm inputs, the packed QKV (3d), the attention probabilities (H·Sk),
  * the GELU input (f) and the layer output; Llama's rotary embedding in tfjs ops and RMSNorm
  * save about 27 d-sized tensors per layer. With gradient checkpointing a layer keeps only its
@@ -116,11 +125,23 @@ const FAMILY_ACTIVATIONS: Record<ModelFamily, { layerD: number; layerFfn: number
   qwen2: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
   qwen3: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
   mistral: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
-  gemma: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
-  phi3: { layerD: 27, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
+  gemma: { layerD: 27, layerFfn: 2, outsideD: 13.5, prefixD: 1.4 },
+  phi3: { layerD: 29, layerFfn: 2, outsideD: 12.5, prefixD: 1.4 },
   roberta: { layerD: 9, layerFfn: 1, outsideD: 17, prefixD: 1.4 },
   distilbert: { layerD: 9, layerFfn: 1, outsideD: 17, prefixD: 1.4 },
 };
+
+/** Families run by LlamaModel (models/llama/model.ts), whose attention width is H·headDim rather than d. */
+const LLAMA_SHAPED = new Set<ModelFamily>(['llama', 'qwen2', 'qwen3', 'mistral', 'gemma', 'phi3']);
+
+/** Per token and layer: what a Llama-shaped attention saves beyond the d-sized terms (formula above). */
+function attentionWidthTerm(c: NormalizedConfig): number {
+  if (!LLAMA_SHAPED.has(c.family)) return 0;
+  const q = c.numHeads * c.headDim;
+  const kv = c.numKvHeads * c.headDim;
+  const qkNorm = c.extra.qkNorm === true ? 3 * (q + kv) : 0;
+  return 11 * (q - c.dModel) + 13 * (kv - (c.dModel * c.numKvHeads) / c.numHeads) + qkNorm;
+}
 
 /** Linears the models run as one product over one input (fusedLinear): their inputs are one tensor, their weights one concatenated copy. */
 const SHARED_INPUT_GROUPS = [['q_proj', 'k_proj', 'v_proj'], ['query', 'key', 'value'], ['q_lin', 'k_lin', 'v_lin'], ['gate_proj', 'up_proj']];
@@ -160,14 +181,14 @@ interface MethodShape {
   adapterSites: number;
   prefixLen: number;
   promptLen: number;
-  /** Whether a `linear` hook is installed (LoRA), which keeps an untied Llama head out of the chunked loss. */
-  linearHook: boolean;
+  /** Whether a `linear` hook changes the LM head (LoRA with lm_head in modulesToSave), which keeps an untied head out of the chunked loss. */
+  headHook: boolean;
 }
 
 function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: LinearModuleInfo[], parameterCount: number): MethodShape {
   const c = o.config;
   const cfg = o.methodConfig ?? {};
-  const none = { trainedLinears: [], loraModules: 0, loraRank: 0, adapterSites: 0, prefixLen: 0, promptLen: 0, linearHook: false };
+  const none = { trainedLinears: [], loraModules: 0, loraRank: 0, adapterSites: 0, prefixLen: 0, promptLen: 0, headHook: false };
   switch (o.method) {
     case 'full':
       return { ...none, trainable: parameterCount, added: 0, trainedLinears: linears };
@@ -179,7 +200,8 @@ function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: Lin
       let n = modules.reduce((s, m) => s + p.r * (m.inFeatures + m.outFeatures), 0);
       const heads = p.modulesToSave ?? (o.head === 'causal-lm' ? [] : LORA_HEAD_MODULES);
       for (const h of heads) for (const s of specs) if (s.name === `${h}.weight` || s.name === `${h}.bias`) n += size(s.shape);
-      return { ...none, trainable: n, added: n, trainedLinears: modules, loraModules: modules.length, loraRank: p.r, linearHook: true };
+      const headHook = heads.includes('lm_head') && specs.some((s) => s.name === 'lm_head.weight');
+      return { ...none, trainable: n, added: n, trainedLinears: modules, loraModules: modules.length, loraRank: p.r, headHook };
     }
     case 'adapter': {
       const p = AdapterConfigSchema.parse(cfg);
@@ -226,14 +248,13 @@ export function estimateTrainingMemory(o: TrainingMemoryOptions): TrainingMemory
   const keyLen = seq + m.prefixLen;
   // Per layer and token: the frozen layer's saved tensors plus what the method adds.
   const trainedInputs = new Map(m.trainedLinears.map((x) => [inputSite(x), x.inFeatures]));
-  const perLayer = (k.layerD * d + k.layerFfn * f + H * keyLen)
+  const perLayer = (k.layerD * d + k.layerFfn * f + H * keyLen + attentionWidthTerm(config))
     + 5 * d * (m.adapterSites / L)
     + (m.prefixLen > 0 ? k.prefixD * d + (15.5 * m.prefixLen * d) / o.seqLen : 0);
   const perModelToken = [...trainedInputs.values()].reduce((a, b) => a + b, 0) + m.loraRank * m.loraModules;
   const fused = fusedCopiesByLayer(linears);
   const maxOf = (xs: Iterable<number>) => Math.max(0, ...xs);
-  const untiedHead = specs.some((s) => s.name === 'lm_head.weight');
-  const unfusedLogits = o.head === 'causal-lm' && untiedHead && m.linearHook ? 8 * T * V : 0;
+  const unfusedLogits = o.head === 'causal-lm' && m.headHook ? 8 * T * V : 0;
   // Weights the backward pass does not read, so the tape keeps no clone: trainable embedding
   // tables (their gradient needs only the ids) and an untied LM head under the chunked loss
   // (which saves its gradients instead: dH, and dW = V·d when the head trains).
