@@ -114,7 +114,7 @@ describe('peft-lab CLI', () => {
     writeFileSync(join(t5, 'config.json'), JSON.stringify({ model_type: 't5' }));
     const unsupported = await runCli(['model', 'inspect', t5]);
     expect(unsupported.code).toBe(2);
-    expect(unsupported.stderr).toContain(`DIR "${t5}": unsupported config: model_type="t5" (supported: gpt2, bert, llama)`);
+    expect(unsupported.stderr).toContain(`DIR "${t5}": unsupported config: model_type="t5" (supported: gpt2, bert, llama, qwen2, qwen3, mistral, gemma, phi3, roberta, distilbert)`);
     const batch = await runCli(['model', 'inspect', GPT2_TINY_DIR, '--batch', '0']);
     expect(batch.code).toBe(2);
     expect(batch.stderr).toContain('--batch "0": must be an integer ≥ 1');
