@@ -367,6 +367,22 @@ describe('artifacts, catalog, validate, health', () => {
     expect((await db.sweep.findUniqueOrThrow({ where: { id: created.id } })).datasetId).not.toBeNull();
   });
 
+  it('lists registered base models with family, size, dtype and host; a sweep naming one links its row', async () => {
+    const row = await db.baseModel.create({ data: {
+      name: 'api-registered', family: 'llama', source: 'hf_dir', location: '/models/api-registered', config: { model_type: 'llama' },
+      parameterCount: 7_241_732_096n, dtype: 'BF16', bytesOnDisk: 14_483_464_192n, host: 'gpu-host-1',
+    } });
+    const r = await callJson(H(catalogRoute.GET), 'GET', '/api/catalog');
+    expect(r.body.baseModels.find((m: { name: string }) => m.name === 'api-registered')).toMatchObject({
+      id: row.id, family: 'llama', source: 'hf_dir', location: '/models/api-registered', parameterCount: 7_241_732_096, dtype: 'BF16', bytesOnDisk: 14_483_464_192, host: 'gpu-host-1',
+    });
+    // The dashboard's host has no such directory: the row is enough (a worker on gpu-host-1 loads it).
+    const created = await createSweep({ ...validSpec('on-registered'), baseModel: 'api-registered' });
+    expect((await db.sweep.findUniqueOrThrow({ where: { id: created.id } })).baseModelId).toBe(row.id);
+    const got = await callJson(H(sweepRoute.GET), 'GET', `/api/sweeps/${created.id}`, { params: { id: created.id } });
+    expect(got.body.baseModel).toMatchObject({ id: row.id, name: 'api-registered', family: 'llama' });
+  });
+
   it('validates a spec for the form without storing anything', async () => {
     const before = await rowCounts();
     const ok = await callJson(H(validateRoute.POST), 'POST', '/api/specs/validate', { body: validSpec('v') });

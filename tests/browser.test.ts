@@ -2,15 +2,17 @@
 // real embedded PostgreSQL, a sweep created through the form, run by the real
 // worker on the tiny gpt2 fixture, watched live, exported, and checked for
 // labelled inputs, keyboard use and layout at 1280×800 and 390×844.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
-import { runWorker, silentLogger } from '@peft-lab/worker';
+import { registerBaseModel, runWorker, silentLogger } from '@peft-lab/worker';
 import { REPO_ROOT, ensureAppBuilt, launchChromium, startApp, type RunningApp } from './helpers/start-app';
 import { registerTinyFixtures } from './helpers/worker-fixtures';
+import { copyFixture } from './helpers/checkpoint-fixtures';
 
 const OUT = join(REPO_ROOT, 'test-output', 'browser');
 mkdirSync(OUT, { recursive: true });
@@ -236,6 +238,42 @@ describe('dashboard in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(pageErrors).toEqual([]);
   });
+
+  it('lists a registered model with its family and size in the base-model picker; a sweep on it is submitted and runs', async () => {
+    // Registered as `peft-lab model add` does (registerBaseModel): checked, with its parameter count recorded.
+    const scratch = mkdtempSync(join(tmpdir(), 'peft-lab-browser-model-'));
+    try {
+      const modelDir = copyFixture('llama-tiny', join(scratch, 'llama-browser'));
+      await registerBaseModel(t.db, { dir: modelDir });
+      await page.goto(`${app.url}/sweeps/new`);
+      await page.getByRole('button', { name: /Quick check/ }).click();
+      expect(await page.locator('#sweep-base-model option[value="llama-browser"]').innerText()).toBe('llama-browser (llama, 0.12 M parameters)');
+      await page.getByLabel('Name').fill('browser-registered');
+      await page.getByLabel('Base model').selectOption('llama-browser');
+      await page.getByLabel('Task').selectOption('tiny-spam');
+      await page.getByLabel('maxSteps').fill('4');
+      await page.getByLabel('batchSize').fill('4');
+      await page.getByLabel('evalEvery').fill('2');
+      await page.getByLabel('maxSeqLen').fill('16');
+      await page.getByLabel('lr', { exact: true }).fill('0.003');
+      await expect.poll(() => page.getByTestId('trial-count').innerText()).toContain('Expected trials: 2');
+      expect(await page.getByLabel(/same spec as YAML/).inputValue()).toContain('baseModel: llama-browser');
+      await shot('new-sweep-registered-model');
+      await page.getByRole('button', { name: 'Create sweep' }).click();
+      await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+      const id = page.url().split('/').pop()!;
+      const sweep = await t.db.sweep.findUniqueOrThrow({ where: { id }, include: { baseModel: true } });
+      expect(sweep.baseModel).toMatchObject({ name: 'llama-browser', family: 'llama', location: modelDir });
+      const summary = await runWorker({ db: t.db, once: true, log: silentLogger(), progress: 'off', handleSignals: false, pollMs: 200, measureLatency: false });
+      expect(summary.outcomes.completed).toBe(2);
+      await expect.poll(() => page.locator('[data-testid="trial-table"] tbody tr[data-status="completed"]').count(), { timeout: 15_000 }).toBe(2);
+      expect(await page.locator('main').innerText()).toMatch(/Base model\s*llama-browser/);
+      await shot('sweep-registered-model');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('dashboard with PEFT_LAB_TOKEN set', () => {

@@ -16,6 +16,13 @@ export function formatCount(v: number | null | undefined): string {
   return String(Math.round(v));
 }
 
+/** A model's parameter count: 133888 → "0.13 M", 124439808 → "124.4 M", 7241732096 → "7.24 B" (as `peft-lab model list`). */
+export function formatParamCount(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  if (v >= 1e9) return `${(v / 1e9).toFixed(2)} B`;
+  return `${(v / 1e6).toFixed(v < 1e7 ? 2 : 1)} M`;
+}
+
 export function formatBytes(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -20,7 +20,10 @@ export const GET = route(async () => {
     .map((d) => ({ name: d.name, source: d.kind, id: d.id, kind: d.taskKind, labels: d.labels, sizes: d.sizes, createdAt: d.createdAt }));
   const baseModels = [
     ...(models.some((m) => m.name === 'builtin') ? [] : [{ name: 'builtin', source: 'builtin', family: 'gpt2', description: 'the project\'s own small GPT-2-style model' }]),
-    ...models.map((m) => ({ id: m.id, name: m.name, source: m.source, family: m.family, location: m.location })),
+    ...models.map((m) => ({
+      id: m.id, name: m.name, source: m.source, family: m.family, location: m.location,
+      parameterCount: m.parameterCount, dtype: m.dtype, bytesOnDisk: m.bytesOnDisk, host: m.host, createdAt: m.createdAt,
+    })),
   ];
   return json({ baseModels, tasks: [...builtinTasks, ...imported] });
 });

@@ -2,6 +2,7 @@ import { listTasks } from '@peft-lab/data';
 import { listBaseModels, listDatasets } from '@peft-lab/db';
 import { describeSpecForm } from '@peft-lab/sweeps';
 import { getDb } from '@/lib/pages/db';
+import { formatParamCount } from '@/lib/pages/format';
 import { SweepForm } from '@/components/sweep-form/sweep-form';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +13,11 @@ export default async function NewSweepPage() {
   const [models, datasets] = await Promise.all([listBaseModels(db), listDatasets(db, { kind: 'imported' })]);
   const baseModels = [
     { value: 'builtin', label: 'builtin (the packaged small model)' },
-    ...models.filter((m) => m.name !== 'builtin').map((m) => ({ value: m.name, label: `${m.name} (${m.family}, ${m.source === 'builtin' ? 'built-in' : 'checkpoint'})` })),
+    // Registered models with their family and size (parameters, recorded by `peft-lab model add`).
+    ...models.filter((m) => m.name !== 'builtin').map((m) => ({
+      value: m.name,
+      label: `${m.name} (${m.family}, ${m.parameterCount !== null ? `${formatParamCount(Number(m.parameterCount))} parameters` : m.source === 'builtin' ? 'built-in' : 'checkpoint'})`,
+    })),
   ];
   const tasks = [
     ...listTasks().map((t) => ({ value: t.name, label: `${t.name} — ${t.kind}, ${t.metric}` })),
