@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
-export const KERNELS_VERSION = 8;
+export const KERNELS_VERSION = 9;
 export const KERNELS_ENV = 'PEFT_LAB_NATIVE_KERNELS';
 
 type AttrKind = 'int' | 'float' | 'bool';
@@ -43,9 +43,9 @@ const OPS: Record<string, OpInfo> = {
   PeftLabBiasGeluGrad: { outputs: 2, attrs: { approximate: 'bool' } },
   PeftLabGlu: { outputs: 1, attrs: { act: 'int' } },
   PeftLabGluGrad: { outputs: 2, attrs: { act: 'int' } },
-  PeftLabAttention: { outputs: 2, attrs: { scale: 'float', dropout: 'float' } },
+  PeftLabAttention: { outputs: 1, attrs: { scale: 'float', dropout: 'float' } },
   PeftLabAttentionGrad: { outputs: 3, attrs: { scale: 'float', dropout: 'float' } },
-  PeftLabAttentionQkv: { outputs: 2, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
+  PeftLabAttentionQkv: { outputs: 1, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
   PeftLabAttentionQkvGrad: { outputs: 1, attrs: { heads: 'int', scale: 'float', dropout: 'float' } },
   PeftLabDropout: { outputs: 1, attrs: { rate: 'float' } },
   PeftLabCrossEntropyWithGrad: { outputs: 2, attrs: { ignore_index: 'int' } },

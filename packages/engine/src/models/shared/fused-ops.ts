@@ -117,7 +117,8 @@ export function fusedDropout(k: PeftKernels, x: tf.Tensor, rate: number): tf.Ten
  * Whole scaled dot-product attention per layer: q [.., batch, heads, seq, dim], k and v
  * [.., batch, kvHeads, keys, dim] (grouped-query when kvHeads < heads), bias [batch, 1, seq or 1,
  * keys] → the merged heads [batch·seq, heads·dim], with dropout on the probabilities. Saves q, k,
- * v and the probabilities (before dropout; the mask is regenerated from the seed).
+ * v and the bias: the backward kernel recomputes the probabilities and regenerates the dropout
+ * mask from the seed.
  */
 export function fusedAttention(
   k: PeftKernels, q: tf.Tensor, key: tf.Tensor, value: tf.Tensor, bias: tf.Tensor, scale: number, dropout = 0,
@@ -127,8 +128,8 @@ export function fusedAttention(
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[3] as Save;
     const [qi, ki, vi] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const [out, probs] = k.run('PeftLabAttention', [qi, ki, vi, bias, seed], attrs);
-    save([qi, ki, vi, probs, seed]);
+    const [out] = k.run('PeftLabAttention', [qi, ki, vi, bias, seed], attrs);
+    save([qi, ki, vi, bias, seed]); // the backward pass recomputes the probabilities
     const [batch, seq, width] = out.shape;
     return {
       value: out.reshape([batch * seq, width]),
@@ -141,7 +142,7 @@ export function fusedAttention(
 /**
  * Attention straight from a fused QKV projection [batch·seq, 3·heads·dim] (GPT-2's c_attn
  * output, q | k | v of all heads per row): no head split, and only the projection itself and
- * the probabilities are saved. bias [batch, 1, seq or 1, seq] → [batch·seq, heads·dim].
+ * the (small) mask bias are saved. bias [batch, 1, seq or 1, seq] → [batch·seq, heads·dim].
  */
 export function fusedAttentionQkv(k: PeftKernels, qkv: tf.Tensor2D, bias: tf.Tensor, heads: number, scale: number, dropout = 0): tf.Tensor2D {
   const seed = dropout > 0 ? dropoutSeed() : tf.scalar(0, 'int32');
@@ -149,8 +150,8 @@ export function fusedAttentionQkv(k: PeftKernels, qkv: tf.Tensor2D, bias: tf.Ten
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[1] as Save;
     const x = args[0] as tf.Tensor2D;
-    const [out, probs] = k.run('PeftLabAttentionQkv', [x, bias, seed], attrs);
-    save([x, probs, seed]);
+    const [out] = k.run('PeftLabAttentionQkv', [x, bias, seed], attrs);
+    save([x, bias, seed]); // the backward pass recomputes the probabilities
     const [batch, seq, width] = out.shape;
     return {
       value: out.reshape([batch * seq, width]),
