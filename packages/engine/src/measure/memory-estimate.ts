@@ -70,6 +70,7 @@ import { matchTargetModules } from '../peft/lora/layer.js';
 import { AdapterConfigSchema, adapterParamCount } from '../peft/adapter/index.js';
 import { PrefixConfigSchema, prefixParamCount } from '../peft/prefix/index.js';
 import { PromptConfigSchema, promptParamCount } from '../peft/prompt/index.js';
+import { defaultModulesToSave, modulesToSaveParamCount, resolveModulesToSave } from '../peft/modules-to-save.js';
 import type { HeadKind, ModelFamily, NormalizedConfig, PeftMethodName } from '../types.js';
 
 export const MEMORY_METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
@@ -145,8 +146,6 @@ function attentionWidthTerm(c: NormalizedConfig): number {
 
 /** Linears the models run as one product over one input (fusedLinear): their inputs are one tensor, their weights one concatenated copy. */
 const SHARED_INPUT_GROUPS = [['q_proj', 'k_proj', 'v_proj'], ['query', 'key', 'value'], ['q_lin', 'k_lin', 'v_lin'], ['gate_proj', 'up_proj']];
-/** Heads LoRA trains and saves beside the adapter for classification (peft's modules_to_save; peft/lora/layer.ts). */
-const LORA_HEAD_MODULES = ['classifier', 'score'];
 const LAYER_OF = /\.(?:h|layers|layer)\.(\d+)\./;
 const EMBEDDING_TABLE = /(?:\.wte|\.wpe|\.embed_tokens|embeddings\.(?:word|position|token_type)_embeddings)\.weight$/;
 
@@ -189,6 +188,11 @@ function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: Lin
   const c = o.config;
   const cfg = o.methodConfig ?? {};
   const none = { trainedLinears: [], loraModules: 0, loraRank: 0, adapterSites: 0, prefixLen: 0, promptLen: 0, headHook: false };
+  // Heads every method trains as copies beside its variables (peft's modules_to_save, `peft/modules-to-save.ts`).
+  const heads = (names: string[] | undefined) => {
+    const selected = names ?? defaultModulesToSave(o.head);
+    return { n: modulesToSaveParamCount(specs, selected), lmHead: resolveModulesToSave(specs, selected).includes('lm_head') };
+  };
   switch (o.method) {
     case 'full':
       return { ...none, trainable: parameterCount, added: 0, trainedLinears: linears };
@@ -197,27 +201,24 @@ function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: Lin
       const targets = p.targetModules ?? DEFAULT_TARGET_MODULES[c.family];
       // matchTargetModules reads only linearModules(): an empty model answers it.
       const modules = matchTargetModules({ config: c, linearModules: () => linears } as Parameters<typeof matchTargetModules>[0], targets);
-      let n = modules.reduce((s, m) => s + p.r * (m.inFeatures + m.outFeatures), 0);
-      const heads = p.modulesToSave ?? (o.head === 'causal-lm' ? [] : LORA_HEAD_MODULES);
-      for (const h of heads) for (const s of specs) if (s.name === `${h}.weight` || s.name === `${h}.bias`) n += size(s.shape);
-      const headHook = heads.includes('lm_head') && specs.some((s) => s.name === 'lm_head.weight');
-      return { ...none, trainable: n, added: n, trainedLinears: modules, loraModules: modules.length, loraRank: p.r, headHook };
+      const n = modules.reduce((s, m) => s + p.r * (m.inFeatures + m.outFeatures), 0) + heads(p.modulesToSave).n;
+      return { ...none, trainable: n, added: n, trainedLinears: modules, loraModules: modules.length, loraRank: p.r, headHook: heads(p.modulesToSave).lmHead };
     }
     case 'adapter': {
       const p = AdapterConfigSchema.parse(cfg);
-      const n = adapterParamCount(p, c.dModel, c.numLayers);
-      return { ...none, trainable: n, added: n, adapterSites: c.numLayers * (p.placement === 'houlsby' ? 2 : 1) };
+      const n = adapterParamCount(p, c.dModel, c.numLayers) + heads(p.modulesToSave).n;
+      return { ...none, trainable: n, added: n, adapterSites: c.numLayers * (p.placement === 'houlsby' ? 2 : 1), headHook: heads(p.modulesToSave).lmHead };
     }
     case 'prefix': {
       const p = PrefixConfigSchema.parse(cfg);
-      const n = prefixParamCount(p, c);
-      return { ...none, trainable: n, added: n, prefixLen: p.numVirtualTokens };
+      const n = prefixParamCount(p, c) + heads(p.modulesToSave).n;
+      return { ...none, trainable: n, added: n, prefixLen: p.numVirtualTokens, headHook: heads(p.modulesToSave).lmHead };
     }
     case 'prompt': {
-      // Only the length matters here (init text is tokenised later, by the caller).
-      const p = PromptConfigSchema.parse({ numVirtualTokens: cfg.numVirtualTokens });
-      const n = promptParamCount(p.numVirtualTokens, c.dModel);
-      return { ...none, trainable: n, added: n, promptLen: p.numVirtualTokens };
+      // Only the length and the saved heads matter here (init text is tokenised later, by the caller).
+      const p = PromptConfigSchema.parse({ numVirtualTokens: cfg.numVirtualTokens, modulesToSave: cfg.modulesToSave });
+      const n = promptParamCount(p.numVirtualTokens, c.dModel) + heads(p.modulesToSave).n;
+      return { ...none, trainable: n, added: n, promptLen: p.numVirtualTokens, headHook: heads(p.modulesToSave).lmHead };
     }
   }
 }

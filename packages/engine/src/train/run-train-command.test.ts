@@ -57,9 +57,11 @@ describe('runTrainCommand', { timeout: 60_000 }, () => {
     expect(summary.measurements.trainableParams).toBeGreaterThan(0);
     expect(summary.measurements.latency.batch8Ms).toBeGreaterThan(0);
     const st = new SafetensorsFile(readFileSync(join(out, 'adapter_model.safetensors')));
-    expect([...st.entries.keys()]).toEqual(['prompt_embeddings']);
+    // The folded table, and the classification head GPT-2's causal checkpoint lacks (random at load), trained as peft's modules_to_save.
+    expect([...st.entries.keys()].sort()).toEqual(['base_model.score.weight', 'prompt_embeddings']);
     expect(st.entries.get('prompt_embeddings')!.shape).toEqual([4, 2 * 2 * 64]);
-    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).peft_type).toBe('PREFIX_TUNING');
+    expect(st.entries.get('base_model.score.weight')!.shape).toEqual([2, 64]);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'PREFIX_TUNING', task_type: 'SEQ_CLS', modules_to_save: ['classifier', 'score'] });
   });
 
   it('rejects a task that is not a file', async () => {

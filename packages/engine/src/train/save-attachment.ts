@@ -15,6 +15,8 @@ export interface SavableAttachment extends PeftAttachment {
   adapterConfigJson(): Record<string, unknown>;
   /** Brings the trainables into their stored form first (prefix: fold the MLP). */
   beforeSave?(): void;
+  /** The tensors to store when they differ from `trainable` as held (LoRA's peft layouts, saved heads in checkpoint layout). */
+  adapterTensors?(): Map<string, HostTensor>;
 }
 
 /** An attachment with its own writer (e.g. LoRA's PEFT-format save). */
@@ -25,10 +27,9 @@ interface SelfSavingAttachment extends PeftAttachment {
 /** The adapter files: `adapter_model.safetensors` (trainables, F32) and `adapter_config.json`. */
 export async function adapterFiles(a: SavableAttachment): Promise<{ safetensors: Uint8Array; configJson: string }> {
   a.beforeSave?.();
-  // LoRA keeps its own saved layout (peft's [r, in] / [out, r]); the others save their trainables as they are.
-  const own = (a as { adapterTensors?: () => Map<string, HostTensor> }).adapterTensors;
+  // LoRA keeps its own saved layout (peft's [r, in] / [out, r]) and saved heads are stored [out, in]; otherwise the trainables as they are.
   let tensors: Map<string, HostTensor>;
-  if (typeof own === 'function') tensors = own.call(a);
+  if (typeof a.adapterTensors === 'function') tensors = a.adapterTensors();
   else {
     tensors = new Map();
     for (const [name, v] of a.trainable) tensors.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });

@@ -18,6 +18,11 @@ export const AdapterConfigSchema = z
     /** Std of the down-projection init (near-identity needs it small). */
     downInitStd: z.number().positive().default(0.02),
     seed: z.number().int().default(0),
+    /**
+     * Head modules trained (as copies) and saved beside the adapters, as LoRA's (peft's
+     * modules_to_save): classification heads by default, none for causal LM; `[]` freezes the head.
+     */
+    modulesToSave: z.array(z.string().min(1)).optional(),
   })
   .refine((c) => !(c.bottleneck !== undefined && c.reductionFactor !== undefined), {
     message: 'give exactly one of bottleneck and reductionFactor, not both',

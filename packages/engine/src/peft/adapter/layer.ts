@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { bottleneck } from './bottleneck-op.js';
 import type { TransformerModel } from '../../types.js';
-import { safetensorsFileSize } from '../../hf/safetensors.js';
+import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
+import { createSavedHeads, defaultModulesToSave, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';
 
 type Site = 'attention' | 'ffn';
@@ -13,7 +14,7 @@ export function adapterTensorNames(layer: number, site: Site) {
   return { downW: `${p}.down.weight`, downB: `${p}.down.bias`, upW: `${p}.up.weight`, upB: `${p}.up.bias` };
 }
 
-/** Analytical trainable parameter count: per module 2·d·m + m + d. */
+/** Analytical trainable parameter count: per module 2·d·m + m + d (plus any saved heads: `modulesToSaveParamCount`). */
 export function adapterParamCount(c: AdapterConfig, dModel: number, numLayers: number): number {
   const m = bottleneckSize(c, dModel);
   const perModule = 2 * dModel * m + m + dModel;
@@ -52,12 +53,24 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
     const y = bottleneck(config.nonLinearity, x, w(n.downW) as tf.Tensor2D, w(n.downB) as tf.Tensor1D, w(n.upW) as tf.Tensor2D, w(n.upB) as tf.Tensor1D);
     return h.rank === 2 ? y : y.reshape(shape);
   };
-  const shapes = new Map([...trainable].map(([k, v]) => [k, v.shape]));
+  const modulesToSave = config.modulesToSave ?? defaultModulesToSave(model.head);
+  let heads: ReturnType<typeof createSavedHeads>;
+  try {
+    heads = createSavedHeads(model, modulesToSave, PROMPT_SAVED_PREFIX);
+  } catch (e) {
+    for (const v of trainable.values()) v.dispose();
+    throw e;
+  }
+  const adapterKeys = [...trainable.keys()];
+  for (const [k, v] of heads.trainable) trainable.set(k, v);
+  const shapes = new Map<string, number[]>([...adapterKeys.map((k): [string, number[]] => [k, trainable.get(k)!.shape]), ...heads.shapes()]);
+  const configJson = () => ({ ...adapterConfigJson(config, m), modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null });
   return {
     method: 'adapter',
     adapterName,
     config: { ...config, bottleneck: m },
     hooks: {
+      ...heads.hooks(),
       ...(config.placement === 'houlsby' ? { afterAttention: (layer: number, h: tf.Tensor) => apply(layer, 'attention', h) } : {}),
       afterFfn: (layer: number, h: tf.Tensor) => apply(layer, 'ffn', h),
       layerVariables: (layer: number) => (['attention', 'ffn'] as Site[]).flatMap((site) => {
@@ -66,12 +79,23 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
       }),
     },
     trainable,
-    storedBytes: () => safetensorsFileSize(shapes) + Buffer.byteLength(JSON.stringify(adapterConfigJson(config, m), null, 2)),
-    adapterConfigJson: () => adapterConfigJson(config, m),
+    storedBytes: () => safetensorsFileSize(shapes) + Buffer.byteLength(JSON.stringify(configJson(), null, 2)),
+    adapterConfigJson: configJson,
+    /** The adapters as held ([in, out]) and the saved heads in checkpoint layout. */
+    adapterTensors() {
+      const out = new Map<string, HostTensor>();
+      for (const k of adapterKeys) {
+        const v = trainable.get(k)!;
+        out.set(k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+      }
+      for (const [k, t] of heads.tensors()) out.set(k, t);
+      return out;
+    },
     dispose() {
       if (model.hooks === this.hooks) model.hooks = null;
       for (const v of trainable.values()) v.dispose();
       trainable.clear();
+      heads.dispose();
     },
   };
 }

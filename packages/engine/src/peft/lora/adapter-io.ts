@@ -69,6 +69,14 @@ export function loadLoraAdapter(model: TransformerModel, dir: string, adapterNam
       throw new CheckpointFormatError(`${weightsPath}: no lora_A/lora_B for targeted module ${m.name}`);
     }
   }
+  // Heads the adapter lists in modules_to_save must be in the file (without the list, the defaults start as copies of the base head, as in peft).
+  if (config.modulesToSave) {
+    const missing = attachment.savedModules.find((m) => !tensors.has(`${PEFT_PREFIX}${m}.weight`));
+    if (missing) {
+      attachment.dispose();
+      throw new CheckpointFormatError(`${weightsPath}: modules_to_save selects ${missing}, but ${PEFT_PREFIX}${missing}.weight is not in the file`);
+    }
+  }
   registerAttachment(model, attachment);
   return attachment;
 }

@@ -13,7 +13,8 @@ export const LoraConfigSchema = z
     /**
      * Modules to adapt, by short name (`c_attn`, `q_proj`, `query`…) or a longer
      * dotted suffix (`attn.c_proj`); matched like peft (equal, or ends with `.name`).
-     * Defaults to peft's per-family defaults (GPT-2 c_attn, BERT query+value, Llama q_proj+v_proj).
+     * Defaults to `DEFAULT_TARGET_MODULES` of the model's family. A name matching no linear module
+     * of the model is a PeftConfigError listing the family's module names.
      */
     targetModules: z.array(z.string().min(1)).min(1).optional(),
     /** Rank-stabilised scaling alpha/√r (Kalajdzievski 2023). */
@@ -24,8 +25,10 @@ export const LoraConfigSchema = z
      */
     fanInFanOut: z.boolean().optional(),
     /**
-     * Classification heads are trained and saved with the adapter (peft's
-     * modules_to_save for SEQ_CLS/TOKEN_CLS); defaults to the model's head module.
+     * Head modules trained (as copies) and saved with the adapter, matched like peft's
+     * modules_to_save (a module path ending with the name; the whole module). Defaults to peft's
+     * `['classifier', 'score']` for classification heads (RoBERTa: classifier.dense + out_proj;
+     * DistilBERT: pre_classifier + classifier) and none for causal LM; `[]` freezes the head.
      */
     modulesToSave: z.array(z.string().min(1)).optional(),
     /** Seed for the kaiming-uniform init of A. */
@@ -38,16 +41,28 @@ export const LoraConfigSchema = z
 export type LoraConfigInput = z.input<typeof LoraConfigSchema>;
 export type LoraConfig = z.output<typeof LoraConfigSchema>;
 
+/**
+ * LoRA targets when the config names none: peft 0.21's
+ * `TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING` for every family it lists (the test
+ * `lora-targets.test.ts` compares them with the installed peft). peft has no entry for phi3 and
+ * distilbert (it asks for target_modules); ours are the attention's query + value there too:
+ * Phi-3's fused `qkv_proj` (q, k and v in one module) and DistilBERT's `q_lin` + `v_lin`. Saved
+ * adapters always list their targets, so peft loads them either way.
+ */
 export const DEFAULT_TARGET_MODULES: Record<ModelFamily, string[]> = {
   gpt2: ['c_attn'],
   bert: ['query', 'value'],
   llama: ['q_proj', 'v_proj'],
-  // peft's defaults for these model types; peft has none for phi3 and distilbert (their attention's fused / own names).
   qwen2: ['q_proj', 'v_proj'],
   qwen3: ['q_proj', 'v_proj'],
   mistral: ['q_proj', 'v_proj'],
   gemma: ['q_proj', 'v_proj'],
-  phi3: ['qkv_proj'],
+  phi3: ['qkv_proj'], // not in peft's mapping
   roberta: ['query', 'value'],
-  distilbert: ['q_lin', 'v_lin'],
+  distilbert: ['q_lin', 'v_lin'], // not in peft's mapping
+};
+
+/** Families whose model keeps some of Llama's projections fused: a Llama name targets the fused module. */
+export const FUSED_TARGET_HINTS: Partial<Record<ModelFamily, Record<string, string>>> = {
+  phi3: { q_proj: 'qkv_proj', k_proj: 'qkv_proj', v_proj: 'qkv_proj', gate_proj: 'gate_up_proj', up_proj: 'gate_up_proj' },
 };

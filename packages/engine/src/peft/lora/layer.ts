@@ -8,14 +8,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError, WeightShapeError } from '../../errors.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
-import { dense, dropout } from '../../models/shared/ops.js';
+import { dropout } from '../../models/shared/ops.js';
 import { loraAdd } from './lora-add.js';
 import type { HeadKind, PeftAttachment, TransformerModel } from '../../types.js';
-import { DEFAULT_TARGET_MODULES, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
+import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX } from '../modules-to-save.js';
+import { DEFAULT_TARGET_MODULES, FUSED_TARGET_HINTS, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
 
-export const PEFT_PREFIX = 'base_model.model.';
-/** Head modules peft trains and saves beside the adapter for classification (modules_to_save). */
-const HEAD_MODULES = ['classifier', 'score'];
+export const PEFT_PREFIX = LORA_SAVED_PREFIX;
 
 export interface LoraModule {
   name: string;
@@ -27,19 +26,14 @@ export interface LoraModule {
   loraB: tf.Variable;
 }
 
-/** A trainable copy of a head linear (peft's ModulesToSaveWrapper); weight held [in, out]. */
-interface SavedModule {
-  name: string;
-  weight: tf.Variable;
-  bias: tf.Variable | null;
-}
-
 export interface LoraAttachment extends PeftAttachment {
   readonly method: 'lora';
   readonly config: LoraConfig;
   readonly model: TransformerModel;
   readonly modules: Map<string, LoraModule>;
   readonly scaling: number;
+  /** Head linears trained and saved as modules_to_save (copies; see `peft/modules-to-save.ts`). */
+  readonly savedModules: string[];
   readonly merged: boolean;
   merge(): void;
   unmerge(): void;
@@ -55,7 +49,9 @@ export function matchTargetModules(model: TransformerModel, targets: string[]) {
   for (const t of targets) {
     if (!linears.some((m) => m.name === t || m.name.endsWith(`.${t}`))) {
       const supported = [...new Set(linears.map((m) => m.shortName))].join(', ');
-      throw new PeftConfigError(`targetModules: ${JSON.stringify(t)} matches no linear module of this ${model.config.family} model (supported: ${supported})`);
+      const fused = FUSED_TARGET_HINTS[model.config.family]?.[t.slice(t.lastIndexOf('.') + 1)];
+      const hint = fused ? `; ${model.config.family} keeps ${t} inside the fused ${fused}` : '';
+      throw new PeftConfigError(`targetModules: ${JSON.stringify(t)} matches no linear module of this ${model.config.family} model (supported: ${supported}${hint})`);
     }
   }
   return linears.filter((m) => targets.some((t) => m.name === t || m.name.endsWith(`.${t}`)));
@@ -64,11 +60,6 @@ export function matchTargetModules(model: TransformerModel, targets: string[]) {
 /** Analytical trainable count of the LoRA matrices: Σ r·(in + out) over the targeted modules. */
 export function loraParamCount(model: TransformerModel, r: number, targets: string[]): number {
   return matchTargetModules(model, targets).reduce((n, m) => n + r * (m.inFeatures + m.outFeatures), 0);
-}
-
-function headModulesToSave(model: TransformerModel, config: LoraConfig): string[] {
-  const names = config.modulesToSave ?? (model.head === 'causal-lm' ? [] : HEAD_MODULES);
-  return names.filter((n) => model.weights.has(`${n}.weight`));
 }
 
 const TASK_TYPES: Record<HeadKind, string> = {
@@ -99,7 +90,9 @@ export function createLoraAttachment(
   const scaling = config.useRslora ? config.alpha / Math.sqrt(r) : config.alpha / r;
   const targets = matchTargetModules(model, config.targetModules!);
   const modules = new Map<string, LoraModule>();
-  const saved = new Map<string, SavedModule>();
+  /** modules_to_save as configured (peft writes this list into adapter_config.json); the heads it selects train as copies. */
+  const modulesToSave = config.modulesToSave ?? defaultModulesToSave(model.head);
+  let saved: ReturnType<typeof createSavedHeads> | null = null;
   const trainable = new Map<string, tf.Variable>();
   const fromInitial = (key: string, shape: number[], transpose = false): tf.Tensor | null => {
     const t = initial?.get(key);
@@ -127,22 +120,14 @@ export function createLoraAttachment(
       const b = fromInitial(keyB, [m.outFeatures, r]) ?? tf.zeros([m.outFeatures, r]);
       modules.set(m.name, { name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures, loraA: variable(keyA, a), loraB: variable(keyB, b) });
     });
-    for (const name of headModulesToSave(model, config)) {
-      const base = model.weights.get(`${name}.weight`)!;
-      const baseBias = model.weights.get(`${name}.bias`) ?? null;
-      const w = fromInitial(`${PEFT_PREFIX}${name}.weight`, [base.shape[1]!, base.shape[0]!], true) ?? base.clone();
-      const bias = baseBias ? (fromInitial(`${PEFT_PREFIX}${name}.bias`, baseBias.shape) ?? baseBias.clone()) : null;
-      saved.set(name, {
-        name,
-        weight: variable(`${PEFT_PREFIX}${name}.weight`, w),
-        bias: bias ? variable(`${PEFT_PREFIX}${name}.bias`, bias) : null,
-      });
-    }
+    saved = createSavedHeads(model, modulesToSave, PEFT_PREFIX, initial);
+    for (const [k, v] of saved.trainable) trainable.set(k, v);
   } catch (e) {
     for (const v of trainable.values()) v.dispose();
     throw e;
   }
 
+  const heads = saved!;
   let merged = false;
   const delta = (m: LoraModule) => tf.mul(tf.matMul(m.loraA, m.loraB, true, true), scaling);
   const baseWeight = (m: LoraModule) => model.weights.get(`${m.name}.weight`)!;
@@ -156,19 +141,19 @@ export function createLoraAttachment(
     model,
     modules,
     scaling,
+    savedModules: heads.modules,
     get merged() {
       return merged;
     },
     hooks: {
       // Merged LoRA leaves the base linears' outputs alone (the delta is in the weights); saved heads always replace theirs.
-      linearTouches: (name) => saved.has(name) || (!merged && modules.has(name)),
+      linearTouches: (name) => heads.has(name) || (!merged && modules.has(name)),
       layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).flatMap((m) => [m.loraA, m.loraB]),
       linear(name, x, y, training) {
-        const head = saved.get(name);
-        const x2 = (x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]!])) as tf.Tensor2D;
-        if (head) return dense(x2, head.weight as tf.Tensor2D, (head.bias ?? undefined) as tf.Tensor1D | undefined).reshape(y.shape);
+        if (heads.has(name)) return heads.apply(name, x, y);
         const m = modules.get(name);
         if (!m || merged) return y;
+        const x2 = (x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]!])) as tf.Tensor2D;
         const xin = training && config.dropout > 0 ? dropout(x2, config.dropout) : x2;
         const y2 = (y.rank === 2 ? y : y.reshape([-1, y.shape[y.rank - 1]!])) as tf.Tensor2D;
         const out = loraAdd(xin, y2, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, scaling);
@@ -218,12 +203,7 @@ export function createLoraAttachment(
         out.set(`${PEFT_PREFIX}${m.name}.lora_A.weight`, { shape: m.loraA.shape, data: m.loraA.dataSync() as Float32Array });
         out.set(`${PEFT_PREFIX}${m.name}.lora_B.weight`, { shape: m.loraB.shape, data: m.loraB.dataSync() as Float32Array });
       }
-      for (const s of saved.values()) {
-        const wt = tf.transpose(s.weight);
-        out.set(`${PEFT_PREFIX}${s.name}.weight`, { shape: wt.shape, data: wt.dataSync() as Float32Array });
-        wt.dispose();
-        if (s.bias) out.set(`${PEFT_PREFIX}${s.name}.bias`, { shape: s.bias.shape, data: s.bias.dataSync() as Float32Array });
-      }
+      for (const [k, t] of heads.tensors()) out.set(k, t);
       return out;
     },
     adapterConfigJson() {
@@ -238,7 +218,8 @@ export function createLoraAttachment(
         fan_in_fan_out: config.fanInFanOut,
         use_rslora: config.useRslora,
         bias: 'none',
-        modules_to_save: saved.size > 0 ? [...saved.keys()] : null,
+        // peft records the configured names (SEQ_CLS: classifier, score) and matches them again at load.
+        modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null,
         init_lora_weights: true,
         inference_mode: true,
         use_dora: false,
@@ -255,7 +236,7 @@ export function createLoraAttachment(
       for (const v of trainable.values()) v.dispose();
       trainable.clear();
       modules.clear();
-      saved.clear();
+      heads.dispose();
     },
   };
   return attachment;

@@ -182,7 +182,9 @@ describe('LoRA trainable parameter count = Σ r·(in + out)', () => {
       const lora = attachPeft(model, 'lora', { r: 4, targetModules: ['query', 'value'] }) as LoraAttachment;
       const count = [...lora.trainable.values()].reduce((n, v) => n + v.size, 0);
       expect(count).toBe(4 * 2 * 256 + 64 * 3 + 3);
-      expect(lora.adapterConfigJson()).toMatchObject({ task_type: 'SEQ_CLS', modules_to_save: ['classifier'], fan_in_fan_out: false });
+      // peft records its classifier names as configured and matches them again at load.
+      expect(lora.adapterConfigJson()).toMatchObject({ task_type: 'SEQ_CLS', modules_to_save: ['classifier', 'score'], fan_in_fan_out: false });
+      expect(lora.savedModules).toEqual(['classifier']);
       // A head copy starts equal to the base head, so outputs are unchanged.
       const e = readExpected('bert-tiny-cls');
       batchLogits(model, [e.cases[0].input_ids]).forEach((got) => expect(maxAbsError(got, e.cases[0].logits as number[])).toBeLessThanOrEqual(5.1e-6));

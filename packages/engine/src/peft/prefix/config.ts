@@ -10,6 +10,12 @@ export const PrefixConfigSchema = z.object({
   encoderHiddenSize: z.number().int().positive().optional(),
   initStd: z.number().positive().default(0.02),
   seed: z.number().int().default(0),
+  /**
+   * Head modules trained (as copies) and saved with the prefix, as peft does for SEQ_CLS /
+   * TOKEN_CLS prefix tuning (modules_to_save): classification heads by default, none for causal LM;
+   * `[]` freezes the head.
+   */
+  modulesToSave: z.array(z.string().min(1)).optional(),
 });
 
 export type PrefixConfigInput = z.input<typeof PrefixConfigSchema>;

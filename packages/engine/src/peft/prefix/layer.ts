@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NormalizedConfig, TransformerModel } from '../../types.js';
-import { safetensorsFileSize } from '../../hf/safetensors.js';
+import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
+import { createSavedHeads, defaultModulesToSave, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
 import { PrefixConfigSchema, type PrefixConfig, type PrefixConfigInput } from './config.js';
 
@@ -19,7 +20,7 @@ export function prefixRowWidth(c: NormalizedConfig): number {
   return 2 * c.numLayers * c.numKvHeads * c.headDim;
 }
 
-/** Analytical trainable parameter count (before fold when prefixProjection is on). */
+/** Analytical trainable parameter count (before fold when prefixProjection is on; plus any saved heads: `modulesToSaveParamCount`). */
 export function prefixParamCount(p: PrefixConfig, c: NormalizedConfig): number {
   const L = p.numVirtualTokens, out = prefixRowWidth(c);
   if (!p.prefixProjection) return L * out;
@@ -46,26 +47,36 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
   const width = prefixRowWidth(c);
   const kvDim = c.numKvHeads * c.headDim;
   const hidden = config.encoderHiddenSize ?? c.dModel;
-  const trainable = new Map<string, tf.Variable>();
+  /** The prefix's own variables (table or MLP); `trainable` also holds the saved heads. */
+  const own = new Map<string, tf.Variable>();
   let seed = config.seed;
   const normal = (shape: number[]) => tf.randomNormal(shape, 0, config.initStd, 'float32', seed++);
   tf.tidy(() => {
     if (config.prefixProjection) {
-      trainable.set(MLP.embedding, tf.variable(normal([L, c.dModel])));
-      trainable.set(MLP.w0, tf.variable(normal([c.dModel, hidden])));
-      trainable.set(MLP.b0, tf.variable(tf.zeros([hidden])));
-      trainable.set(MLP.w2, tf.variable(normal([hidden, width])));
-      trainable.set(MLP.b2, tf.variable(tf.zeros([width])));
+      own.set(MLP.embedding, tf.variable(normal([L, c.dModel])));
+      own.set(MLP.w0, tf.variable(normal([c.dModel, hidden])));
+      own.set(MLP.b0, tf.variable(tf.zeros([hidden])));
+      own.set(MLP.w2, tf.variable(normal([hidden, width])));
+      own.set(MLP.b2, tf.variable(tf.zeros([width])));
     } else {
-      trainable.set(PREFIX_TABLE, tf.variable(normal([L, width])));
+      own.set(PREFIX_TABLE, tf.variable(normal([L, width])));
     }
   });
+  const modulesToSave = config.modulesToSave ?? defaultModulesToSave(model.head);
+  let heads: ReturnType<typeof createSavedHeads>;
+  try {
+    heads = createSavedHeads(model, modulesToSave, PROMPT_SAVED_PREFIX);
+  } catch (e) {
+    for (const v of own.values()) v.dispose();
+    throw e;
+  }
+  const trainable = new Map<string, tf.Variable>([...own, ...heads.trainable]);
 
   /** [L, width]: the table itself, or the MLP's output. */
   const table = (): tf.Tensor2D => {
-    const t = trainable.get(PREFIX_TABLE);
+    const t = own.get(PREFIX_TABLE);
     if (t) return t as tf.Tensor2D;
-    const g = (k: string) => trainable.get(k)!;
+    const g = (k: string) => own.get(k)!;
     return tf.tanh(g(MLP.embedding).matMul(g(MLP.w0)).add(g(MLP.b0))).matMul(g(MLP.w2)).add(g(MLP.b2)) as tf.Tensor2D;
   };
   // The models call layer 0 first in every forward; the MLP then runs once per
@@ -81,40 +92,54 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
     return { key: kv(0), value: kv(1) };
   };
 
-  let shapes = new Map([...trainable].map(([k, v]) => [k, v.shape]));
   const configJson = () => ({
     peft_type: 'PREFIX_TUNING', task_type: model.head === 'causal-lm' ? 'CAUSAL_LM' : model.head === 'sequence-classification' ? 'SEQ_CLS' : 'TOKEN_CLS',
     num_virtual_tokens: L, token_dim: c.dModel, num_transformer_submodules: 1, num_attention_heads: c.numHeads,
     num_layers: c.numLayers, encoder_hidden_size: hidden, prefix_projection: config.prefixProjection,
+    modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null,
   });
   const attachment: PrefixAttachment = {
     method: 'prefix',
     adapterName,
     config: { ...config, encoderHiddenSize: hidden },
     // Every layer's prefix comes from the one table (or MLP): all of it is read in each layer.
-    hooks: { attentionPrefix: layerKv, layerVariables: () => [...trainable.values()] },
+    hooks: { ...heads.hooks(), attentionPrefix: layerKv, layerVariables: () => [...own.values()] },
     trainable,
-    get folded() { return trainable.has(PREFIX_TABLE); },
-    // What is stored per task is always the folded table (peft saves the MLP's output too).
-    storedBytes: () => safetensorsFileSize(new Map([[PREFIX_TABLE, [L, width]]])) + Buffer.byteLength(JSON.stringify(configJson(), null, 2)),
+    get folded() { return own.has(PREFIX_TABLE); },
+    // What is stored per task is always the folded table (peft saves the MLP's output too), and the saved heads.
+    storedBytes: () => safetensorsFileSize(new Map([[PREFIX_TABLE, [L, width]], ...heads.shapes()])) + Buffer.byteLength(JSON.stringify(configJson(), null, 2)),
     adapterConfigJson: configJson,
     beforeSave() { attachment.fold(); },
+    adapterTensors() {
+      const out = new Map<string, HostTensor>();
+      for (const [k, v] of own) out.set(k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+      for (const [k, t] of heads.tensors()) out.set(k, t);
+      return out;
+    },
     fold() {
-      if (trainable.has(PREFIX_TABLE)) return;
+      if (own.has(PREFIX_TABLE)) return;
       const folded = tf.tidy(() => tf.variable(table()));
-      for (const v of trainable.values()) v.dispose();
+      for (const [k, v] of own) {
+        v.dispose();
+        trainable.delete(k);
+      }
+      own.clear();
+      own.set(PREFIX_TABLE, folded);
+      // The table first, then the heads, as a fresh attachment orders them.
+      const rest = [...trainable];
       trainable.clear();
       trainable.set(PREFIX_TABLE, folded);
+      for (const [k, v] of rest) trainable.set(k, v);
       cached = null;
-      shapes = new Map([[PREFIX_TABLE, folded.shape]]);
     },
     dispose() {
       if (model.hooks === this.hooks) model.hooks = null;
       for (const v of trainable.values()) v.dispose();
       trainable.clear();
+      own.clear();
+      heads.dispose();
     },
   };
-  void shapes;
   return attachment;
 }
 

@@ -13,6 +13,12 @@ export const PromptConfigSchema = z
     init: z.enum(['random', 'sampled-vocab', 'text']).default('random'),
     initTokenIds: z.array(z.number().int().nonnegative()).optional(),
     seed: z.number().int().default(0),
+    /**
+     * Head modules trained (as copies) and saved with the prompt, as peft does for SEQ_CLS /
+     * TOKEN_CLS prompt tuning (modules_to_save): classification heads by default, none for causal LM;
+     * `[]` freezes the head.
+     */
+    modulesToSave: z.array(z.string().min(1)).optional(),
   })
   .refine((c) => c.init !== 'text' || (c.initTokenIds?.length ?? 0) > 0, {
     message: 'init "text" needs initTokenIds (the tokenised init text)',

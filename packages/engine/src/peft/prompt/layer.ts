@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError } from '../../errors.js';
 import type { TransformerModel } from '../../types.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
-import { safetensorsFileSize } from '../../hf/safetensors.js';
+import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
+import { createSavedHeads, defaultModulesToSave, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import { SeededRng } from '../../train/rng.js';
 import { PromptConfigSchema, type PromptConfigInput } from './config.js';
 
 export const PROMPT_TABLE = 'prompt_embeddings';
+const TASK_TYPES = { 'causal-lm': 'CAUSAL_LM', 'sequence-classification': 'SEQ_CLS', 'token-classification': 'TOKEN_CLS' } as const;
 const EMBEDDING_NAME = /(^|\.)(wte|embed_tokens|word_embeddings)\.weight$/;
 
 /** The token embedding matrix [vocab, dModel] of any family (GPT-2 wte, Llama embed_tokens, BERT word_embeddings). */
@@ -15,7 +17,7 @@ export function tokenEmbedding(model: TransformerModel): tf.Variable {
   throw new PeftConfigError(`prompt init: no token embedding matrix among the model weights (looked for ${EMBEDDING_NAME})`);
 }
 
-/** Analytical trainable parameter count: L · dModel. */
+/** Analytical trainable parameter count: L · dModel (plus any saved heads: `modulesToSaveParamCount`). */
 export function promptParamCount(numVirtualTokens: number, dModel: number): number {
   return numVirtualTokens * dModel;
 }
@@ -40,28 +42,44 @@ export function createPromptAttachment(model: TransformerModel, input: PromptCon
       : tf.randomUniform([L, d], -0.5, 0.5, 'float32', config.seed);
     return tf.variable(init);
   });
-  const trainable = new Map<string, tf.Variable>([[PROMPT_TABLE, prompt]]);
+  const modulesToSave = config.modulesToSave ?? defaultModulesToSave(model.head);
+  let heads: ReturnType<typeof createSavedHeads>;
+  try {
+    heads = createSavedHeads(model, modulesToSave, PROMPT_SAVED_PREFIX);
+  } catch (e) {
+    prompt.dispose();
+    throw e;
+  }
+  const trainable = new Map<string, tf.Variable>([[PROMPT_TABLE, prompt], ...heads.trainable]);
   const configJson = {
-    peft_type: 'PROMPT_TUNING', num_virtual_tokens: L, token_dim: d, num_transformer_submodules: 1,
+    peft_type: 'PROMPT_TUNING', task_type: TASK_TYPES[model.head], num_virtual_tokens: L, token_dim: d, num_transformer_submodules: 1,
     prompt_tuning_init: config.init === 'text' ? 'TEXT' : config.init === 'sampled-vocab' ? 'SAMPLE_VOCAB' : 'RANDOM',
+    modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null,
   };
   return {
     method: 'prompt',
     adapterName,
     config,
     hooks: {
+      ...heads.hooks(),
       inputEmbeddings: (embeds: tf.Tensor) => {
         const batch = embeds.shape[0];
         return tf.concat([prompt.expandDims(0).tile([batch, 1, 1]), embeds], 1);
       },
     },
     trainable,
-    storedBytes: () => safetensorsFileSize(new Map([[PROMPT_TABLE, [L, d]]])) + Buffer.byteLength(JSON.stringify(configJson, null, 2)),
+    storedBytes: () => safetensorsFileSize(new Map([[PROMPT_TABLE, [L, d]], ...heads.shapes()])) + Buffer.byteLength(JSON.stringify(configJson, null, 2)),
     adapterConfigJson: () => configJson,
+    adapterTensors() {
+      const out = new Map<string, HostTensor>([[PROMPT_TABLE, { shape: prompt.shape.slice(), data: prompt.dataSync() as Float32Array }]]);
+      for (const [k, t] of heads.tensors()) out.set(k, t);
+      return out;
+    },
     dispose() {
       if (model.hooks === this.hooks) model.hooks = null;
       prompt.dispose();
       trainable.clear();
+      heads.dispose();
     },
   };
 }
