@@ -30,6 +30,9 @@ export const LORA_SAVED_PREFIX = 'base_model.model.';
 /** Prompt-learning methods (prompt, prefix; and our bottleneck adapters) keep the base at `base_model.`, as peft saves them. */
 export const PROMPT_SAVED_PREFIX = 'base_model.';
 
+/** peft's `task_type` per head, written into every method's adapter_config.json. */
+export const PEFT_TASK_TYPES: Record<HeadKind, string> = { 'causal-lm': 'CAUSAL_LM', 'sequence-classification': 'SEQ_CLS', 'token-classification': 'TOKEN_CLS' };
+
 /** What a method trains as modules_to_save when the caller names none: the classifier names for classification heads. */
 export function defaultModulesToSave(head: HeadKind): string[] {
   return head === 'causal-lm' ? [] : [...CLASSIFIER_MODULE_NAMES];

@@ -3,7 +3,7 @@ import { bottleneck } from './bottleneck-op.js';
 import type { TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
-import { createSavedHeads, defaultModulesToSave, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
+import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';
 
 type Site = 'attention' | 'ffn';
@@ -64,7 +64,7 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
   const adapterKeys = [...trainable.keys()];
   for (const [k, v] of heads.trainable) trainable.set(k, v);
   const shapes = new Map<string, number[]>([...adapterKeys.map((k): [string, number[]] => [k, trainable.get(k)!.shape]), ...heads.shapes()]);
-  const configJson = () => ({ ...adapterConfigJson(config, m), modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null });
+  const configJson = () => ({ ...adapterConfigJson(config, m), task_type: PEFT_TASK_TYPES[model.head], modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null });
   return {
     method: 'adapter',
     adapterName,

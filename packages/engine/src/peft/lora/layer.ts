@@ -10,8 +10,8 @@ import { PeftConfigError, WeightShapeError } from '../../errors.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import { dropout } from '../../models/shared/ops.js';
 import { loraAdd } from './lora-add.js';
-import type { HeadKind, PeftAttachment, TransformerModel } from '../../types.js';
-import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX } from '../modules-to-save.js';
+import type { PeftAttachment, TransformerModel } from '../../types.js';
+import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';
 import { DEFAULT_TARGET_MODULES, FUSED_TARGET_HINTS, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
 
 export const PEFT_PREFIX = LORA_SAVED_PREFIX;
@@ -62,11 +62,6 @@ export function loraParamCount(model: TransformerModel, r: number, targets: stri
   return matchTargetModules(model, targets).reduce((n, m) => n + r * (m.inFeatures + m.outFeatures), 0);
 }
 
-const TASK_TYPES: Record<HeadKind, string> = {
-  'causal-lm': 'CAUSAL_LM',
-  'sequence-classification': 'SEQ_CLS',
-  'token-classification': 'TOKEN_CLS',
-};
 
 /**
  * Attaches LoRA to `model`. `initial` (peft-named host tensors, peft layouts)
@@ -209,7 +204,7 @@ export function createLoraAttachment(
     adapterConfigJson() {
       return {
         peft_type: 'LORA',
-        task_type: TASK_TYPES[model.head],
+        task_type: PEFT_TASK_TYPES[model.head],
         base_model_name_or_path: config.baseModelNameOrPath,
         r,
         lora_alpha: config.alpha,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NormalizedConfig, TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
-import { createSavedHeads, defaultModulesToSave, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
+import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
 import { PrefixConfigSchema, type PrefixConfig, type PrefixConfigInput } from './config.js';
 
@@ -93,7 +93,7 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
   };
 
   const configJson = () => ({
-    peft_type: 'PREFIX_TUNING', task_type: model.head === 'causal-lm' ? 'CAUSAL_LM' : model.head === 'sequence-classification' ? 'SEQ_CLS' : 'TOKEN_CLS',
+    peft_type: 'PREFIX_TUNING', task_type: PEFT_TASK_TYPES[model.head],
     num_virtual_tokens: L, token_dim: c.dModel, num_transformer_submodules: 1, num_attention_heads: c.numHeads,
     num_layers: c.numLayers, encoder_hidden_size: hidden, prefix_projection: config.prefixProjection,
     modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null,

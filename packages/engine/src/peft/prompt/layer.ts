@@ -3,12 +3,11 @@ import { PeftConfigError } from '../../errors.js';
 import type { TransformerModel } from '../../types.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
-import { createSavedHeads, defaultModulesToSave, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
+import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import { SeededRng } from '../../train/rng.js';
 import { PromptConfigSchema, type PromptConfigInput } from './config.js';
 
 export const PROMPT_TABLE = 'prompt_embeddings';
-const TASK_TYPES = { 'causal-lm': 'CAUSAL_LM', 'sequence-classification': 'SEQ_CLS', 'token-classification': 'TOKEN_CLS' } as const;
 const EMBEDDING_NAME = /(^|\.)(wte|embed_tokens|word_embeddings)\.weight$/;
 
 /** The token embedding matrix [vocab, dModel] of any family (GPT-2 wte, Llama embed_tokens, BERT word_embeddings). */
@@ -52,7 +51,7 @@ export function createPromptAttachment(model: TransformerModel, input: PromptCon
   }
   const trainable = new Map<string, tf.Variable>([[PROMPT_TABLE, prompt], ...heads.trainable]);
   const configJson = {
-    peft_type: 'PROMPT_TUNING', task_type: TASK_TYPES[model.head], num_virtual_tokens: L, token_dim: d, num_transformer_submodules: 1,
+    peft_type: 'PROMPT_TUNING', task_type: PEFT_TASK_TYPES[model.head], num_virtual_tokens: L, token_dim: d, num_transformer_submodules: 1,
     prompt_tuning_init: config.init === 'text' ? 'TEXT' : config.init === 'sampled-vocab' ? 'SAMPLE_VOCAB' : 'RANDOM',
     modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null,
   };
