@@ -153,6 +153,31 @@ describe('LoRA on GPT-2', () => {
   });
 });
 
+describe('LoRA on Qwen2: the peft-written qwen2-tiny-lora-all adapter', () => {
+  it('imports (r 4 on all seven projections) and reproduces its expected logits within 1e-4, alone and right-padded', () => {
+    const e = readExpected('qwen2-tiny-lora-all');
+    const model = loadHfModel(join(FIXTURES, 'qwen2-tiny')).model;
+    try {
+      const lora = loadLoraAdapter(model, join(FIXTURES, 'qwen2-tiny-lora-all'));
+      expect(lora.modules.size).toBe(2 * 7);
+      expect(lora.scaling).toBe(8 / 4);
+      e.cases.forEach((c) => expect(relativeError(batchLogits(model, [c.input_ids])[0], c.logits.flat() as number[])).toBeLessThan(1e-4));
+      batchLogits(model, e.cases.map((c) => c.input_ids)).forEach((got, i) => expect(relativeError(got, e.cases[i].logits.flat() as number[])).toBeLessThan(1e-4));
+      // Merged into the base, the same logits.
+      lora.merge();
+      model.hooks = null;
+      e.cases.forEach((c) => expect(relativeError(batchLogits(model, [c.input_ids])[0], c.logits.flat() as number[])).toBeLessThan(1e-4));
+      model.hooks = lora.hooks;
+      lora.unmerge();
+      // Without the adapter the base is far from them (the check is not vacuous).
+      setActiveAdapter(model, null);
+      expect(relativeError(batchLogits(model, [e.cases[0].input_ids])[0], e.cases[0].logits.flat() as number[])).toBeGreaterThan(0.1);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
 describe('LoRA trainable parameter count = Σ r·(in + out)', () => {
   const cases: [string, string[], number][] = [
     // gpt2-tiny: d 64, ffn 256, 2 layers

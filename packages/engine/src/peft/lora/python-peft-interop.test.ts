@@ -1,24 +1,22 @@
 // Cross-framework check of the LoRA export: Hugging Face `peft` (Python, PyTorch) loads an
-// adapter this engine saved, unchanged, and its logits equal ours. Needs a Python with torch,
-// transformers and peft: PEFT_LAB_PYTHON, else <repo>/.venv-ref/bin/python (which .ci/run
-// installs from pip's local wheels), else python3. Without one the suite is skipped and says why.
+// adapter this engine saved, unchanged, and its logits equal ours; and the other way, an adapter
+// peft wrote loads here with peft's logits. Needs a Python with torch, transformers and peft
+// (`../python-reference.ts`: PEFT_LAB_PYTHON, else <repo>/.venv-ref/bin/python, which .ci/run
+// installs from pip's local wheels, else python3). Without one the suite is skipped and says why.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHfModel } from '../../hf/model-io.js';
 import { batchLogits, FIXTURES, readExpected, relativeError, useTestBackend } from '../../models/test-helpers.js';
 import { attachPeft } from '../base.js';
-import { saveLoraAdapter, type LoraAttachment } from './index.js';
+import { python, pythonPeftAvailable as available, pythonPeftVersion, runPythonJson, warnIfNoPythonPeft } from '../python-reference.js';
+import { loadLoraAdapter, saveLoraAdapter, type LoraAttachment } from './index.js';
 import { perturb } from './lora-test-helpers.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../../..');
-const python = process.env.PEFT_LAB_PYTHON ?? (existsSync(join(REPO, '.venv-ref/bin/python')) ? join(REPO, '.venv-ref/bin/python') : 'python3');
-const probe = spawnSync(python, ['-c', 'import torch, transformers, peft; print(peft.__version__)'], { encoding: 'utf8' });
-const available = probe.status === 0;
-if (!available) console.warn(`python-peft interop skipped: ${python} cannot import torch, transformers and peft`);
+warnIfNoPythonPeft('python-peft interop');
 
 // Loads base + adapter with transformers/peft and prints the logits of each row (no padding).
 const SCRIPT = `
@@ -50,7 +48,7 @@ function pythonLogits(base: string, adapter: string, head: string, rows: number[
 }
 
 /**
- * Attaches LoRA (`config`, B perturbed from `seed`) to the model in `base`, saves it, and
+ * Attaches LoRA (`config`, B and any saved heads perturbed from `seed`) to the model in `base`, saves it, and
  * checks peft's logits against ours for the fixture's rows. Returns our logits.
  */
 function exportAndCompare(fixture: string, head: 'causal-lm' | 'sequence-classification', config: Record<string, unknown>, seed: number) {
@@ -60,7 +58,10 @@ function exportAndCompare(fixture: string, head: 'causal-lm' | 'sequence-classif
   try {
     const lora = attachPeft(model, 'lora', config) as LoraAttachment;
     perturb(lora, seed);
-    const dir = join(tmp, `${fixture}-lora`);
+    // The saved heads too, so peft must read them from the file (a copy of its base head would not do).
+    let headSeed = seed * 1000;
+    for (const [k, v] of lora.trainable) if (!/\.lora_[AB]\./.test(k)) v.assign(tf.tidy(() => v.add(tf.randomNormal(v.shape, 0, 0.2, 'float32', headSeed++))));
+    const dir = join(tmp, `${fixture}-lora-${seed}`);
     saveLoraAdapter(lora, dir);
     const ours = rows.map((r) => batchLogits(model, [r])[0]);
     const theirs = pythonLogits(base, dir, head, rows);
@@ -74,7 +75,7 @@ function exportAndCompare(fixture: string, head: 'causal-lm' | 'sequence-classif
 }
 
 // PyTorch's import alone takes seconds: generous timeouts.
-describe.skipIf(!available)(`Python peft ${probe.stdout?.trim() ?? ''} loads our LoRA adapters`, () => {
+describe.skipIf(!available)(`Python peft ${pythonPeftVersion} loads our LoRA adapters`, () => {
   it('GPT-2 causal LM (rsLoRA on c_attn and mlp.c_proj): same logits as ours', () => {
     exportAndCompare('gpt2-tiny', 'causal-lm', { r: 4, alpha: 8, useRslora: true, targetModules: ['c_attn', 'mlp.c_proj'] }, 7);
   }, 120_000);
@@ -82,4 +83,68 @@ describe.skipIf(!available)(`Python peft ${probe.stdout?.trim() ?? ''} loads our
   it('BERT sequence classification (classifier saved as modules_to_save): same logits as ours', () => {
     exportAndCompare('bert-tiny-cls', 'sequence-classification', { r: 4, alpha: 16, targetModules: ['query', 'value'] }, 11);
   }, 120_000);
+
+  it('Qwen2 causal LM, r 4 on q_proj and v_proj: same logits as ours', () => {
+    exportAndCompare('qwen2-tiny', 'causal-lm', { r: 4, alpha: 8, targetModules: ['q_proj', 'v_proj'] }, 13);
+  }, 120_000);
+
+  it('Qwen2 causal LM, LoRA on all seven projections (q, k, v, o, gate, up, down): same logits as ours', () => {
+    exportAndCompare('qwen2-tiny', 'causal-lm', { r: 4, alpha: 16, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }, 17);
+  }, 120_000);
+
+  it('Qwen2 sequence classification (score saved): same logits as ours', () => {
+    exportAndCompare('qwen2-tiny-cls', 'sequence-classification', { r: 4, alpha: 8 }, 19);
+  }, 120_000);
+
+  it('RoBERTa sequence classification (classifier.dense + out_proj saved under classifier): same logits as ours', () => {
+    exportAndCompare('roberta-tiny-cls', 'sequence-classification', { r: 4, alpha: 8 }, 23);
+  }, 120_000);
+
+  it('DistilBERT sequence classification (pre_classifier + classifier saved): same logits as ours', () => {
+    exportAndCompare('distilbert-tiny-cls', 'sequence-classification', { r: 4, alpha: 8 }, 29);
+  }, 120_000);
+});
+
+// peft writes a SEQ_CLS LoRA adapter (B and the modules_to_save heads perturbed) and its logits.
+const PEFT_WRITES = `
+import json, sys, torch, transformers
+from peft import LoraConfig, get_peft_model
+inp = json.load(open(sys.argv[1]))
+torch.manual_seed(inp['seed'])
+model = transformers.AutoModelForSequenceClassification.from_pretrained(inp['base'], dtype=torch.float32)
+pm = get_peft_model(model, LoraConfig(task_type='SEQ_CLS', r=4, lora_alpha=8, target_modules=inp['targets']))
+with torch.no_grad():
+    for n, p in pm.named_parameters():
+        if 'lora_B' in n or 'modules_to_save' in n:
+            p.add_(torch.randn_like(p) * 0.2)
+pm.save_pretrained(inp['out'])
+pm.eval()
+with torch.no_grad():
+    logits = [pm(input_ids=torch.tensor([ids])).logits[0].tolist() for ids in inp['rows']]
+json.dump({'logits': logits}, open(sys.argv[2], 'w'))
+`;
+
+describe.skipIf(!available)(`adapters Python peft ${pythonPeftVersion} wrote load here`, () => {
+  const cases: [string, string[]][] = [
+    ['roberta-tiny-cls', ['query', 'value']],
+    ['distilbert-tiny-cls', ['q_lin', 'v_lin']],
+  ];
+  for (const [fixture, targets] of cases) {
+    it(`${fixture}: peft's SEQ_CLS adapter (its heads in modules_to_save) gives peft's logits`, () => {
+      const base = join(FIXTURES, fixture);
+      const rows = readExpected(fixture).cases.map((c) => c.input_ids);
+      const out = join(tmp, `${fixture}-from-peft`);
+      const theirs = runPythonJson<{ logits: number[][] }>(PEFT_WRITES, { base, out, targets, rows, seed: 3 }).logits;
+      const model = loadHfModel(base).model;
+      try {
+        const lora = loadLoraAdapter(model, out);
+        expect(lora.savedModules.length).toBe(2);
+        rows.forEach((r, i) => expect(relativeError(batchLogits(model, [r])[0], theirs[i])).toBeLessThan(1e-4));
+        model.hooks = null;
+        expect(relativeError(batchLogits(model, [rows[0]])[0], theirs[0])).toBeGreaterThan(1e-2);
+      } finally {
+        model.dispose();
+      }
+    }, 120_000);
+  }
 });
