@@ -12,6 +12,7 @@ import { checkpointShape, type TransformerBase, type WeightSpec } from '../model
 import type { HeadKind, NormalizedConfig, SequencePooling, TransformerModel } from '../types.js';
 import { CheckpointReader, writeSafetensors, type HostTensor } from './safetensors.js';
 import type { FrozenWeightCache } from './frozen-weights.js';
+import { hostCopyReleaser } from '../native/host-copies.js';
 import { loadTokenizer, saveTokenizer, type HfTokenizer } from './tokenizer.js';
 
 export interface LoadHfModelOptions {
@@ -63,7 +64,9 @@ export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedH
   const model = instantiateModel(config, head);
   const lease = opts.frozenWeights?.acquire(dir);
   if (lease) model.holdLease(lease);
+  const hostCopies = hostCopyReleaser();
   const variable = (value: tf.Tensor, name: string) => {
+    hostCopies.adopt(value);
     const v = tf.variable(value, false, `${name}#${nextId()}`);
     value.dispose();
     return v;
@@ -85,6 +88,8 @@ export function loadHfModel(dir: string, opts: LoadHfModelOptions = {}): LoadedH
   } catch (e) {
     model.dispose();
     throw e;
+  } finally {
+    hostCopies.flush();
   }
   const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : null;
   return { model, tokenizer, config };
