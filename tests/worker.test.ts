@@ -80,6 +80,9 @@ describe('runWorker', () => {
     }
     const [full, lora, prefix] = trials.map((x) => x.measurements as Record<string, number>);
     expect(full.trainablePercent).toBeCloseTo(100, 5);
+    // Each trial's own peak (buffers counted once), although full fine-tuning ran first in this process.
+    expect(lora.peakBytes).toBeLessThan(full.peakBytes);
+    expect(prefix.peakBytes).toBeLessThan(full.peakBytes);
     expect(lora.trainablePercent).toBeLessThan(full.trainablePercent);
     expect(prefix.trainablePercent).toBeLessThan(full.trainablePercent);
 

@@ -317,6 +317,9 @@ export function measurementsOf(r: TrainResult): Record<string, number | null> {
     totalParams: m.totalParams,
     trainablePercent: m.trainableShare * 100,
     peakBytes: n(m.peakBytes),
+    peakAllocatorBytes: n(m.peakAllocatorBytes),
+    // The window starts with the trial where Linux allows (else it is the process's peak).
+    peakRssBytes: m.peakRssScope === 'since-reset' ? n(m.peakRssBytes) : null,
     startBytes: n(m.startBytes),
     tokensPerSec: n(m.tokensPerSec),
     wallTimeS: m.wallTimeMs / 1000,

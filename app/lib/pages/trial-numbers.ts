@@ -29,6 +29,10 @@ export interface TrialCosts {
   /** In percent (0–100). */
   trainablePercent: number | null;
   peakBytes: number | null;
+  /** TensorFlow's allocator peak over its allocations of 256 KiB or more (native TensorFlow + kernels only). */
+  peakAllocatorBytes: number | null;
+  /** The worker's peak RSS during the trial (at least any earlier trial's in that process). */
+  peakRssBytes: number | null;
   tokensPerSec: number | null;
   latencyMsBatch1: number | null;
   latencyMergedMsBatch1: number | null;
@@ -52,6 +56,8 @@ export function trialCosts(measurements: unknown): TrialCosts {
     totalParams,
     trainablePercent,
     peakBytes: first(m, ['peakBytes']),
+    peakAllocatorBytes: first(m, ['peakAllocatorBytes']),
+    peakRssBytes: first(m, ['peakRssBytes']),
     tokensPerSec: first(m, ['tokensPerSec']),
     latencyMsBatch1: first(m, ['latencyMsBatch1', 'latency.batch1Ms']),
     latencyMergedMsBatch1: first(m, ['latencyMergedMsBatch1', 'latency.mergedBatch1Ms']),

@@ -11,8 +11,9 @@
  * Batch and sequence length default to the config's, or 8 × 128 with --model; the random
  * token ids lie within the model's vocab. Prints {config | model, method, batch, seq, backend,
  * backendLabel, cpu, msPerStep (median of `steps` after `warmup`), tokensPerSec, peakBytes
- * (peak tensor bytes), peakRssBytes (the process's peak resident set, from
- * process.resourceUsage().maxRSS), trainableParams, totalParams}; with --latency also
+ * (peak tfjs tensor bytes), peakAllocatorBytes (TensorFlow's CPU allocator's peak while
+ * training, with our kernels; null elsewhere), peakRssBytes (the process's peak resident set,
+ * loading included: VmHWM), trainableParams, totalParams}; with --latency also
  * inferenceMs (median of 9 forwards at batch 1 and 8, as trained / merged when the method
  * merges / plain base model).
  *
@@ -36,7 +37,6 @@
  * prompt 10 virtual tokens (the sequence grows by 10).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,7 @@ import { createModel, normalizeHfConfig } from '../src/models/registry.js';
 import type { PeftAttachment, PeftMethodName, TransformerModel } from '../src/types.js';
 import { trainTrial } from '../src/train/train-trial.js';
 import { median } from '../src/measure/latency.js';
+import { peakRssBytes, resetPeakRss } from '../src/measure/peak-rss.js';
 import { createAdapterAttachment } from '../src/peft/adapter/layer.js';
 import { createPrefixAttachment } from '../src/peft/prefix/layer.js';
 import { createPromptAttachment } from '../src/peft/prompt/layer.js';
@@ -101,21 +102,6 @@ function cpuModel(): string {
   const r = spawnSync('lscpu', [], { encoding: 'utf8' });
   const line = r.status === 0 ? r.stdout.split('\n').find((l) => l.startsWith('Model name:')) : undefined;
   return line ? line.slice('Model name:'.length).trim() : (cpus()[0]?.model.trim() ?? 'unknown');
-}
-
-/** Peak resident set of this process so far, in bytes (maxRSS is in KiB). */
-function peakRssBytes(): number {
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-/** Resets this process's peak-RSS high-water mark to its current RSS (Linux); false where it cannot. */
-function resetPeakRss(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What to train: a ref decoder built here, or a checkpoint directory. */
@@ -191,7 +177,7 @@ async function main(): Promise<void> {
     ...(subject.kind === 'model' ? { model: subject.dir, modelType: family } : { config: subject.name }),
     method, batch, seq, gradientCheckpointing: process.argv.includes('--gradient-checkpointing'), backend: result.measurements.backend, backendLabel: backendLabel(backend), cpu: cpuModel(),
     msPerStep: Number(ms.toFixed(2)), tokensPerSec: Math.round((batch * seq * 1000) / ms),
-    peakBytes: result.measurements.peakBytes, peakRssBytes: rss, ...(rssReset === false ? { peakRssIncludesStraightforwardTfjs: true } : {}),
+    peakBytes: result.measurements.peakBytes, peakAllocatorBytes: result.measurements.peakAllocatorBytes ?? null, peakRssBytes: rss, ...(rssReset === false ? { peakRssIncludesStraightforwardTfjs: true } : {}),
     trainableParams: result.measurements.trainableParams, totalParams: result.measurements.totalParams,
     ...(result.measurements.latency ? { inferenceMs: Object.fromEntries(Object.entries(result.measurements.latency).map(([k, v]) => [k, Number(v.toFixed(2))])) } : {}),
     ...(result.status !== 'completed' ? { status: result.status, reason: result.reason } : {}),

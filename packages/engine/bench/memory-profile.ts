@@ -16,6 +16,7 @@ import { collate } from '../src/train/collate.js';
 import { trainingLoss } from '../src/train/losses.js';
 import { leanVariableGrads } from '../src/train/lean-grads.js';
 import { AdamW } from '../src/train/adamw.js';
+import { peakRssBytes, resetPeakRss } from '../src/measure/peak-rss.js';
 import '../src/peft/lora/index.js';
 import '../src/peft/full/index.js';
 
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const { model, config } = loadHfModel(dir, { head: 'causal-lm' });
   const weights = tf.memory().numBytes;
   const rssAfterLoad = process.memoryUsage().rss;
+  const peakRssLoad = peakRssBytes();
+  resetPeakRss();
   model.gradientCheckpointing = process.argv.includes('--gradient-checkpointing');
   const attachment = attachPeft(model, method, method === 'lora' ? { r: 8, alpha: 16 } : {});
   model.hooks = attachment.hooks;
@@ -46,10 +49,15 @@ async function main(): Promise<void> {
   const examples = Array.from({ length: batch }, (_, i) => ({ inputIds: Array.from({ length: seq }, (_, t) => (i * 131 + t * 7) % config.vocabSize) }));
   const data = collate(examples, { task: 'causal-lm' });
   let forwardEnd = 0;
+  let rssForwardEnd = 0;
+  let peakRssForward = 0;
   const saved = new Map<string, { bytes: number; count: number }>();
   const { value, grads } = leanVariableGrads(() => {
     const loss = trainingLoss(model, 'causal-lm', data);
     forwardEnd = tf.memory().numBytes;
+    rssForwardEnd = process.memoryUsage().rss;
+    peakRssForward = peakRssBytes();
+    resetPeakRss();
     const tape = (tf.engine() as unknown as { state: { activeTape: { saved?: tf.Tensor[] }[] } }).state.activeTape;
     const seen = new Set<object>([...model.weights.values()].map((w) => w.dataId), );
     for (const node of tape) for (const t of node.saved ?? []) {
@@ -63,6 +71,8 @@ async function main(): Promise<void> {
     }
     return loss;
   }, vars);
+  const peakRssBackward = peakRssBytes();
+  resetPeakRss();
   const gradientBytes = Object.values(grads).reduce((a, g) => a + g.size * 4, 0);
   const flat = optimizer.flattenGradients(new Map(Object.entries(grads).map(([n, g]) => [[...attachment.trainable].find(([, v]) => v.name === n)![0], g])));
   optimizer.applyFlat(flat, 1e-4);
@@ -74,7 +84,9 @@ async function main(): Promise<void> {
     weightsMB: MB(weights), optimizerStateMB: MB(optimizerState), gradientsMB: MB(gradientBytes),
     forwardEndTensorMB: MB(forwardEnd), savedActivationsMB: MB([...saved.values()].reduce((a, e) => a + e.bytes, 0)),
     savedByShape: Object.fromEntries([...saved].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12).map(([k, e]) => [k, `${MB(e.bytes)} MB (${e.count})`])),
-    rssAtStartMB: MB(rssAtStart), rssAfterLoadMB: MB(rssAfterLoad), peakRssMB: MB(process.resourceUsage().maxRSS * 1024),
+    rssAtStartMB: MB(rssAtStart), rssAfterLoadMB: MB(rssAfterLoad), peakRssLoadMB: MB(peakRssLoad),
+    rssForwardEndMB: MB(rssForwardEnd), peakRssForwardMB: MB(peakRssForward), peakRssBackwardMB: MB(peakRssBackward),
+    peakRssUpdateMB: MB(peakRssBytes()), peakRssMB: MB(process.resourceUsage().maxRSS * 1024),
   };
   console.log(process.argv.includes('--json') ? JSON.stringify(out) : JSON.stringify(out, null, 1));
   optimizer.dispose();

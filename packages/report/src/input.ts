@@ -27,6 +27,10 @@ export const measurementsSchema = z
     totalParams: nullableNumber,
     trainablePercent: nullableNumber,
     peakBytes: nullableNumber,
+    /** TensorFlow's CPU allocator peak during the trial (native TensorFlow + PEFT Lab kernels). */
+    peakAllocatorBytes: nullableNumber,
+    /** The worker process's peak RSS during the trial (at least any earlier trial's in that process). */
+    peakRssBytes: nullableNumber,
     tokensPerSec: nullableNumber,
     wallTimeS: nullableNumber,
     latencyMsBatch1: nullableNumber,

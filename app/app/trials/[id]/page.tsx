@@ -64,6 +64,8 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           <dl className="kv" data-testid="measurements">
             <dt>Trainable parameters</dt><dd>{formatCount(c.trainableParams)} of {formatCount(c.totalParams)} ({formatPercent(c.trainablePercent)})</dd>
             <dt>Peak tensor memory</dt><dd>{formatBytes(c.peakBytes)}</dd>
+            {c.peakAllocatorBytes !== null && <><dt>TensorFlow allocator peak</dt><dd>{formatBytes(c.peakAllocatorBytes)} (allocations ≥ 256 KiB, op scratch included)</dd></>}
+            {c.peakRssBytes !== null && <><dt>Worker peak RSS</dt><dd>{formatBytes(c.peakRssBytes)} (the process; at least any earlier trial&apos;s)</dd></>}
             <dt>Throughput</dt><dd>{c.tokensPerSec === null ? '—' : `${formatNumber(c.tokensPerSec)} tokens/s`}</dd>
             <dt>Wall time</dt><dd>{c.wallTimeS === null ? '—' : `${formatNumber(c.wallTimeS)} s`}</dd>
             <dt>Inference latency (batch 1)</dt><dd>{c.latencyMsBatch1 === null ? '—' : `${formatNumber(c.latencyMsBatch1)} ms`}{c.latencyMergedMsBatch1 !== null ? ` (merged: ${formatNumber(c.latencyMergedMsBatch1)} ms)` : ''}</dd>

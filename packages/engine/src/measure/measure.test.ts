@@ -5,7 +5,7 @@ import { createTinyDecoder } from '../train/tiny-decoder.js';
 import { createAdapterAttachment } from '../peft/adapter/layer.js';
 import { countParams } from './params.js';
 import { measureInferenceLatency, median } from './latency.js';
-import { PeakMemorySampler } from './memory.js';
+import { liveBufferBytes, PeakMemorySampler } from './memory.js';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
@@ -50,5 +50,19 @@ describe('measurements', { timeout: 30_000 }, () => {
     t.dispose();
     s.sample();
     expect(s.peakBytes - s.startBytes).toBe(4000);
+  });
+
+  it('peak sampling counts a buffer once however many tensors share it (clones saved for the backward pass)', () => {
+    const s = new PeakMemorySampler();
+    const t = tf.zeros([1000]);
+    const clones = [tf.clone(t), tf.clone(t), t.reshape([10, 100])];
+    s.sample();
+    expect(s.peakBytes - s.startBytes).toBe(4000);
+    expect(tf.memory().numBytes - s.startBytes).toBeGreaterThanOrEqual(16000); // tfjs's own count: every object
+    t.dispose();
+    s.sample();
+    expect(liveBufferBytes() - s.startBytes).toBe(4000); // the clones still hold it
+    tf.dispose(clones);
+    expect(liveBufferBytes()).toBe(s.startBytes);
   });
 });

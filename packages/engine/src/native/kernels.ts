@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
-export const KERNELS_VERSION = 9;
+export const KERNELS_VERSION = 10;
 export const KERNELS_ENV = 'PEFT_LAB_NATIVE_KERNELS';
 
 type AttrKind = 'int' | 'float' | 'bool';
@@ -62,6 +62,16 @@ interface NodeBackend {
 export interface PeftKernels {
   /** Runs op `name` on `inputs` (in the op's input order; list inputs flattened). */
   run(name: PeftOpName, inputs: tf.Tensor[], attrs?: Record<string, number | boolean>): tf.Tensor[];
+  /**
+   * TensorFlow's CPU allocator: bytes in use and the peak since the last reset (`reset` starts
+   * a new window at the bytes in use now); null when the allocator keeps no statistics.
+   */
+  allocatorPeak(reset?: boolean): { bytesInUse: number; peakBytesInUse: number } | null;
+}
+
+interface KernelsLibrary {
+  version?: number;
+  allocatorPeak?(reset: boolean): { bytesInUse: number; peakBytesInUse: number } | null;
 }
 
 let loaded: PeftKernels | null | undefined; // undefined: not tried yet
@@ -91,7 +101,7 @@ function gpuBuild(): boolean {
 function load(): PeftKernels {
   const file = kernelsLibraryPath();
   if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is not built (npm install builds it; or node packages/engine/native/build.mjs)`);
-  const lib = require(file) as { version?: number };
+  const lib = require(file) as KernelsLibrary;
   if (lib.version !== KERNELS_VERSION) throw new Error(`the library is version ${lib.version}, the engine expects ${KERNELS_VERSION} (rebuild: node packages/engine/native/build.mjs)`);
   for (const [name, info] of Object.entries(OPS)) {
     if (tf.getKernel(name, 'tensorflow')) continue;
@@ -118,6 +128,7 @@ function load(): PeftKernels {
       const out = tf.engine().runKernel(name, named as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
       return Array.isArray(out) ? out : [out as tf.Tensor];
     },
+    allocatorPeak: (reset = false) => lib.allocatorPeak?.(reset) ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, HeadKind, PeftAttachment, TransformerModel } from '../types.js';
 import { countParams, type ParamCounts } from '../measure/params.js';
-import { PeakMemorySampler } from '../measure/memory.js';
+import { memoryPeakWindow, PeakMemorySampler, type MemoryPeaks } from '../measure/memory.js';
 import { measureInferenceLatency, type InferenceLatency } from '../measure/latency.js';
 import { AdamW, type FlatGradients } from './adamw.js';
 import { collate, disposeBatch, type TokenExample } from './collate.js';
@@ -78,8 +78,9 @@ export interface TrainTrialOptions {
 
 export type TrainStatus = 'completed' | 'stopped' | 'failed';
 
-export interface TrainMeasurements extends ParamCounts {
+export interface TrainMeasurements extends ParamCounts, MemoryPeaks {
   backend: string;
+  /** Peak of tfjs's tensor bytes (a saved clone of a buffer counts again): prefer peakAllocatorBytes. */
   peakBytes: number;
   /** Bytes held by tensors before training started (weights, data). */
   startBytes: number;
@@ -186,6 +187,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
   const { model, attachment, task } = o;
   const t0 = performance.now();
   const memory = new PeakMemorySampler();
+  const peaks = memoryPeakWindow();
   const stream = new BatchStream(o.trainData, o);
   const totalSteps = o.maxSteps ?? Math.ceil(o.epochs! * stream.batchesPerEpoch);
   const warmupSteps = o.warmupSteps ?? Math.round((o.warmupRatio ?? 0) * totalSteps);
@@ -301,6 +303,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
     }
     if (status !== 'failed') await runEval();
     const trainMs = performance.now() - t0;
+    const memoryPeaks = peaks.end(); // training and evaluation; not the latency runs after
     const latency = o.latency === false || status === 'failed' ? undefined
       : await measureInferenceLatency(model, attachment, { seqLen: o.latency?.seqLen ?? 32, runs: o.latency?.runs });
     const finalMetric = finalEval ? metricValue(finalEval, o.metric).value : undefined;
@@ -312,6 +315,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
         backend: computeBackendLabel(),
         peakBytes: memory.peakBytes,
         startBytes: memory.startBytes,
+        ...memoryPeaks,
         tokensPerSec: stepMsSum > 0 ? (tokens / stepMsSum) * 1000 : 0,
         wallTimeMs: trainMs,
         meanStepMs: losses.length ? stepMsSum / losses.length : 0,
