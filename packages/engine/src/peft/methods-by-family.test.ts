@@ -111,6 +111,56 @@ describe('every method on every family: analytical counts, finite losses, a froz
   }
 });
 
+describe('with gradient checkpointing, the head copies train too (they sit outside the recomputed layers)', { timeout: 60_000 }, () => {
+  // qwen2-tiny-cls has no dropout, so both runs see the same forward pass (the encoders' dropout
+  // masks differ between the checkpointed and the plain forward).
+  for (const [method, config] of [['lora', { r: 4 }], ['adapter', { bottleneck: 4, upInitStd: 0.01 }], ['prefix', { numVirtualTokens: 3 }], ['prompt', { numVirtualTokens: 3 }]] as const) {
+    it(`qwen2-tiny-cls ${method}: the losses of the plain run, and score's copy moves`, async () => {
+      const run = async (gradientCheckpointing: boolean) => {
+        const { model } = loadHfModel(join(FIXTURES, 'qwen2-tiny-cls'));
+        try {
+          const attachment = attachPeft(model, method, config);
+          const key = [...attachment.trainable.keys()].find((k) => k.endsWith('score.weight'))!;
+          const before = snapshotWeights(new Map([[key, attachment.trainable.get(key)!]]));
+          const r = await trainTrial({
+            model, attachment, task: 'sequence-classification', metric: 'accuracy', trainData: data('sequence-classification', model.config.vocabSize),
+            lr: 1e-2, batchSize: 4, maxSteps: 3, seed: 1, latency: false, gradientCheckpointing,
+          });
+          expect(changedWeights(new Map([[key, attachment.trainable.get(key)!]]), before)).toEqual([key]);
+          attachment.dispose();
+          return r.losses;
+        } finally {
+          model.dispose();
+        }
+      };
+      const plain = await run(false);
+      const checkpointed = await run(true);
+      checkpointed.forEach((l, i) => expect(Math.abs(l - plain[i])).toBeLessThan(1e-4 * Math.abs(plain[i])));
+    });
+  }
+});
+
+describe('seeded inits', () => {
+  it('the default seed 0 draws the same adapter, prefix (table and MLP) and prompt every time (tfjs ignores a 0 seed in randomNormal)', () => {
+    const { model } = loadHfModel(join(FIXTURES, 'qwen2-tiny'));
+    try {
+      for (const [method, config] of [['adapter', { bottleneck: 4, upInitStd: 0.01 }], ['prefix', {}], ['prefix', { prefixProjection: true }], ['prompt', {}]] as const) {
+        const draw = () => {
+          const a = attachPeft(model, method, config, `${method}-${Math.random()}`);
+          const values = snapshotWeights(a.trainable);
+          a.dispose();
+          return values;
+        };
+        const first = draw();
+        const again = draw();
+        for (const [k, v] of first) expect(Array.from(again.get(k)!), `${method} ${k}`).toEqual(Array.from(v));
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
 describe('the saved head beside adapters, prefixes and prompts', () => {
   // peft 0.21 saves a RobertaForSequenceClassification prompt/prefix (SEQ_CLS) as exactly these keys.
   const peftKeys = ['base_model.classifier.dense.bias', 'base_model.classifier.dense.weight', 'base_model.classifier.out_proj.bias', 'base_model.classifier.out_proj.weight', 'prompt_embeddings'];

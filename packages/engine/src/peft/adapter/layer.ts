@@ -3,6 +3,7 @@ import { bottleneck } from './bottleneck-op.js';
 import type { TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
+import { seededNormal } from '../seeded-random.js';
 import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';
 
@@ -37,9 +38,9 @@ export function createAdapterAttachment(model: TransformerModel, input: AdapterC
     for (const site of sites) {
       const n = adapterTensorNames(layer, site);
       tf.tidy(() => {
-        trainable.set(n.downW, tf.variable(tf.randomNormal([d, m], 0, config.downInitStd, 'float32', seed++)));
+        trainable.set(n.downW, tf.variable(seededNormal([d, m], 0, config.downInitStd, seed++)));
         trainable.set(n.downB, tf.variable(tf.zeros([m])));
-        const up = config.upInitStd > 0 ? tf.randomNormal([m, d], 0, config.upInitStd, 'float32', seed++) : tf.zeros([m, d]);
+        const up = config.upInitStd > 0 ? seededNormal([m, d], 0, config.upInitStd, seed++) : tf.zeros([m, d]);
         trainable.set(n.upW, tf.variable(up));
         trainable.set(n.upB, tf.variable(tf.zeros([d])));
       });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NormalizedConfig, TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
+import { seededNormal } from '../seeded-random.js';
 import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
 import { PrefixConfigSchema, type PrefixConfig, type PrefixConfigInput } from './config.js';
@@ -50,7 +51,7 @@ export function createPrefixAttachment(model: TransformerModel, input: PrefixCon
   /** The prefix's own variables (table or MLP); `trainable` also holds the saved heads. */
   const own = new Map<string, tf.Variable>();
   let seed = config.seed;
-  const normal = (shape: number[]) => tf.randomNormal(shape, 0, config.initStd, 'float32', seed++);
+  const normal = (shape: number[]) => seededNormal(shape, 0, config.initStd, seed++);
   tf.tidy(() => {
     if (config.prefixProjection) {
       own.set(MLP.embedding, tf.variable(normal([L, c.dModel])));
