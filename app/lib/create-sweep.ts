@@ -1,5 +1,5 @@
 // Spec → sweep row + queued trials, in one transaction (createSweepWithTrials).
-import { listTasks } from '@peft-lab/data';
+import { listTasks } from '@peft-lab/data/catalog';
 import { createSweepWithTrials, type Db, type NewTrial } from '@peft-lab/db';
 import { trialRecords, type SweepSpec } from '@peft-lab/sweeps';
 import { BadRequestError } from './errors';

@@ -1,5 +1,5 @@
 // Which metric ranks a sweep's trials: the spec's objective, else its task's own metric.
-import { listTasks } from '@peft-lab/data';
+import { listTasks } from '@peft-lab/data/catalog';
 
 export interface Objective {
   metric: string;

@@ -1,4 +1,4 @@
-import { listTasks } from '@peft-lab/data';
+import { listTasks } from '@peft-lab/data/catalog';
 import { getPool, type Db } from '@peft-lab/db';
 import type { Objective } from './chart-types';
 import { resolveObjective } from './trial-numbers';

@@ -1,6 +1,6 @@
 // GET /api/catalog — what a sweep can name: base models (built-in + registered) and tasks
 // (built-in from @peft-lab/data + imported datasets).
-import { listTasks } from '@peft-lab/data';
+import { listTasks } from '@peft-lab/data/catalog';
 import { listBaseModels, listDatasets } from '@peft-lab/db';
 import { getDb } from '../../../lib/db';
 import { json, route } from '../../../lib/responses';

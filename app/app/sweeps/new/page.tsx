@@ -1,4 +1,4 @@
-import { listTasks } from '@peft-lab/data';
+import { listTasks } from '@peft-lab/data/catalog';
 import { listBaseModels, listDatasets } from '@peft-lab/db';
 import { describeSpecForm } from '@peft-lab/sweeps';
 import { getDb } from '@/lib/pages/db';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_MODEL_DIR } from '../tokenizer/builtin-tokenizer.js';
+import { BUILTIN_MODEL_DIR } from '../builtin-model-dir.js';
 
 /** Files `loadHfModel(BUILTIN_MODEL_DIR)` needs. */
 export const BUILTIN_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;

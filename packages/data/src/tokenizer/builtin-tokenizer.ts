@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { pretrainCorpus } from '../pretrain-corpus.js';
 import { trainByteLevelBpe } from './bpe-trainer.js';
 import { ByteLevelBpeTokenizer, END_OF_TEXT, PAD } from './byte-level-bpe-tokenizer.js';
+import { BUILTIN_MODEL_DIR } from '../builtin-model-dir.js';
 
-/** The committed files of the built-in model (tokenizer now; weights once the engine pretrains them). */
-export const BUILTIN_MODEL_DIR = fileURLToPath(new URL('../../builtin-model/', import.meta.url));
+export { BUILTIN_MODEL_DIR };
 export const BUILTIN_VOCAB_SIZE = 4096;
 export const BUILTIN_SPECIAL_TOKENS = [END_OF_TEXT, PAD] as const;
 
