@@ -86,7 +86,7 @@ describe('peft-lab CLI', () => {
     expect(json.code, json.stderr).toBe(0);
     const r = JSON.parse(json.stdout);
     expect(r).toMatchObject({ model: GPT2_TINY_DIR, modelType: 'gpt2', head: 'causal-lm', parameterCount: 133_888, numLayers: 2, dModel: 64, numHeads: 4, vocabSize: 400, batchSize: 8, seqLen: 128 });
-    expect(Object.keys(r.methods)).toEqual(['full', 'lora', 'adapter', 'prefix', 'prompt']);
+    expect(Object.keys(r.methods)).toEqual(['full', 'lora', 'adapter', 'prefix', 'prompt', 'ia3']);
     expect(r.methods.full.trainableParams).toBe(133_888);
     expect(r.methods.lora.trainableParams).toBe(4096);
     for (const m of Object.values(r.methods) as { bytes: Record<string, number> }[]) {

@@ -13,6 +13,7 @@ export { modelLogits, type ModelLogitsArgs, type ModelLogitsResult } from './mod
 export { AdapterConfigSchema, bottleneckSize, createAdapterAttachment, adapterParamCount, adapterTensorNames, adapterConfigJson, type AdapterConfig, type AdapterConfigInput } from './peft/adapter/index.js';
 export { PrefixConfigSchema, createPrefixAttachment, prefixParamCount, prefixRowWidth, PREFIX_TABLE, type PrefixAttachment, type PrefixConfig, type PrefixConfigInput } from './peft/prefix/index.js';
 export { PromptConfigSchema, createPromptAttachment, promptParamCount, tokenEmbedding, PROMPT_TABLE, type PromptConfig, type PromptConfigInput } from './peft/prompt/index.js';
+export * from './peft/ia3/index.js';
 export { CLASSIFIER_MODULE_NAMES, defaultModulesToSave, resolveModulesToSave, modulesToSaveParamCount } from './peft/modules-to-save.js';
 export { trainTrial, type TrainTrialOptions, type TrainResult, type TrainStatus, type TrainMeasurements, type TrainCallbacks, type StepInfo, type BatchSource } from './train/train-trial.js';
 export { serializeCheckpoint, deserializeCheckpoint, type TrainCheckpoint, type DataPosition } from './train/checkpoint.js';

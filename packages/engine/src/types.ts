@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 export type ModelFamily = 'gpt2' | 'bert' | 'llama' | 'qwen2' | 'qwen3' | 'mistral' | 'gemma' | 'phi3' | 'roberta' | 'distilbert';
 export type HeadKind = 'causal-lm' | 'sequence-classification' | 'token-classification';
-export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt';
+export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt' | 'ia3';
 
 /**
  * Decoder sequence classification: 'last' scores the last non-padding token (transformers'

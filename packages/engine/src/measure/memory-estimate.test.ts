@@ -9,6 +9,7 @@ import '../peft/lora/index.js';
 import '../peft/adapter/index.js';
 import '../peft/prefix/index.js';
 import '../peft/prompt/index.js';
+import '../peft/ia3/index.js';
 import type { HeadKind, PeftMethodName } from '../types.js';
 import { estimateTrainingMemory, MEMORY_METHODS, RUNTIME_OVERHEAD_BYTES } from './memory-estimate.js';
 import { availableMemory, cgroupMemoryLimit, checkTrainingMemory, formatBytes, InsufficientMemoryError, MEMORY_LIMIT_ENV, MemoryLimitConfigError } from './memory-check.js';
@@ -51,7 +52,9 @@ describe('estimateTrainingMemory', () => {
       const e = gpt2(method);
       expect(e.bytes.total, method).toBeLessThan(full.bytes.total);
       expect(e.bytes.gradientsAndOptimizer, method).toBeLessThan(full.bytes.gradientsAndOptimizer);
-      expect(e.bytes.activations, method).toBeLessThan(full.bytes.activations);
+      // (IA)³'s backward pass keeps each scaled tensor: c_attn's 2304-wide output before the scaling and
+      // mlp.c_proj's input, per token and layer as many elements as full fine-tuning's linear inputs.
+      expect(e.bytes.activations, method).toBeLessThan(full.bytes.activations * (method === 'ia3' ? 1.01 : 1));
     }
     for (const e of [full, gpt2('lora'), gpt2('prompt')]) {
       const b = e.bytes;
@@ -123,6 +126,10 @@ describe('trainable and total counts equal the engine’s after loading (tiny fi
     ['distilbert-tiny-cls', 'sequence-classification', 'lora', {}],
     ['distilbert-tiny-cls', 'token-classification', 'adapter', { reductionFactor: 4 }],
     ['llama-tiny-bf16-sharded', 'causal-lm', 'full', {}],
+    ['gpt2-tiny', 'causal-lm', 'ia3', {}],
+    ['qwen2-tiny', 'causal-lm', 'ia3', { targetModules: ['k_proj', 'v_proj', 'o_proj', 'down_proj'], feedforwardModules: ['o_proj', 'down_proj'] }],
+    ['bert-tiny-cls', 'sequence-classification', 'ia3', {}],
+    ['phi3-tiny', 'causal-lm', 'ia3', {}],
   ];
   const open: { dispose(): void }[] = [];
   afterEach(() => {

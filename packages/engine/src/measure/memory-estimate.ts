@@ -70,10 +70,12 @@ import { matchTargetModules } from '../peft/lora/layer.js';
 import { AdapterConfigSchema, adapterParamCount } from '../peft/adapter/index.js';
 import { PrefixConfigSchema, prefixParamCount } from '../peft/prefix/index.js';
 import { PromptConfigSchema, promptParamCount } from '../peft/prompt/index.js';
+import { Ia3ConfigSchema } from '../peft/ia3/config.js';
+import { resolveIa3Modules } from '../peft/ia3/layer.js';
 import { defaultModulesToSave, modulesToSaveParamCount, resolveModulesToSave } from '../peft/modules-to-save.js';
 import type { HeadKind, ModelFamily, NormalizedConfig, PeftMethodName } from '../types.js';
 
-export const MEMORY_METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+export const MEMORY_METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt', 'ia3'];
 
 /** TensorFlow's libraries and Node before the first tensor (456–474 MiB measured), rounded up. */
 export const RUNTIME_OVERHEAD_BYTES = 512 * 2 ** 20;
@@ -219,6 +221,14 @@ function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: Lin
       const p = PromptConfigSchema.parse({ numVirtualTokens: cfg.numVirtualTokens, modulesToSave: cfg.modulesToSave });
       const n = promptParamCount(p.numVirtualTokens, c.dModel) + heads(p.modulesToSave).n;
       return { ...none, trainable: n, added: n, promptLen: p.numVirtualTokens, headHook: heads(p.modulesToSave).lmHead };
+    }
+    case 'ia3': {
+      const p = Ia3ConfigSchema.parse(cfg);
+      const { targets } = resolveIa3Modules({ config: c, linearModules: () => linears }, p);
+      const n = targets.reduce((s, m) => s + (m.feedforward ? m.inFeatures : m.outFeatures), 0) + heads(p.modulesToSave).n;
+      // The backward pass keeps each scaled tensor: a feed-forward module's input, any other module's output (its own site, `out` wide).
+      const saved = targets.map((m) => (m.feedforward ? m : { ...m, name: `${m.name}#out`, shortName: `${m.shortName}#out`, inFeatures: m.outFeatures }));
+      return { ...none, trainable: n, added: n, trainedLinears: saved, headHook: heads(p.modulesToSave).lmHead };
     }
   }
 }

@@ -41,7 +41,7 @@ export interface RunTrainCommandOptions {
 
 const TRAIN_KEYS = ['lr', 'batchSize', 'weightDecay', 'warmupRatio', 'warmupSteps', 'evalEvery', 'gradClip', 'seed', 'maxLength', 'evalFraction', 'latencySeqLen', 'latencyRuns'] as const;
 /** Usual learning rates per method (peft examples, Lester et al. for prompts). */
-const DEFAULT_LR: Record<PeftMethodName, number> = { full: 5e-5, lora: 5e-4, adapter: 1e-3, prefix: 1e-3, prompt: 3e-2 };
+const DEFAULT_LR: Record<PeftMethodName, number> = { full: 5e-5, lora: 5e-4, adapter: 1e-3, prefix: 1e-3, prompt: 3e-2, ia3: 3e-3 };
 
 /** `8` → 8, `true` → true, `[1,2]`/`"x"` → JSON, `q,v` → ['q','v'], anything else → the string. */
 export function parseSetValue(raw: string): unknown {
