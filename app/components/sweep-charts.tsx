@@ -15,8 +15,8 @@ export function backendSource(backends: { backend: string; n: number }[]): strin
   return `Numbers measured on TensorFlow.js backend: ${backends.map((b) => `${b.backend} (${b.n} trial${b.n === 1 ? '' : 's'})`).join(', ')}.`;
 }
 
-export async function SweepCharts({ db, sweepId, spec, objective, finishedSignature }: { db: Db; sweepId: string; spec: unknown; objective?: Objective; finishedSignature?: string }) {
-  const d = await loadSweepCharts(db, sweepId, spec, finishedSignature, objective);
+export async function SweepCharts({ db, sweepId, objective, finishedSignature }: { db: Db; sweepId: string; objective?: Objective; finishedSignature?: string }) {
+  const d = await loadSweepCharts(db, sweepId, { finishedSignature, objective });
   const source = backendSource(d.backends);
   return (
     <>

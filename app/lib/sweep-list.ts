@@ -1,7 +1,6 @@
 // The sweeps list of the dashboard: search, status filter, paging, progress counts
 // and the best objective value per method — three queries whatever the page size.
-import { getPool, type Db, type SweepStatus, type TrialStatus } from '@peft-lab/db';
-import { sweepObjective, type Objective } from './objective';
+import { getPool, objectiveOfSweep, type Db, type SweepObjective, type SweepStatus, type TrialStatus } from '@peft-lab/db';
 
 export type ProgressCounts = Record<TrialStatus, number> & { total: number };
 
@@ -20,7 +19,7 @@ export interface SweepListItem {
   startedAt: Date | null;
   finishedAt: Date | null;
   maxParallel: number | null;
-  objective: Objective;
+  objective: { metric: string; direction: 'maximize' | 'minimize' };
   counts: ProgressCounts;
   best: BestOfMethod[];
 }
@@ -50,7 +49,7 @@ export async function listSweepsPage(db: Db, query: SweepListQuery): Promise<{ i
     db.sweep.count({ where }),
   ]);
   const ids = rows.map((r) => r.id);
-  const objectives = new Map(rows.map((r) => [r.id, sweepObjective(r.spec, r.task, r.dataset?.taskKind)]));
+  const objectives = new Map(rows.map((r) => [r.id, objectiveOfSweep(r)]));
   const [counts, best] = await Promise.all([countsOf(db, ids), bestPerMethod(db, objectives)]);
   const items = rows.map((r) => ({
     id: r.id,
@@ -61,7 +60,7 @@ export async function listSweepsPage(db: Db, query: SweepListQuery): Promise<{ i
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     maxParallel: r.maxParallel,
-    objective: objectives.get(r.id)!,
+    objective: { metric: objectives.get(r.id)!.metric, direction: objectives.get(r.id)!.direction },
     counts: counts.get(r.id) ?? emptyCounts(),
     best: best.get(r.id) ?? [],
   }));
@@ -83,26 +82,27 @@ async function countsOf(db: Db, ids: string[]): Promise<Map<string, ProgressCoun
 
 /**
  * Best completed trial per (sweep, method) by each sweep's objective; a trial's value is
- * summary[metric], else summary["eval_" + metric] (the report package's rule).
+ * summary[summaryKey], else summary[metric] (older summaries).
  */
-export async function bestPerMethod(db: Db, objectives: Map<string, Objective>): Promise<Map<string, BestOfMethod[]>> {
+export async function bestPerMethod(db: Db, objectives: Map<string, SweepObjective>): Promise<Map<string, BestOfMethod[]>> {
   const out = new Map<string, BestOfMethod[]>();
   if (!objectives.size) return out;
   const ids = [...objectives.keys()];
+  const keys = ids.map((id) => objectives.get(id)!.summaryKey);
   const metrics = ids.map((id) => objectives.get(id)!.metric);
   const signs = ids.map((id) => (objectives.get(id)!.direction === 'maximize' ? -1 : 1));
   const { rows } = await getPool(db).query<{ sweepId: string; method: string; value: number; trialId: string }>(
     `SELECT DISTINCT ON (v."sweepId", v."method") v."sweepId", v."method", v.value, v."trialId"
      FROM (
        SELECT t."sweepId", t."method", t."id" AS "trialId", o.sign,
-              CASE WHEN jsonb_typeof(t."summary" -> o.metric) = 'number' THEN (t."summary" ->> o.metric)::float8
-                   WHEN jsonb_typeof(t."summary" -> ('eval_' || o.metric)) = 'number' THEN (t."summary" ->> ('eval_' || o.metric))::float8
+              CASE WHEN jsonb_typeof(t."summary" -> o.key) = 'number' THEN (t."summary" ->> o.key)::float8
+                   WHEN jsonb_typeof(t."summary" -> o.metric) = 'number' THEN (t."summary" ->> o.metric)::float8
               END AS value
-       FROM "Trial" t JOIN unnest($1::text[], $2::text[], $3::int[]) AS o(sid, metric, sign) ON t."sweepId" = o.sid
+       FROM "Trial" t JOIN unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS o(sid, key, metric, sign) ON t."sweepId" = o.sid
        WHERE t."status" = 'completed') v
      WHERE v.value IS NOT NULL AND v.value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
      ORDER BY v."sweepId", v."method", v.value * v.sign ASC, v."trialId"`,
-    [ids, metrics, signs],
+    [ids, keys, metrics, signs],
   );
   for (const r of rows) (out.get(r.sweepId) ?? out.set(r.sweepId, []).get(r.sweepId)!).push({ method: r.method, value: r.value, trialId: r.trialId });
   return out;

@@ -4,18 +4,15 @@ import { attachPeft, checkTrainingMemory, estimateTrainingMemory, FrozenWeightCa
 import type { HeadKind, PeftAttachment, PeftMethodName, TransformerModel } from './engine-types.js';
 import type { Db, Trial } from '@peft-lab/db';
 import { isPeftLabError } from '@peft-lab/errors';
-import { expandSweep, validateSweepSpec, type EarlyStoppingRule, type MetricDirection } from '@peft-lab/sweeps';
-import type { MetricName as DataMetricName } from '@peft-lab/data';
+import { expandSweep, sweepObjective, validateSweepSpec, type EarlyStoppingRule, type SweepObjective, type SweepSpec } from '@peft-lab/sweeps';
+import type { TaskInfo } from '@peft-lab/data';
 import { TrialSetupError } from './errors.js';
 import { asMethod, methodConfig, methodHyperparameters, trainingParams, type TrialTrainingParams } from './method-config.js';
 import { loadResolvedTask, resolveBaseModel, resolveTask } from './resolve.js';
 import { tokenizeExamples } from './tokenize-task.js';
 
-export interface Objective {
-  /** As the spec / task names it ("accuracy", "macro-f1", "perplexity"); series `eval/<metric>`. */
-  metric: string;
-  direction: MetricDirection;
-  /** What the engine tracks as "best". */
+/** The sweep's objective (`sweepObjective` of @peft-lab/sweeps) and what the engine tracks as "best" for it. */
+export interface Objective extends SweepObjective {
   engineMetric: MetricName;
 }
 
@@ -42,16 +39,16 @@ export interface PrepareOptions {
   maxEvalExamples?: number;
 }
 
+// The engine tracks one of its metrics as "best"; a loss is tracked through perplexity (monotone in it).
 const ENGINE_METRIC: Record<string, MetricName> = {
-  accuracy: 'accuracy', 'macro-f1': 'macro-f1', f1: 'macro-f1', 'token-accuracy': 'token-accuracy', perplexity: 'perplexity', loss: 'perplexity',
+  accuracy: 'accuracy', 'macro-f1': 'macro-f1', 'token-accuracy': 'token-accuracy', perplexity: 'perplexity', loss: 'perplexity',
 };
 
-function objectiveFor(spec: { objective?: { metric: string; direction: MetricDirection } }, taskMetric: DataMetricName): Objective {
-  const metric = spec.objective?.metric ?? taskMetric;
-  const engineMetric = ENGINE_METRIC[metric];
-  if (!engineMetric) throw new TrialSetupError('objective.metric', metric, `expected one of ${Object.keys(ENGINE_METRIC).join(', ')}`);
-  const direction = spec.objective?.direction ?? (metric === 'perplexity' || metric === 'loss' ? 'minimize' : 'maximize');
-  return { metric, direction, engineMetric };
+function objectiveFor(spec: SweepSpec, task: TaskInfo): Objective {
+  const o = sweepObjective(spec, { metric: task.metric, kind: task.kind });
+  const engineMetric = ENGINE_METRIC[o.metric];
+  if (!engineMetric) throw new TrialSetupError('objective.metric', spec.objective?.metric ?? o.metric, `expected one of ${Object.keys(ENGINE_METRIC).join(', ')} (or eval_loss, f1)`);
+  return { ...o, engineMetric };
 }
 
 /**
@@ -113,7 +110,7 @@ export async function prepareTrial(db: Db, trial: Trial, opts: PrepareOptions = 
   const taskRef = await resolveTask(db, sweep.task, sweep.datasetId);
   const task = await loadResolvedTask(db, taskRef);
   const head = task.info.kind as HeadKind;
-  const objective = objectiveFor(spec, task.info.metric);
+  const objective = objectiveFor(spec, task.info);
   const numLabels = head === 'causal-lm' ? undefined : task.info.labels.length;
 
   const pooling = head === 'sequence-classification' ? training.pooling : undefined;

@@ -140,7 +140,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
     const p = prepared;
     log.info({ model: p.modelName, reusedBaseWeights: p.reusedBaseWeights }, 'trial prepared');
     const { training, objective } = p;
-    const objectiveSeries = `eval/${objective.metric}`;
+    const objectiveSeries = objective.series;
 
     // Resume: the last checkpoint's state, and only the points up to its step.
     let resumeFrom: Uint8Array | undefined;

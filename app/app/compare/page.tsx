@@ -56,7 +56,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
 
   async function SweepComparison({ sweepIds, methods }: { sweepIds: string[]; methods: string[] }) {
     const sweeps = await db.sweep.findMany({ where: { id: { in: sweepIds } }, select: { id: true, name: true, spec: true } });
-    const loaded = await Promise.all(sweeps.map(async (s) => ({ sweep: s, charts: await loadSweepCharts(db, s.id, s.spec) })));
+    const loaded = await Promise.all(sweeps.map(async (s) => ({ sweep: s, charts: await loadSweepCharts(db, s.id) })));
     const rows = loaded.flatMap(({ sweep, charts }) => charts.methodStats
       .filter((m) => methods.length === 0 || methods.includes(m.method))
       .map((m) => ({ sweep, charts, stat: m, cost: (measure: string) => charts.costs.find((c) => c.measure === measure)?.values[m.method] ?? null })));
@@ -94,7 +94,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   async function TrialComparison({ trialIds }: { trialIds: string[] }) {
     const trials = await db.trial.findMany({ where: { id: { in: trialIds } }, include: { sweep: { select: { id: true, name: true, spec: true } } }, orderBy: [{ sweepId: 'asc' }, { index: 'asc' }] });
     const objectives = new Map<string, Awaited<ReturnType<typeof sweepObjective>>>();
-    for (const t of trials) if (!objectives.has(t.sweepId)) objectives.set(t.sweepId, await sweepObjective(db, t.sweepId, t.sweep.spec));
+    for (const t of trials) if (!objectives.has(t.sweepId)) objectives.set(t.sweepId, await sweepObjective(db, t.sweepId));
     const series = (await Promise.all(trials.map(async (t) => (await getTrialSeries(db, t.id, { maxPoints: 200 })).map((s): CurveSeries => ({
       trialId: t.id, index: t.index, method: t.method, name: s.name, points: s.points.map((p) => ({ step: p.stepEnd, value: p.last })),
     }))))).flat();

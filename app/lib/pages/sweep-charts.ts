@@ -227,12 +227,13 @@ const cache = (globalCache.__peftLabChartCache ??= new Map());
 /**
  * Everything the sweep page's charts need, aggregated on the server in one pass over the sweep's trials.
  * @param finishedSignature set only for a sweep with no queued/running trial (e.g. its status and counts): reuses the last result while it matches
- * @param objective the sweep's objective when the caller already resolved it (sweepObjective); read from sample summaries otherwise
+ * @param objective the sweep's objective when the caller already resolved it (sweepObjective)
  */
-export async function loadSweepCharts(db: Db, sweepId: string, spec: unknown, finishedSignature?: string, objective?: Objective): Promise<SweepChartsData> {
+export async function loadSweepCharts(db: Db, sweepId: string, opts: { finishedSignature?: string; objective?: Objective } = {}): Promise<SweepChartsData> {
+  const { finishedSignature } = opts;
   const hit = finishedSignature ? cache.get(sweepId) : undefined;
   if (hit && hit.signature === finishedSignature) return hit.data;
-  const data = await aggregate(db, sweepId, objective ?? await sweepObjective(db, sweepId, spec));
+  const data = await aggregate(db, sweepId, opts.objective ?? await sweepObjective(db, sweepId));
   if (finishedSignature) {
     cache.set(sweepId, { signature: finishedSignature, data });
     if (cache.size > 20) cache.delete(cache.keys().next().value!);

@@ -1,8 +1,7 @@
 // The sweeps list: newest first, name search, counts per status and the best
 // objective value per method, in three SQL statements whatever the page size.
-import { getPool, type Db, type SweepStatus, type TrialCounts } from '@peft-lab/db';
-import { resolveObjective } from './trial-numbers';
-import { taskMetric } from './sweep-objective';
+import { getPool, objectiveOfSweep, type Db, type SweepStatus, type TrialCounts } from '@peft-lab/db';
+import { chartObjective } from './trial-numbers';
 import type { Objective } from './chart-types';
 
 export interface SweepListItem {
@@ -25,9 +24,10 @@ export async function listSweepsForPage(db: Db, opts: { q?: string; page?: numbe
   const offset = (opts.page ?? 0) * pageSize;
   const q = opts.q?.trim() ? `%${opts.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const [sweeps, total] = await Promise.all([
-    pool.query<{ id: string; name: string; status: SweepStatus; task: string; spec: unknown; createdAt: Date; finishedAt: Date | null }>(
-      `SELECT "id", "name", "status", "task", "spec", "createdAt", "finishedAt" FROM "Sweep"
-       WHERE ($1::text IS NULL OR "name" ILIKE $1) ORDER BY "createdAt" DESC LIMIT ${pageSize} OFFSET ${offset}`, [q]),
+    pool.query<{ id: string; name: string; status: SweepStatus; task: string; spec: unknown; datasetId: string | null; taskKind: string | null; createdAt: Date; finishedAt: Date | null }>(
+      `SELECT s."id", s."name", s."status", s."task", s."spec", s."datasetId", d."taskKind", s."createdAt", s."finishedAt"
+       FROM "Sweep" s LEFT JOIN "Dataset" d ON d."id" = s."datasetId"
+       WHERE ($1::text IS NULL OR s."name" ILIKE $1) ORDER BY s."createdAt" DESC LIMIT ${pageSize} OFFSET ${offset}`, [q]),
     pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Sweep" WHERE ($1::text IS NULL OR "name" ILIKE $1)`, [q]),
   ]);
   const ids = sweeps.rows.map((s) => s.id);
@@ -44,7 +44,8 @@ export async function listSweepsForPage(db: Db, opts: { q?: string; page?: numbe
     const c = emptyCounts();
     for (const r of counts.rows) if (r.sweepId === s.id) { c[r.status] = r.n; c.total += r.n; }
     const mine = extremes.rows.filter((r) => r.sweepId === s.id);
-    const objective = resolveObjective(s.spec, [Object.fromEntries(mine.map((r) => [r.key, 0]))].filter((o) => Object.keys(o).length), taskMetric(s.spec));
+    const objective = chartObjective(objectiveOfSweep({ ...s, dataset: s.taskKind ? { taskKind: s.taskKind } : null }),
+      [Object.fromEntries(mine.map((r) => [r.key, 0]))].filter((o) => Object.keys(o).length));
     const best = mine.filter((r) => r.key === objective.key)
       .map((r) => ({ method: r.method, value: objective.direction === 'maximize' ? r.max : r.min }))
       .sort((a, b) => (objective.direction === 'maximize' ? b.value - a.value : a.value - b.value));

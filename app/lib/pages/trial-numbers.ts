@@ -66,29 +66,17 @@ export function trialCosts(measurements: unknown): TrialCosts {
   };
 }
 
-const PREFERRED_KEYS = ['eval_accuracy', 'accuracy', 'eval_f1', 'f1', 'eval_macro_f1', 'macro_f1', 'eval_perplexity', 'perplexity', 'finalMetric', 'bestMetric', 'eval_loss', 'final_loss', 'finalLoss'];
-
 /**
- * The metric the sweep optimises and the summary key that holds it.
- * @param spec the sweep spec as stored (its `objective`, when given, wins)
- * @param sampleSummaries a few completed trials' summaries (to find the key actually written)
- * @param taskMetric the built-in task's primary metric, used when the spec names none
+ * The charts' objective: the sweep's (`getSweepObjective` of @peft-lab/db: the spec's, else the
+ * task's metric) and the summary key its trials actually wrote — `eval_<metric>` as the worker
+ * writes it, or the bare / `eval/` / `final_` name of older or imported summaries.
+ * @param sampleSummaries a few completed trials' summaries (none yet: the worker's key)
  */
-export function resolveObjective(spec: unknown, sampleSummaries: unknown[], taskMetric?: string): Objective {
-  // The spec's objective, else the built-in task's own metric (what the worker optimises).
-  const o = (spec as { objective?: { metric?: string; direction?: string } } | null)?.objective ?? (taskMetric ? { metric: taskMetric } : undefined);
+export function chartObjective(o: { metric: string; direction: 'maximize' | 'minimize'; summaryKey: string }, sampleSummaries: unknown[]): Objective {
   const keys = new Set<string>();
   for (const s of sampleSummaries) for (const k of Object.keys(flatNumbers(s))) keys.add(k);
-  const lower = (k: string) => /perplexity|loss|error/i.test(k);
-  if (o?.metric) {
-    const key = [o.metric, `eval_${o.metric}`, `eval/${o.metric}`, `final_${o.metric}`].find((k) => keys.has(k)) ?? null;
-    const direction = o.direction === 'minimize' || o.direction === 'maximize' ? o.direction : lower(o.metric) ? 'minimize' : 'maximize';
-    return { metric: o.metric, key: key ?? (keys.size ? null : o.metric), direction };
-  }
-  const key = PREFERRED_KEYS.find((k) => keys.has(k)) ?? [...keys].find((k) => k.startsWith('eval')) ?? null;
-  if (!key) return { metric: 'metric', key: null, direction: 'maximize' };
-  const metric = key.replace(/^eval[_/]/, '').replace(/^final_?/, '');
-  return { metric, key, direction: lower(key) ? 'minimize' : 'maximize' };
+  const key = keys.size === 0 ? o.summaryKey : [o.summaryKey, o.metric, `eval/${o.metric}`, `final_${o.metric}`].find((k) => keys.has(k)) ?? null;
+  return { metric: o.metric, key, direction: o.direction };
 }
 
 export function objectiveValue(summary: unknown, objective: Objective): number | null {

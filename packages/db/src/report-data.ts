@@ -1,6 +1,7 @@
 // A sweep as the plain data packages/report renders (its ReportInput shape). This file
 // knows that shape by convention only: packages/db must not import the report package.
 import type { Db } from './client';
+import { objectiveOfSweep } from './objective';
 import { getSweep, getTrialSeries } from './queries';
 
 type HpValue = number | string | boolean | string[] | null;
@@ -19,7 +20,7 @@ export interface SweepReportData {
 }
 
 export interface SweepReportOptions {
-  /** Overrides the spec's objective (e.g. the task's own metric, which only the data package knows). */
+  /** Overrides the sweep's objective (default: objectiveOfSweep, the spec's or its task's metric). */
   objective?: { metric: string; direction: 'maximize' | 'minimize' };
   /** Points per learning curve (downsampled in SQL); default 200. */
   maxSeriesPoints?: number;
@@ -27,7 +28,6 @@ export interface SweepReportOptions {
 
 // Keys the worker keeps beside the method hyperparameters (see worker/src/sweep-submission.ts).
 const BOOKKEEPING = new Set(['training', 'configKey', 'label', 'isBaseline']);
-const MINIMIZED = new Set(['perplexity', 'loss']);
 
 const hpValue = (v: unknown): HpValue | undefined =>
   v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v
@@ -49,15 +49,10 @@ function numericRecord(v: unknown): Record<string, number | null> | null {
 export async function sweepReportData(db: Db, sweepId: string, opts: SweepReportOptions = {}): Promise<SweepReportData> {
   const sweep = await getSweep(db, sweepId);
   const trials = await db.trial.findMany({ where: { sweepId }, orderBy: { index: 'asc' } });
-  const spec = (sweep.spec ?? {}) as { baseModel?: string; objective?: { metric: string; direction: 'maximize' | 'minimize' } };
+  const spec = (sweep.spec ?? {}) as { baseModel?: string };
 
-  let objective = opts.objective ?? spec.objective;
-  if (!objective) {
-    // No objective given anywhere: the first task metric the trials reported.
-    const keys = new Set(trials.flatMap((t) => Object.keys((t.summary as object | null) ?? {})));
-    const metric = ['accuracy', 'macro-f1', 'token-accuracy', 'perplexity', 'loss'].find((m) => keys.has(`eval_${m}`)) ?? 'accuracy';
-    objective = { metric, direction: MINIMIZED.has(metric) ? 'minimize' : 'maximize' };
-  }
+  const { metric, direction, series } = objectiveOfSweep(sweep);
+  const objective = opts.objective ?? { metric, direction };
 
   // Training parameters enter the table only where the sweep varied them (e.g. lr searched).
   const trainingOf = (t: (typeof trials)[number]) => ((t.hyperparameters as Record<string, unknown>)?.training ?? {}) as Record<string, unknown>;
@@ -71,7 +66,7 @@ export async function sweepReportData(db: Db, sweepId: string, opts: SweepReport
     }
   }
 
-  const seriesNames = ['train/loss', `eval/${objective.metric}`];
+  const seriesNames = [...new Set(['train/loss', opts.objective ? `eval/${opts.objective.metric}` : series])];
   const out: SweepReportData['trials'] = [];
   for (const t of trials) {
     const raw = (t.hyperparameters ?? {}) as Record<string, unknown>;

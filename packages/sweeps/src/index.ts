@@ -26,3 +26,4 @@ export { createRng, hashSeed, type Rng } from './prng.js';
 export { describeSpecForm, type SpecFormDescription, type FieldDescription } from './form-description.js';
 export * from './early-stopping/index.js';
 export { trialRecords, DEFAULT_MAX_ATTEMPTS, type TrialRecord } from './trial-records.js';
+export { sweepObjective, canonicalMetric, type SweepObjective, type ObjectiveTask } from './objective.js';

@@ -35,7 +35,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
   const [{ id }, sp] = await Promise.all([params, searchParams]);
   const db = getDb();
   const sweep = await load(id);
-  const [objective, methods] = await Promise.all([sweepObjective(db, id, sweep.spec), sweepMethods(db, id)]);
+  const [objective, methods] = await Promise.all([sweepObjective(db, id), sweepMethods(db, id)]);
   const active = sweep.status === 'queued' || sweep.status === 'running' || sweep.counts.queued + sweep.counts.running > 0;
   const spec = sweep.spec as { description?: string; baseModel?: string };
   return (
@@ -61,7 +61,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
       <p><Link href={`/compare?sweep=${id}`} prefetch={false}>Compare this sweep with others →</Link></p>
       <h2>Charts</h2>
       <Suspense fallback={<p role="status" className="muted">Aggregating charts…</p>}>
-        <SweepCharts db={db} sweepId={id} spec={sweep.spec} objective={objective} finishedSignature={active ? undefined : `${sweep.status}:${JSON.stringify(sweep.counts)}:${sweep.finishedAt?.toISOString()}`} />
+        <SweepCharts db={db} sweepId={id} objective={objective} finishedSignature={active ? undefined : `${sweep.status}:${JSON.stringify(sweep.counts)}:${sweep.finishedAt?.toISOString()}`} />
       </Suspense>
       <TrialTable db={db} sweepId={id} objective={objective} methods={methods} params={sp} />
     </>

@@ -15,9 +15,8 @@ export function register(program: Command): void {
       if (!isReportFormat(o.format)) throw new CliInputError('--format', o.format, `must be one of ${REPORT_FORMATS.join(', ')}`);
       const { sweepReportData } = await import('@peft-lab/db');
       const { withDatabase } = await import('../database.js');
-      const { sweepObjective } = await import('../objective.js');
       await withDatabase(o, async ({ db }) => {
-        const input = await sweepReportData(db, id, { objective: await sweepObjective(db, id) });
+        const input = await sweepReportData(db, id);
         const text = renderReport(input, o.format);
         if (o.out) {
           writeFileSync(o.out, text);

@@ -69,15 +69,14 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (id: string, o) => {
-      const { getSweep, listTrials } = await import('@peft-lab/db');
-      const { sweepObjective } = await import('../objective.js');
+      const { getSweep, getSweepObjective, listTrials } = await import('@peft-lab/db');
       await withDatabase(o, async ({ db }) => {
         const s = await getSweep(db, id);
         const trials = (await listTrials(db, id, { pageSize: 1000 })).items;
-        const objective = await sweepObjective(db, id);
+        const objective = await getSweepObjective(db, id);
         if (o.json) {
           console.log(JSON.stringify({
-            id: s.id, name: s.name, status: s.status, task: s.task, counts: s.counts, objective,
+            id: s.id, name: s.name, status: s.status, task: s.task, counts: s.counts, objective: { metric: objective.metric, direction: objective.direction },
             trials: trials.map((t) => ({ id: t.id, index: t.index, method: t.method, status: t.status, seed: t.seed, attempt: t.attempt, step: t.progressStep, total: t.progressTotal, backend: t.backend, error: t.error, summary: t.summary })),
           }, null, 2));
           return;
@@ -85,7 +84,7 @@ export function register(program: Command): void {
         const c = s.counts;
         console.log(`${s.name} (${s.id}): ${s.status} — ${c.completed}/${c.total} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`);
         const rows = trials.map((t) => {
-          const v = (t.summary as Record<string, number> | null)?.[`eval_${objective.metric}`];
+          const v = (t.summary as Record<string, number> | null)?.[objective.summaryKey];
           return [String(t.index), t.method, t.status, `${t.progressStep}${t.progressTotal ? `/${t.progressTotal}` : ''}`, typeof v === 'number' ? v.toFixed(4) : '', String(t.attempt), (t.error ?? '').slice(0, 60)];
         });
         printTable(['#', 'method', 'status', 'step', objective.metric, 'attempt', 'error'], rows);

@@ -1,7 +1,6 @@
 // GET /api/sweeps/[id] — the sweep, its spec, trial counts and per-method summary.
-import { getSweep, getSweepMethodSummary } from '@peft-lab/db';
+import { getSweep, getSweepMethodSummary, objectiveOfSweep } from '@peft-lab/db';
 import { getDb } from '../../../../lib/db';
-import { sweepObjective } from '../../../../lib/objective';
 import { json, route } from '../../../../lib/responses';
 import { bestPerMethod } from '../../../../lib/sweep-list';
 
@@ -10,14 +9,14 @@ export const dynamic = 'force-dynamic';
 export const GET = route<{ id: string }>(async (_request, { id }) => {
   const db = getDb();
   const sweep = await getSweep(db, id);
-  const objective = sweepObjective(sweep.spec, sweep.task, sweep.dataset?.taskKind);
+  const objective = objectiveOfSweep(sweep);
   const [methods, best] = await Promise.all([getSweepMethodSummary(db, id), bestPerMethod(db, new Map([[id, objective]]))]);
   const { dataset, baseModel, ...rest } = sweep;
   return json({
     ...rest,
     baseModel: baseModel ? { id: baseModel.id, name: baseModel.name, family: baseModel.family } : null,
     dataset: dataset ? { id: dataset.id, name: dataset.name, taskKind: dataset.taskKind } : null,
-    objective,
+    objective: { metric: objective.metric, direction: objective.direction },
     methods,
     best: best.get(id) ?? [],
   });

@@ -1,9 +1,8 @@
 // GET /api/sweeps/[id]/export?format=csv|json|md|tex|html — the report file, as a download.
 import { z } from 'zod';
 import { REPORT_CONTENT_TYPES, REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from '@peft-lab/report';
-import { getSweep, sweepReportData } from '@peft-lab/db';
+import { sweepReportData } from '@peft-lab/db';
 import { getDb } from '../../../../../lib/db';
-import { sweepObjective } from '../../../../../lib/objective';
 import { parseQuery } from '../../../../../lib/query';
 import { route } from '../../../../../lib/responses';
 
@@ -17,10 +16,8 @@ const exportQuery = z.strictObject({
 
 export const GET = route<{ id: string }>(async (request, { id }) => {
   const q = parseQuery(request.url, exportQuery);
-  const db = getDb();
-  const sweep = await getSweep(db, id);
-  // The task's own metric when the spec names none (only the app and the data package know it).
-  const input = await sweepReportData(db, id, { objective: sweepObjective(sweep.spec, sweep.task, sweep.dataset?.taskKind) });
+  // The sweep's objective (the spec's, else the task's metric): sweepReportData asks objectiveOfSweep.
+  const input = await sweepReportData(getDb(), id);
   const text = renderReport(input, q.format);
   const filename = reportFileName(input.sweep as { id: string; name: string }, q.format);
   return new Response(text, {
