@@ -127,6 +127,8 @@ describe('trainable and total counts equal the engine’s after loading (tiny fi
     ['distilbert-tiny-cls', 'token-classification', 'adapter', { reductionFactor: 4 }],
     ['llama-tiny-bf16-sharded', 'causal-lm', 'full', {}],
     ['gpt2-tiny', 'causal-lm', 'ia3', {}],
+    ['qwen2-tiny', 'causal-lm', 'lora', { useDora: true }],
+    ['gpt2-tiny', 'sequence-classification', 'lora', { useDora: true, targetModules: ['c_attn', 'c_fc'] }],
     ['qwen2-tiny', 'causal-lm', 'ia3', { targetModules: ['k_proj', 'v_proj', 'o_proj', 'down_proj'], feedforwardModules: ['o_proj', 'down_proj'] }],
     ['bert-tiny-cls', 'sequence-classification', 'ia3', {}],
     ['phi3-tiny', 'causal-lm', 'ia3', {}],

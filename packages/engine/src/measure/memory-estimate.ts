@@ -203,8 +203,10 @@ function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: Lin
       const targets = p.targetModules ?? DEFAULT_TARGET_MODULES[c.family];
       // matchTargetModules reads only linearModules(): an empty model answers it.
       const modules = matchTargetModules({ config: c, linearModules: () => linears } as Parameters<typeof matchTargetModules>[0], targets);
-      const n = modules.reduce((s, m) => s + p.r * (m.inFeatures + m.outFeatures), 0) + heads(p.modulesToSave).n;
-      return { ...none, trainable: n, added: n, trainedLinears: modules, loraModules: modules.length, loraRank: p.r, headHook: heads(p.modulesToSave).lmHead };
+      const n = modules.reduce((s, m) => s + p.r * (m.inFeatures + m.outFeatures) + (p.useDora ? m.outFeatures : 0), 0) + heads(p.modulesToSave).n;
+      // DoRA's magnitudes scale each target's output: the backward pass keeps that product (`out` wide) too.
+      const dora = p.useDora ? modules.map((m) => ({ ...m, name: `${m.name}#dora`, shortName: `${m.shortName}#dora`, inFeatures: m.outFeatures })) : [];
+      return { ...none, trainable: n, added: n, trainedLinears: [...modules, ...dora], loraModules: modules.length, loraRank: p.r, headHook: heads(p.modulesToSave).lmHead };
     }
     case 'adapter': {
       const p = AdapterConfigSchema.parse(cfg);

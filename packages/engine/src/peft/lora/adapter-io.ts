@@ -27,7 +27,6 @@ export function saveLoraAdapter(attachment: PeftAttachment, dir: string): void {
 /** peft's adapter_config.json → our LoRA config; rejects features the engine does not run, naming the key. */
 export function loraConfigFromPeft(json: Record<string, any>): LoraConfigInput {
   if (json.peft_type !== 'LORA') throw new UnsupportedConfigError('peft_type', json.peft_type, 'loadLoraAdapter reads LORA adapters');
-  if (json.use_dora) throw new UnsupportedConfigError('use_dora', json.use_dora);
   if (json.bias && json.bias !== 'none') throw new UnsupportedConfigError('bias', json.bias, 'supported: none');
   if (json.layers_to_transform != null) throw new UnsupportedConfigError('layers_to_transform', json.layers_to_transform);
   for (const key of ['rank_pattern', 'alpha_pattern']) {
@@ -40,6 +39,7 @@ export function loraConfigFromPeft(json: Record<string, any>): LoraConfigInput {
     dropout: json.lora_dropout ?? 0,
     targetModules: json.target_modules,
     useRslora: json.use_rslora ?? false,
+    useDora: json.use_dora ?? false,
     modulesToSave: json.modules_to_save ?? undefined,
     baseModelNameOrPath: json.base_model_name_or_path ?? null,
   };
@@ -59,14 +59,18 @@ export function loadLoraAdapter(model: TransformerModel, dir: string, adapterNam
   const file = SafetensorsFile.read(weightsPath);
   const tensors = new Map<string, HostTensor>();
   for (const name of file.entries.keys()) {
-    // Some peft versions keep the adapter name in the key (`lora_A.default.weight`).
-    tensors.set(name.replace(/\.(lora_[AB])\.[^.]+\.weight$/, '.$1.weight'), file.get(name));
+    // Some peft versions keep the adapter name in the key (`lora_A.default.weight`, `lora_magnitude_vector.default.weight`).
+    tensors.set(name.replace(/\.(lora_[AB])\.[^.]+\.weight$/, '.$1.weight').replace(/\.lora_magnitude_vector(?:\.[^.]+)?(?:\.weight)?$/, '.lora_magnitude_vector'), file.get(name));
   }
   const attachment = createLoraAttachment(model, config, adapterName, tensors);
   for (const m of attachment.modules.values()) {
     if (!tensors.has(`${PEFT_PREFIX}${m.name}.lora_A.weight`) || !tensors.has(`${PEFT_PREFIX}${m.name}.lora_B.weight`)) {
       attachment.dispose();
       throw new CheckpointFormatError(`${weightsPath}: no lora_A/lora_B for targeted module ${m.name}`);
+    }
+    if (config.useDora && !tensors.has(`${PEFT_PREFIX}${m.name}.lora_magnitude_vector`)) {
+      attachment.dispose();
+      throw new CheckpointFormatError(`${weightsPath}: use_dora is set but there is no lora_magnitude_vector for targeted module ${m.name}`);
     }
   }
   // Heads the adapter lists in modules_to_save must be in the file (without the list, the defaults start as copies of the base head, as in peft).

@@ -20,6 +20,11 @@ export const LoraConfigSchema = z
     /** Rank-stabilised scaling alpha/√r (Kalajdzievski 2023). */
     useRslora: z.boolean().default(false),
     /**
+     * DoRA (Liu et al. 2024; peft's `use_dora`): a learned magnitude per output unit of each target,
+     * the update's direction from LoRA (`dora.ts`). Saved as `lora_magnitude_vector`.
+     */
+    useDora: z.boolean().default(false),
+    /**
      * peft's flag for weights stored [in, out] (GPT-2 Conv1D). It only changes
      * the saved adapter_config.json: forced true for GPT-2, false elsewhere, as peft does.
      */

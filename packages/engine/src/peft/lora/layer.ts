@@ -1,7 +1,8 @@
 /**
  * LoRA (Hu et al. 2021) as peft implements it: y = x·W + b + s·(drop(x)·Aᵀ)·Bᵀ,
  * A [r, in] kaiming-uniform(a=√5), B [out, r] zero (the model starts unchanged),
- * s = alpha/r (alpha/√r with rsLoRA). State is per module, keyed by the
+ * s = alpha/r (alpha/√r with rsLoRA). With `useDora` each module also learns a magnitude
+ * vector m [out] (DoRA, `dora.ts`). State is per module, keyed by the
  * Hugging Face module name; variables are keyed by peft's saved names.
  * Create, forward (the `linear` hook), merge and unmerge sit together here.
  */
@@ -10,6 +11,7 @@ import { PeftConfigError, WeightShapeError } from '../../errors.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import { dropout } from '../../models/shared/ops.js';
 import { loraAdd } from './lora-add.js';
+import { doraLinear, doraMergedWeight, doraWeightNorm } from './dora.js';
 import type { PeftAttachment, TransformerModel } from '../../types.js';
 import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';
 import { DEFAULT_TARGET_MODULES, FUSED_TARGET_HINTS, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
@@ -24,6 +26,8 @@ export interface LoraModule {
   loraA: tf.Variable;
   /** [out, r] */
   loraB: tf.Variable;
+  /** DoRA's magnitude m [out] (peft's `lora_magnitude_vector`); null without `useDora`. */
+  magnitude: tf.Variable | null;
 }
 
 export interface LoraAttachment extends PeftAttachment {
@@ -57,9 +61,9 @@ export function matchTargetModules(model: TransformerModel, targets: string[]) {
   return linears.filter((m) => targets.some((t) => m.name === t || m.name.endsWith(`.${t}`)));
 }
 
-/** Analytical trainable count of the LoRA matrices: Σ r·(in + out) over the targeted modules. */
-export function loraParamCount(model: TransformerModel, r: number, targets: string[]): number {
-  return matchTargetModules(model, targets).reduce((n, m) => n + r * (m.inFeatures + m.outFeatures), 0);
+/** Analytical trainable count of the LoRA matrices: Σ r·(in + out) over the targeted modules, + Σ out (the magnitudes) with DoRA. */
+export function loraParamCount(model: TransformerModel, r: number, targets: string[], useDora = false): number {
+  return matchTargetModules(model, targets).reduce((n, m) => n + r * (m.inFeatures + m.outFeatures) + (useDora ? m.outFeatures : 0), 0);
 }
 
 
@@ -113,7 +117,16 @@ export function createLoraAttachment(
       const bound = 1 / Math.sqrt(m.inFeatures);
       const a = fromInitial(keyA, [r, m.inFeatures]) ?? tf.randomUniform([r, m.inFeatures], -bound, bound, 'float32', config.seed * 7919 + i);
       const b = fromInitial(keyB, [m.outFeatures, r]) ?? tf.zeros([m.outFeatures, r]);
-      modules.set(m.name, { name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures, loraA: variable(keyA, a), loraB: variable(keyB, b) });
+      const loraA = variable(keyA, a);
+      const loraB = variable(keyB, b);
+      let magnitude: tf.Variable | null = null;
+      if (config.useDora) {
+        // peft's DoraLinearLayer.update_layer: m = ‖W + s·BA‖ per output unit (= ‖W‖ while B is zero).
+        const keyM = `${PEFT_PREFIX}${m.name}.lora_magnitude_vector`;
+        const mag = fromInitial(keyM, [m.outFeatures]) ?? tf.tidy(() => doraWeightNorm(model.weights.get(`${m.name}.weight`) as tf.Tensor2D, loraA as tf.Tensor2D, loraB as tf.Tensor2D, scaling));
+        magnitude = variable(keyM, mag);
+      }
+      modules.set(m.name, { name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures, loraA, loraB, magnitude });
     });
     saved = createSavedHeads(model, modulesToSave, PEFT_PREFIX, initial);
     for (const [k, v] of saved.trainable) trainable.set(k, v);
@@ -125,6 +138,11 @@ export function createLoraAttachment(
   const heads = saved!;
   let merged = false;
   const delta = (m: LoraModule) => tf.mul(tf.matMul(m.loraA, m.loraB, true, true), scaling);
+  /** The merged weight of one module: W + ΔW, or DoRA's (m / ‖W + ΔW‖) ⊙ (W + ΔW). */
+  const mergedWeight = (m: LoraModule) => {
+    const w = baseWeight(m) as tf.Tensor2D;
+    return m.magnitude ? doraMergedWeight(w, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, m.magnitude as tf.Tensor1D, scaling) : tf.add(w, delta(m));
+  };
   const baseWeight = (m: LoraModule) => model.weights.get(`${m.name}.weight`)!;
   /** The base weights merge swapped out, by weight name; unmerge puts them back. */
   const originals = new Map<string, tf.Variable>();
@@ -143,7 +161,7 @@ export function createLoraAttachment(
     hooks: {
       // Merged LoRA leaves the base linears' outputs alone (the delta is in the weights); saved heads always replace theirs.
       linearTouches: (name) => heads.has(name) || (!merged && modules.has(name)),
-      layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).flatMap((m) => [m.loraA, m.loraB]),
+      layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).flatMap((m) => (m.magnitude ? [m.loraA, m.loraB, m.magnitude] : [m.loraA, m.loraB])),
       linear(name, x, y, training) {
         if (heads.has(name)) return heads.apply(name, x, y);
         const m = modules.get(name);
@@ -151,7 +169,12 @@ export function createLoraAttachment(
         const x2 = (x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]!])) as tf.Tensor2D;
         const xin = training && config.dropout > 0 ? dropout(x2, config.dropout) : x2;
         const y2 = (y.rank === 2 ? y : y.reshape([-1, y.shape[y.rank - 1]!])) as tf.Tensor2D;
-        const out = loraAdd(xin, y2, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, scaling);
+        const out = m.magnitude
+          ? doraLinear({
+              x: x2, y: y2, bias: model.weights.get(`${name}.bias`) as tf.Tensor1D | undefined, weight: baseWeight(m) as tf.Tensor2D,
+              loraA: m.loraA as tf.Tensor2D, loraB: m.loraB as tf.Tensor2D, magnitude: m.magnitude as tf.Tensor1D, scaling, dropped: xin === x2 ? undefined : xin,
+            })
+          : loraAdd(xin, y2, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, scaling);
         return y.rank === 2 ? out : out.reshape(y.shape);
       },
     },
@@ -161,7 +184,8 @@ export function createLoraAttachment(
       return safetensorsFileSize(shapes) + new TextEncoder().encode(JSON.stringify(attachment.adapterConfigJson(), null, 2)).length;
     },
     /**
-     * Folds s·(B·A)ᵀ into each base weight ([in, out] layout); refuses non-finite results like
+     * Folds s·(B·A)ᵀ into each base weight ([in, out] layout; DoRA: rescaled per output column by
+     * m / ‖W + ΔW‖, the norm from the unmerged base as peft takes it); refuses non-finite results like
      * peft's safe_merge. The merged weights are new variables swapped into the model's map, so
      * unmerge gives back the original ones bit for bit and a base shared with other models
      * (`hf/frozen-weights.ts`) is never written.
@@ -169,7 +193,7 @@ export function createLoraAttachment(
     merge() {
       if (merged) return;
       const targets = [...modules.values()];
-      const sums = tf.tidy(() => targets.map((m) => tf.add(baseWeight(m), delta(m))));
+      const sums = tf.tidy(() => targets.map((m) => mergedWeight(m)));
       const bad = targets.find((_, i) => !tf.tidy(() => tf.all(tf.isFinite(sums[i])).dataSync()[0]));
       if (bad) {
         tf.dispose(sums);
@@ -197,6 +221,7 @@ export function createLoraAttachment(
       for (const m of modules.values()) {
         out.set(`${PEFT_PREFIX}${m.name}.lora_A.weight`, { shape: m.loraA.shape, data: m.loraA.dataSync() as Float32Array });
         out.set(`${PEFT_PREFIX}${m.name}.lora_B.weight`, { shape: m.loraB.shape, data: m.loraB.dataSync() as Float32Array });
+        if (m.magnitude) out.set(`${PEFT_PREFIX}${m.name}.lora_magnitude_vector`, { shape: m.magnitude.shape, data: m.magnitude.dataSync() as Float32Array });
       }
       for (const [k, t] of heads.tensors()) out.set(k, t);
       return out;
@@ -217,7 +242,7 @@ export function createLoraAttachment(
         modules_to_save: heads.modules.length > 0 ? [...modulesToSave] : null,
         init_lora_weights: true,
         inference_mode: true,
-        use_dora: false,
+        use_dora: config.useDora,
         layers_to_transform: null,
         layers_pattern: null,
         rank_pattern: {},
