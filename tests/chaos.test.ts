@@ -8,8 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { applyMigrations, connectDb, findFreePort, getPool, loadArtifactContent, startEmbeddedPostgres, type Db, type EmbeddedPostgresHandle } from '@peft-lab/db';
-import { submitSweep } from '@peft-lab/worker';
+import { applyMigrations, connectDb, findFreePort, getPool, loadArtifactContent, startEmbeddedPostgres, submitSweep, type Db, type EmbeddedPostgresHandle } from '@peft-lab/db';
 import { CLI, REPO, TSX } from './helpers/run-cli';
 import { registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 

@@ -53,7 +53,7 @@ describe('peft-lab CLI', () => {
     expect(missing.stderr).toMatch(/FILE ".*nope.yaml": no such file/);
     const unknownTask = await runCli(['sweep', 'create', write('task.json', { ...tinySpec('t', [{ method: 'lora' }]), task: 'no-such-task' })], env);
     expect(unknownTask.code).toBe(2);
-    expect(unknownTask.stderr).toMatch(/task = "no-such-task": not a built-in task/);
+    expect(unknownTask.stderr).toMatch(/task\.json: task: unknown task "no-such-task" \(built-in: spam, .*; imported: .*tiny-spam/);
     const status = await runCli(['sweep', 'status', '00000000-0000-4000-8000-000000000000'], env);
     expect(status.code).toBe(2);
     expect(status.stderr).toMatch(/sweep "00000000-0000-4000-8000-000000000000" not found/);

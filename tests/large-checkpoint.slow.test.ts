@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  applyMigrations, connectDb, DEFAULT_BLOB_CHUNK_BYTES, findFreePort, getPool, loadArtifactContent, startEmbeddedPostgres, TrialQueue, upsertBaseModel,
+  applyMigrations, connectDb, DEFAULT_BLOB_CHUNK_BYTES, findFreePort, getPool, loadArtifactContent, startEmbeddedPostgres, submitSweep, TrialQueue, upsertBaseModel,
   type Db, type EmbeddedPostgresHandle,
 } from '@peft-lab/db';
 import { createModel, deserializeCheckpoint, loadTokenizer, normalizeHfConfig, saveHfModel } from '@peft-lab/engine';
-import { submitSweep } from '@peft-lab/worker';
 import { CLI, REPO, TSX } from './helpers/run-cli';
 import { GPT2_TINY_DIR, registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 

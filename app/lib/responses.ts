@@ -19,6 +19,7 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   SPEC_SYNTAX: 400, // @peft-lab/sweeps SpecSyntaxError
   TRIAL_EXPANSION: 400, // @peft-lab/sweeps TrialExpansionError
   INVALID_ARGUMENT: 400, // @peft-lab/db InvalidArgumentError
+  SWEEP_RESOURCE: 400, // @peft-lab/db SweepResourceError (.lines: an unknown task or base model)
   REPORT_FORMAT_UNKNOWN: 400, // @peft-lab/report
   UNKNOWN_TASK: 400, // @peft-lab/data
   DATASET_INVALID: 400, // @peft-lab/data DatasetValidationError

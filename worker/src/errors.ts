@@ -25,18 +25,6 @@ export class RefusedRequestError extends PeftLabError {
   }
 }
 
-/**
- * A registered base model's directory is not on this machine's filesystem: registered on
- * another host, or moved. The message names the model, the path, this host and the one it
- * was registered on.
- */
-export class BaseModelUnavailableError extends PeftLabError {
-  readonly badInput = true;
-  constructor(readonly model: string, readonly path: string, readonly host: string, readonly registeredHost: string | null) {
-    super('BASE_MODEL_UNAVAILABLE', `base model ${JSON.stringify(model)}: ${path} does not exist on host ${host}${registeredHost ? ` (registered on ${registeredHost})` : ''}`);
-  }
-}
-
 /** `peft-lab model add` refused: a bad name, or the name is registered for another directory. */
 export class BaseModelRegistrationError extends PeftLabError {
   readonly badInput = true;

@@ -3,8 +3,7 @@ export { runWorker, type RunWorkerOptions, type WorkerRunSummary } from './run-w
 export { runTrial, summarize, measurementsOf, type TrialOutcome, type RunTrialContext } from './run-trial.js';
 export { prepareTrial, type PreparedTrial, type Objective } from './prepare-trial.js';
 export { methodConfig, trainingParams, methodHyperparameters, type TrialTrainingParams } from './method-config.js';
-export { submitSweep, newTrialsFromSpec, type SubmitSweepOptions } from './sweep-submission.js';
-export { resolveBaseModel, resolveTask, importAndRegisterDataset, builtinModelAvailable, type ResolvedModel, type ResolvedTask, type ResolveBaseModelOptions } from './resolve.js';
+export { importAndRegisterDataset, loadResolvedTask } from './resolve.js';
 export { registerBaseModel, validateBaseModelName, BASE_MODEL_NAME, type RegisterBaseModelOptions, type RegisteredBaseModel } from './base-models.js';
 export { storeArtifact, loadArtifactContent, artifactLocation, type StoredArtifact } from './stored-artifacts.js';
 export { ProgressBoard, formatLine, type ProgressMode, type TrialProgress } from './progress.js';

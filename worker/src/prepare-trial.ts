@@ -2,13 +2,13 @@
 // model with the task's head, tokenized examples, and the method attached.
 import { attachPeft, checkTrainingMemory, estimateTrainingMemory, FrozenWeightCache, loadHfModel, normalizeHfConfig, readHfConfig, type HfTokenizer, type MetricName, type TokenExample } from '@peft-lab/engine';
 import type { HeadKind, PeftAttachment, PeftMethodName, TransformerModel } from './engine-types.js';
-import type { Db, Trial } from '@peft-lab/db';
+import { resolveBaseModel, resolveTask, type Db, type Trial } from '@peft-lab/db';
 import { isPeftLabError } from '@peft-lab/errors';
 import { expandSweep, sweepObjective, validateSweepSpec, type EarlyStoppingRule, type SweepObjective, type SweepSpec } from '@peft-lab/sweeps';
 import type { TaskInfo } from '@peft-lab/data';
 import { TrialSetupError } from './errors.js';
 import { asMethod, methodConfig, methodHyperparameters, trainingParams, type TrialTrainingParams } from './method-config.js';
-import { loadResolvedTask, resolveBaseModel, resolveTask } from './resolve.js';
+import { loadResolvedTask } from './resolve.js';
 import { tokenizeExamples } from './tokenize-task.js';
 
 /** The sweep's objective (`sweepObjective` of @peft-lab/sweeps) and what the engine tracks as "best" for it. */

@@ -1,81 +1,11 @@
-// Where a sweep's base model and task come from. A base model is a Hugging Face
-// checkpoint directory: the built-in one (packages/data/builtin-model, once
-// pretrained), a registered BaseModel row, or a local path. A task is a built-in
-// one (@peft-lab/data) or a Dataset row whose file content is stored in the database.
-import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { BUILTIN_MODEL_DIR, importDataset, isBuiltinTask, listTasks, loadTask, type ImportDatasetOptions, type LoadedTask } from '@peft-lab/data';
-import { readDatasetContent, upsertDatasetWithContent, type Db } from '@peft-lab/db';
-import { BaseModelUnavailableError, TrialSetupError } from './errors.js';
-
-export interface ResolvedModel {
-  /** What the spec or row calls it. */
-  name: string;
-  dir: string;
-  baseModelId: string | null;
-}
-
-export function builtinModelAvailable(): boolean {
-  return existsSync(join(BUILTIN_MODEL_DIR, 'model.safetensors'));
-}
-
-const isHfDir = (dir: string) => existsSync(join(dir, 'config.json'));
-
-export interface ResolveBaseModelOptions {
-  /**
-   * Check that a registered model's directory is on this host (default true: the worker,
-   * about to load it). Submitting a sweep passes false: it may run on other machines.
-   */
-  checkFiles?: boolean;
-}
-
-/**
- * @param name the spec's `baseModel` ('builtin', a registered name, or a directory).
- * @param baseModelId the sweep's registered model, when it has one (wins).
- * @throws BaseModelUnavailableError when a registered model's directory is not on this host
- *   (naming the path, this host and the host it was registered on); TrialSetupError naming
- *   the model and what to do otherwise.
- */
-export async function resolveBaseModel(db: Db, name: string, baseModelId?: string | null, opts: ResolveBaseModelOptions = {}): Promise<ResolvedModel> {
-  const row = baseModelId
-    ? await db.baseModel.findUnique({ where: { id: baseModelId } })
-    : await db.baseModel.findFirst({ where: { name } });
-  if (row) {
-    const dir = row.source === 'builtin' ? BUILTIN_MODEL_DIR : row.location;
-    if (opts.checkFiles !== false) {
-      if (row.source === 'hf_dir' && !existsSync(dir)) throw new BaseModelUnavailableError(row.name, dir, hostname(), row.host);
-      if (!isHfDir(dir)) throw new TrialSetupError('baseModel', row.name, `registered at ${dir}, but that directory has no config.json`);
-    }
-    return { name: row.name, dir, baseModelId: row.id };
-  }
-  if (name === 'builtin') {
-    if (!builtinModelAvailable()) {
-      throw new TrialSetupError('baseModel', name, `the built-in model has no weights yet (${join(BUILTIN_MODEL_DIR, 'model.safetensors')} is missing: run \`peft-lab pretrain\`), or name a Hugging Face checkpoint directory / registered model`);
-    }
-    return { name, dir: BUILTIN_MODEL_DIR, baseModelId: null };
-  }
-  const dir = isAbsolute(name) ? name : resolve(name);
-  if (isHfDir(dir)) return { name, dir, baseModelId: null };
-  throw new TrialSetupError('baseModel', name, 'not "builtin", not a registered base model, and not a directory with config.json');
-}
-
-export interface ResolvedTask {
-  name: string;
-  /** Cache key: task name for built-ins, dataset id + content hash for imports. */
-  key: string;
-  datasetId: string | null;
-}
-
-/** @throws TrialSetupError listing the built-in tasks. */
-export async function resolveTask(db: Db, name: string, datasetId?: string | null): Promise<ResolvedTask> {
-  if (!datasetId && isBuiltinTask(name)) return { name, key: `builtin:${name}`, datasetId: null };
-  const row = datasetId
-    ? await db.dataset.findUnique({ where: { id: datasetId }, select: { id: true, name: true, contentHash: true } })
-    : await db.dataset.findFirst({ where: { name }, select: { id: true, name: true, contentHash: true } });
-  if (row) return { name: row.name, key: `dataset:${row.id}:${row.contentHash ?? ''}`, datasetId: row.id };
-  throw new TrialSetupError('task', name, `not a built-in task (${listTasks().map((t) => t.name).join(', ')}) nor an imported dataset (peft-lab data import)`);
-}
+// A trial's task examples: a built-in task (@peft-lab/data) or an imported Dataset row whose
+// file content is stored in the database. Which model and task a sweep names is resolved
+// by @peft-lab/db (resolveBaseModel / resolveTask), the same code that checks a submission.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { importDataset, loadTask, type ImportDatasetOptions, type LoadedTask } from '@peft-lab/data';
+import { readDatasetContent, upsertDatasetWithContent, type Db, type ResolvedTask } from '@peft-lab/db';
+import { TrialSetupError } from './errors.js';
 
 const loaded = new Map<string, LoadedTask>();
 

@@ -49,6 +49,32 @@ export class DatabaseSetupError extends PeftLabError {
   }
 }
 
+/**
+ * A sweep names a base model or task that cannot be used: unknown, or (base model) not
+ * loadable. `message` is one `field: rule` line (`task: unknown task "x" (built-in: …)`),
+ * also in `lines`, like a spec error's.
+ */
+export class SweepResourceError extends PeftLabError {
+  readonly badInput = true;
+  readonly lines: string[];
+  constructor(readonly field: 'baseModel' | 'task', detail: string) {
+    super('SWEEP_RESOURCE', `${field}: ${detail}`);
+    this.lines = [this.message];
+  }
+}
+
+/**
+ * A registered base model's directory is not on this machine's filesystem: registered on
+ * another host, or moved. The message names the model, the path, this host and the one it
+ * was registered on.
+ */
+export class BaseModelUnavailableError extends PeftLabError {
+  readonly badInput = true;
+  constructor(readonly model: string, readonly path: string, readonly host: string, readonly registeredHost: string | null) {
+    super('BASE_MODEL_UNAVAILABLE', `base model ${JSON.stringify(model)}: ${path} does not exist on host ${host}${registeredHost ? ` (registered on ${registeredHost})` : ''}`);
+  }
+}
+
 function safeJson(value: unknown): string {
   try {
     const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));

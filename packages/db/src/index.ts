@@ -19,5 +19,9 @@ export { leaseError } from './queue/lease';
 // Row and enum types, one definition each, generated from prisma/schema.prisma.
 export type { Prisma, PrismaClient, BaseModel, Dataset, Sweep, Trial, MetricPoint, Artifact, Blob, BlobChunk, Worker } from './generated/client';
 export { BaseModelSource, DatasetKind, SweepStatus, TrialStatus, ArtifactKind } from './generated/enums';
+export {
+  submitSweep, newTrialsFromSpec, resolveBaseModel, resolveTask,
+  type SubmitSweepOptions, type ResolvedModel, type ResolvedTask, type ResolveBaseModelOptions,
+} from './sweep-submission';
 export { objectiveOfSweep, getSweepObjective, type SweepObjective, type SweepObjectiveSource } from './objective';
 export { sweepReportData, type SweepReportData, type SweepReportOptions } from './report-data';

@@ -53,7 +53,7 @@ export async function getSweep(db: Db, sweepId: string) {
 
 export const sweepInputSchema = z.object({
   name: z.string().min(1).max(200),
-  /** The spec as submitted (validated by @peft-lab/sweeps before it gets here). */
+  /** The parsed spec (validated by @peft-lab/sweeps before it gets here: submitSweep). */
   spec: z.record(z.string(), z.unknown()),
   task: z.string().min(1),
   baseModelId: z.string().optional(),

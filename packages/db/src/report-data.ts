@@ -26,7 +26,7 @@ export interface SweepReportOptions {
   maxSeriesPoints?: number;
 }
 
-// Keys the worker keeps beside the method hyperparameters (see worker/src/sweep-submission.ts).
+// Keys stored beside the method hyperparameters (trialRecords of @peft-lab/sweeps).
 const BOOKKEEPING = new Set(['training', 'configKey', 'label', 'isBaseline']);
 
 const hpValue = (v: unknown): HpValue | undefined =>

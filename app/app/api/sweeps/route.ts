@@ -1,11 +1,10 @@
 // GET /api/sweeps — list (search, status, paging, newest first); POST /api/sweeps — create from a spec.
 import { z } from 'zod';
-import { SweepStatus } from '@peft-lab/db';
-import { createSweepFromSpec } from '../../../lib/create-sweep';
+import { SweepStatus, submitSweep } from '@peft-lab/db';
 import { getDb } from '../../../lib/db';
 import { csvList, intParam, parseQuery } from '../../../lib/query';
 import { json, route } from '../../../lib/responses';
-import { readSpecBody } from '../../../lib/spec-input';
+import { checkedTrialCount, readSpecBody } from '../../../lib/spec-input';
 import { listSweepsPage } from '../../../lib/sweep-list';
 
 export const dynamic = 'force-dynamic';
@@ -24,6 +23,8 @@ export const GET = route(async (request) => {
 
 export const POST = route(async (request) => {
   const spec = await readSpecBody(request);
-  const created = await createSweepFromSpec(getDb(), spec);
-  return json(created, { status: 201, headers: { location: `/api/sweeps/${created.id}` } });
+  checkedTrialCount(spec);
+  // The same submission as `peft-lab sweep create`: model and task resolved, the parsed spec stored.
+  const { sweep, trialIds } = await submitSweep(getDb(), spec);
+  return json({ id: sweep.id, trials: trialIds.length }, { status: 201, headers: { location: `/api/sweeps/${sweep.id}` } });
 });

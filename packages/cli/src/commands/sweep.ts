@@ -106,14 +106,14 @@ export function register(program: Command): void {
 }
 
 async function submitSweepFile(db: Db, file: string, text: string) {
-  const { submitSweep } = await import('@peft-lab/worker');
+  const { submitSweep } = await import('@peft-lab/db');
   try {
     return await submitSweep(db, text);
   } catch (err) {
-    // Spec errors name the path inside the file; prefix the file so the line stands alone.
+    // Spec and resource errors name the path inside the file; prefix the file so each line stands alone.
     if (err instanceof Error && 'lines' in err && Array.isArray((err as { lines: unknown }).lines)) {
       err.message = (err as unknown as { lines: string[] }).lines.map((l) => `${file}: ${l}`).join('\n');
-    } else if (err instanceof Error && /Spec|TrialSetup/.test(err.name)) err.message = `${file}: ${err.message}`;
+    } else if (err instanceof Error && /Spec/.test(err.name)) err.message = `${file}: ${err.message}`;
     throw err;
   }
 }
