@@ -354,6 +354,6 @@ describe('full fine-tuning trains every family (a few AdamW steps on the fixture
       } finally {
         model.dispose();
       }
-    });
+    }, 60_000); // 20 steps on the cpu backend: seconds on a quiet machine, more on a shared one
   }
 });
