@@ -1,6 +1,6 @@
 import Link from 'next/link';
-import { getDb } from '@/lib/pages/db';
-import { listSweepsForPage } from '@/lib/pages/sweep-list';
+import { listSweeps } from '@peft-lab/db';
+import { getDb } from '@/lib/db';
 import { formatDate, formatNumber, methodLabel } from '@/lib/pages/format';
 import { StatusBadge } from '@/components/status-badge';
 import { ProgressBar } from '@/components/progress-bar';
@@ -14,7 +14,7 @@ const PAGE_SIZE = 25;
 export default async function SweepsPage({ searchParams }: { searchParams: Promise<{ q?: string; page?: string }> }) {
   const sp = await searchParams;
   const page = Math.max(0, Number.parseInt(sp.page ?? '0', 10) || 0);
-  const { items, total } = await listSweepsForPage(getDb(), { q: sp.q, page, pageSize: PAGE_SIZE });
+  const { items, total } = await listSweeps(getDb(), { q: sp.q, page, pageSize: PAGE_SIZE });
   const active = items.some((s) => s.status === 'queued' || s.status === 'running');
   const qs = (p: number) => `/?${new URLSearchParams({ ...(sp.q ? { q: sp.q } : {}), page: String(p) })}`;
   return (

@@ -1,6 +1,6 @@
-// The one database client of the app. connectDb() caches it on globalThis
-// (so dev-mode hot reloads and every route share one pool); DATABASE_URL comes
-// from the environment `peft-lab up` starts us with.
+// The one database client of the app, for the API routes and the pages alike. connectDb()
+// caches it on globalThis (so dev-mode hot reloads and every route share one pool);
+// DATABASE_URL comes from the environment `peft-lab up` starts us with.
 import { connectDb, type Db } from '@peft-lab/db';
 
 export function getDb(): Db {

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { getTrialSeries } from '@peft-lab/db';
-import { getDb } from '@/lib/pages/db';
+import { getDb } from '@/lib/db';
 import { loadSweepCharts, flatHyperparameters } from '@/lib/pages/sweep-charts';
 import { objectiveValue, trialCosts } from '@/lib/pages/trial-numbers';
 import { sweepObjective } from '@/lib/pages/sweep-objective';

@@ -9,6 +9,7 @@ export * from './trial-state';
 export { TrialQueue, type TrialLease, type HeartbeatResult, type RequeueResult } from './queue/trial-queue';
 export * from './queue/inputs';
 export * from './queries';
+export { listSweeps, bestPerMethod, countsBySweep, type SweepListItem, type BestOfMethod, type ListSweepsOptions, type TrialCounts } from './sweep-list';
 export * from './catalog';
 export {
   writeBlob, readBlob, BlobReader, collectOrphanBlobs, blobChunkBytes, DEFAULT_BLOB_CHUNK_BYTES, MAX_BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES_ENV, READ_SLICE_BYTES,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBaseModel, createDataset, deleteDataset, getBaseModel, getDataset, listDatasets, upsertBaseModel } from './catalog';
 import { InvalidArgumentError, NotFoundError } from './errors';
-import { createSweepWithTrials, getSweep, getSweepMethodSummary, getTrialSeries, listSweeps, listTrials } from './queries';
+import { createSweepWithTrials, getSweep, getSweepMethodSummary, getTrialSeries, listTrials } from './queries';
+import { listSweeps } from './sweep-list';
 import { TrialQueue } from './queue/trial-queue';
 import { createTestDatabase, type TestDatabase } from './testing';
 
@@ -59,7 +60,7 @@ describe('sweeps and trials', () => {
       expect(lease.sweepId).toBe(sweep.id);
       await queue.completeTrial(lease, { accuracy: trials[lease.trial.index].acc, note: 'x' });
     }
-    const listed = (await listSweeps(t.db)).find((s) => s.id === sweep.id)!;
+    const listed = (await listSweeps(t.db)).items.find((s) => s.id === sweep.id)!;
     expect(listed.counts).toMatchObject({ completed: 5, queued: 0, total: 5 });
     expect(listed.status).toBe('completed');
     expect((await getSweep(t.db, sweep.id)).spec).toEqual({ methods: ['full', 'lora'] });
@@ -79,6 +80,29 @@ describe('sweeps and trials', () => {
     expect(loraAcc.mean).toBeCloseTo(0.8);
     expect(loraAcc.std).toBeCloseTo(Math.sqrt(((0.1 ** 2) + (0.05 ** 2) + (0.15 ** 2)) / 2));
     expect(summary[1].metrics.note).toBeUndefined();
+  });
+
+  it('lists sweeps by name (wildcards are literal) and status, with the best trial per method by the objective', async () => {
+    const mk = async (name: string, spec: Record<string, unknown>, values: number[]) => {
+      const { sweep } = await createSweepWithTrials(t.db, { name, spec, task: 'lm-moby' }, values.map((_, i) => ({ method: i % 2 ? 'lora' : 'full', hyperparameters: {}, seed: i })));
+      for (const v of values) {
+        const lease = (await queue.claimNextTrial('w', 60_000))!;
+        await queue.completeTrial(lease, { eval_perplexity: v, eval_loss: v / 10 });
+      }
+      return sweep;
+    };
+    // lm-moby's metric is perplexity (minimised); the spec's objective wins when it names one.
+    const ppl = await mk('list 100% ppl', {}, [30, 20, 25, 40]);
+    const loss = await mk('list_loss', { objective: { metric: 'eval_loss', direction: 'minimize' } }, [30, 50]);
+    const byName = await listSweeps(t.db, { q: '100%' });
+    expect(byName.items.map((s) => s.id)).toEqual([ppl.id]);
+    expect(byName.items[0].objective).toMatchObject({ metric: 'perplexity', direction: 'minimize', summaryKey: 'eval_perplexity' });
+    expect(byName.items[0].best.map((b) => [b.method, b.value])).toEqual([['lora', 20], ['full', 25]]);
+    const both = await listSweeps(t.db, { q: 'LIST', status: ['completed'], pageSize: 1 });
+    expect([both.total, both.items.map((s) => s.id)]).toEqual([2, [loss.id]]);
+    expect(both.items[0].best.map((b) => [b.method, b.value])).toEqual([['full', 3], ['lora', 5]]);
+    expect((await listSweeps(t.db, { q: 'list', status: ['failed'] })).total).toBe(0);
+    await expect(listSweeps(t.db, { pageSize: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it('stores nothing when a trial is invalid', async () => {

@@ -1,47 +1,17 @@
-// Read queries of the dashboard, the reports and the CLI, plus sweep creation.
+// Read queries of the dashboard, the reports and the CLI, plus sweep creation (the sweeps
+// list is sweep-list.ts).
 // Large results are shaped in SQL (counts, downsampled series) so pages stay fast.
 import { z } from 'zod';
 import { getPool, type Db } from './client';
 import { InvalidArgumentError, NotFoundError } from './errors';
 import { parseInput } from './validate';
 import type { Sweep, Trial } from './generated/client';
-import type { SweepStatus, TrialStatus } from './generated/enums';
+import type { TrialStatus } from './generated/enums';
 import { newTrialSchema, type NewTrial } from './queue/inputs';
 import { inTransaction, insertTrials } from './queue/insert-trials';
-
-/** Trials of a sweep per status. */
-export type TrialCounts = Record<TrialStatus, number> & { total: number };
+import { countsBySweep, emptyCounts, type TrialCounts } from './sweep-list';
 
 export type SweepWithCounts = Sweep & { counts: TrialCounts };
-
-const emptyCounts = (): TrialCounts => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, pruned: 0, total: 0 });
-
-async function countsBySweep(db: Db, sweepIds: string[]): Promise<Map<string, TrialCounts>> {
-  const map = new Map(sweepIds.map((id) => [id, emptyCounts()]));
-  if (sweepIds.length === 0) return map;
-  const { rows } = await getPool(db).query<{ sweepId: string; status: TrialStatus; n: number }>(
-    `SELECT "sweepId", "status", count(*)::int AS n FROM "Trial" WHERE "sweepId" = ANY($1::text[]) GROUP BY 1, 2`,
-    [sweepIds],
-  );
-  for (const r of rows) {
-    const c = map.get(r.sweepId)!;
-    c[r.status] = r.n;
-    c.total += r.n;
-  }
-  return map;
-}
-
-/** Sweeps, newest first, each with its trial counts per status. */
-export async function listSweeps(db: Db, opts: { status?: SweepStatus[]; limit?: number; offset?: number } = {}): Promise<SweepWithCounts[]> {
-  const sweeps = await db.sweep.findMany({
-    where: opts.status ? { status: { in: opts.status } } : undefined,
-    orderBy: { createdAt: 'desc' },
-    take: opts.limit ?? 100,
-    skip: opts.offset ?? 0,
-  });
-  const counts = await countsBySweep(db, sweeps.map((s) => s.id));
-  return sweeps.map((s) => ({ ...s, counts: counts.get(s.id)! }));
-}
 
 /** One sweep with counts, base model and dataset. @throws NotFoundError */
 export async function getSweep(db: Db, sweepId: string) {

@@ -1,11 +1,10 @@
 // GET /api/sweeps — list (search, status, paging, newest first); POST /api/sweeps — create from a spec.
 import { z } from 'zod';
-import { SweepStatus, submitSweep } from '@peft-lab/db';
+import { listSweeps, SweepStatus, submitSweep } from '@peft-lab/db';
 import { getDb } from '../../../lib/db';
 import { csvList, intParam, parseQuery } from '../../../lib/query';
 import { json, route } from '../../../lib/responses';
 import { checkedTrialCount, readSpecBody } from '../../../lib/spec-input';
-import { listSweepsPage } from '../../../lib/sweep-list';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,7 +17,8 @@ const listQuery = z.strictObject({
 
 export const GET = route(async (request) => {
   const query = parseQuery(request.url, listQuery);
-  return json(await listSweepsPage(getDb(), query));
+  const page = await listSweeps(getDb(), query);
+  return json({ ...page, items: page.items.map((s) => ({ ...s, objective: { metric: s.objective.metric, direction: s.objective.direction } })) });
 });
 
 export const POST = route(async (request) => {

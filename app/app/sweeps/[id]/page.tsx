@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Suspense } from 'react';
 import { getSweep, NotFoundError } from '@peft-lab/db';
-import { getDb } from '@/lib/pages/db';
+import { getDb } from '@/lib/db';
 import { formatDate } from '@/lib/pages/format';
 import { sweepMethods, sweepObjective } from '@/lib/pages/sweep-objective';
 import { StatusBadge } from '@/components/status-badge';

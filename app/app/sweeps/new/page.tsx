@@ -1,7 +1,7 @@
 import { listTasks } from '@peft-lab/data/catalog';
 import { listBaseModels, listDatasets } from '@peft-lab/db';
 import { describeSpecForm } from '@peft-lab/sweeps';
-import { getDb } from '@/lib/pages/db';
+import { getDb } from '@/lib/db';
 import { formatParamCount } from '@/lib/pages/format';
 import { SweepForm } from '@/components/sweep-form/sweep-form';
 

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { Fragment } from 'react';
 import { notFound } from 'next/navigation';
 import { getTrialSeries } from '@peft-lab/db';
-import { getDb } from '@/lib/pages/db';
+import { getDb } from '@/lib/db';
 import { formatBytes, formatCount, formatDate, formatNumber, formatPercent, methodLabel } from '@/lib/pages/format';
 import { flatNumbers, trialCosts } from '@/lib/pages/trial-numbers';
 import { flatHyperparameters } from '@/lib/pages/sweep-charts';

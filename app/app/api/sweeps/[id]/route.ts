@@ -1,8 +1,7 @@
 // GET /api/sweeps/[id] — the sweep, its spec, trial counts and per-method summary.
-import { getSweep, getSweepMethodSummary, objectiveOfSweep } from '@peft-lab/db';
+import { bestPerMethod, getSweep, getSweepMethodSummary, objectiveOfSweep } from '@peft-lab/db';
 import { getDb } from '../../../../lib/db';
 import { json, route } from '../../../../lib/responses';
-import { bestPerMethod } from '../../../../lib/sweep-list';
 
 export const dynamic = 'force-dynamic';
 
