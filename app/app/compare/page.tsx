@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { getTrialSeries } from '@peft-lab/db';
+import { getSweepsByIds, getTrialSeries, getTrialsByIds, listSweeps } from '@peft-lab/db';
 import { getDb } from '@/lib/db';
 import { loadSweepCharts, flatHyperparameters } from '@/lib/pages/sweep-charts';
 import { objectiveValue, trialCosts } from '@/lib/pages/trial-numbers';
@@ -23,7 +23,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const sweepIds = list(sp.sweep).slice(0, 8);
   const methods = list(sp.method).filter((m) => METHODS.includes(m));
   const trialIds = list(sp.trial).slice(0, 12);
-  const recent = await db.sweep.findMany({ orderBy: { createdAt: 'desc' }, take: 30, select: { id: true, name: true, createdAt: true, status: true } });
+  const recent = (await listSweeps(db, { pageSize: 30 })).items;
   return (
     <>
       <h1>Compare</h1>
@@ -55,7 +55,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   );
 
   async function SweepComparison({ sweepIds, methods }: { sweepIds: string[]; methods: string[] }) {
-    const sweeps = await db.sweep.findMany({ where: { id: { in: sweepIds } }, select: { id: true, name: true, spec: true } });
+    const sweeps = await getSweepsByIds(db, sweepIds);
     const loaded = await Promise.all(sweeps.map(async (s) => ({ sweep: s, charts: await loadSweepCharts(db, s.id) })));
     const rows = loaded.flatMap(({ sweep, charts }) => charts.methodStats
       .filter((m) => methods.length === 0 || methods.includes(m.method))
@@ -92,7 +92,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   }
 
   async function TrialComparison({ trialIds }: { trialIds: string[] }) {
-    const trials = await db.trial.findMany({ where: { id: { in: trialIds } }, include: { sweep: { select: { id: true, name: true, spec: true } } }, orderBy: [{ sweepId: 'asc' }, { index: 'asc' }] });
+    const trials = await getTrialsByIds(db, trialIds);
     const objectives = new Map<string, Awaited<ReturnType<typeof sweepObjective>>>();
     for (const t of trials) if (!objectives.has(t.sweepId)) objectives.set(t.sweepId, await sweepObjective(db, t.sweepId));
     const series = (await Promise.all(trials.map(async (t) => (await getTrialSeries(db, t.id, { maxPoints: 200 })).map((s): CurveSeries => ({

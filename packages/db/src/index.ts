@@ -24,5 +24,10 @@ export {
   submitSweep, newTrialsFromSpec, resolveBaseModel, resolveTask,
   type SubmitSweepOptions, type ResolvedModel, type ResolvedTask, type ResolveBaseModelOptions,
 } from './sweep-submission';
+export {
+  pingDatabase, ensureSweepExists, ensureTrialExists, getTrialDetail, getSweepsByIds, getTrialsByIds, sweepMethods, completedTrialSummaries,
+  type TrialDetail, type ArtifactInfo,
+} from './dashboard-queries';
+export { sweepChartRows, trialCurves, CHART_COST_MEASURES, type ChartCostMeasure, type SweepChartOptions, type SweepChartRows } from './sweep-charts';
 export { objectiveOfSweep, getSweepObjective, type SweepObjective, type SweepObjectiveSource } from './objective';
 export { sweepReportData, type SweepReportData, type SweepReportOptions } from './report-data';

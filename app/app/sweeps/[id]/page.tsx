@@ -1,10 +1,10 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Suspense } from 'react';
-import { getSweep, NotFoundError } from '@peft-lab/db';
+import { getSweep, NotFoundError, sweepMethods } from '@peft-lab/db';
 import { getDb } from '@/lib/db';
 import { formatDate } from '@/lib/pages/format';
-import { sweepMethods, sweepObjective } from '@/lib/pages/sweep-objective';
+import { sweepObjective } from '@/lib/pages/sweep-objective';
 import { StatusBadge } from '@/components/status-badge';
 import { ProgressBar } from '@/components/progress-bar';
 import { LiveRefresh } from '@/components/live-refresh';

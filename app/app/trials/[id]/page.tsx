@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { Fragment } from 'react';
 import { notFound } from 'next/navigation';
-import { getTrialSeries } from '@peft-lab/db';
+import { getTrialDetail, getTrialSeries, NotFoundError } from '@peft-lab/db';
 import { getDb } from '@/lib/db';
 import { formatBytes, formatCount, formatDate, formatNumber, formatPercent, methodLabel } from '@/lib/pages/format';
 import { flatNumbers, trialCosts } from '@/lib/pages/trial-numbers';
@@ -22,11 +22,12 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function TrialPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = getDb();
-  const trial = await db.trial.findUnique({
-    where: { id },
-    include: { artifacts: { orderBy: { createdAt: 'desc' } }, sweep: { select: { id: true, name: true } } },
+  const detail = await getTrialDetail(db, id).catch((err) => {
+    if (err instanceof NotFoundError || (err as Error).name === 'NotFoundError') notFound();
+    throw err;
   });
-  if (!trial) notFound();
+  // Newest artifact first.
+  const trial = { ...detail.trial, sweep: detail.sweep, artifacts: [...detail.artifacts].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()) };
   const series = await getTrialSeries(db, id, { maxPoints: 300 });
   const curves: CurveSeries[] = series.map((s) => ({ trialId: id, index: trial.index, method: trial.method, name: s.name, points: s.points.map((p) => ({ step: p.stepEnd, value: p.last })) }));
   const c = trialCosts(trial.measurements);

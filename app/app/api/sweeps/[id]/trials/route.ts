@@ -1,6 +1,6 @@
 // GET /api/sweeps/[id]/trials?status=&method=&sort=&order=&page=&pageSize=
 import { z } from 'zod';
-import { listTrials, NotFoundError, TrialStatus } from '@peft-lab/db';
+import { ensureSweepExists, listTrials, TrialStatus } from '@peft-lab/db';
 import { getDb } from '../../../../../lib/db';
 import { csvList, intParam, parseQuery } from '../../../../../lib/query';
 import { json, route } from '../../../../../lib/responses';
@@ -27,7 +27,7 @@ export const GET = route<{ id: string }>(async (request, { id }) => {
   const q = parseQuery(request.url, trialsQuery);
   const db = getDb();
   // An empty page of a missing sweep would look like "no trials": say 404 instead.
-  if (!(await db.sweep.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError('sweep', id);
+  await ensureSweepExists(db, id);
   const page = await listTrials(db, id, {
     status: q.status,
     method: q.method,

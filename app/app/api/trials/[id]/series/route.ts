@@ -1,6 +1,6 @@
 // GET /api/trials/[id]/series?names=train/loss,eval/accuracy&maxPoints=500 — downsampled on the server.
 import { z } from 'zod';
-import { getTrialSeries, NotFoundError } from '@peft-lab/db';
+import { ensureTrialExists, getTrialSeries } from '@peft-lab/db';
 import { getDb } from '../../../../../lib/db';
 import { csvList, intParam, parseQuery } from '../../../../../lib/query';
 import { json, route } from '../../../../../lib/responses';
@@ -15,7 +15,7 @@ const seriesQuery = z.strictObject({
 export const GET = route<{ id: string }>(async (request, { id }) => {
   const q = parseQuery(request.url, seriesQuery);
   const db = getDb();
-  if (!(await db.trial.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError('trial', id);
+  await ensureTrialExists(db, id);
   const series = await getTrialSeries(db, id, { names: q.names, maxPoints: q.maxPoints });
   return json({ trialId: id, maxPoints: q.maxPoints, series });
 });
