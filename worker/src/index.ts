@@ -5,7 +5,6 @@ export { prepareTrial, type PreparedTrial, type Objective } from './prepare-tria
 export { methodConfig, trainingParams, methodHyperparameters, type TrialTrainingParams } from './method-config.js';
 export { importAndRegisterDataset, loadResolvedTask } from './resolve.js';
 export { registerBaseModel, validateBaseModelName, BASE_MODEL_NAME, type RegisterBaseModelOptions, type RegisteredBaseModel } from './base-models.js';
-export { storeArtifact, loadArtifactContent, artifactLocation, type StoredArtifact } from './stored-artifacts.js';
 export { ProgressBoard, formatLine, type ProgressMode, type TrialProgress } from './progress.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { Backoff, isConnectionError, untilConnected } from './backoff.js';

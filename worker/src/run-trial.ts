@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import {
   computeBackendLabel, saveAttachment, serializeCheckpoint, trainTrial, type BackendInfo, type EvalMetrics, type TrainResult,
 } from '@peft-lab/engine';
-import { getPool, LeaseLostError, TrialFinishedError, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
+import { LeaseLostError, loadArtifactContent, otherTrialsHistories, pingDatabase, TrialFinishedError, trialHistory, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
 import { earlyStoppingDecision } from '@peft-lab/sweeps';
 import type { Logger } from 'pino';
 import { isConnectionError, untilConnected } from './backoff.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { prepareTrial, type PreparedTrial, type PrepareOptions } from './prepare-trial.js';
 import type { ProgressBoard } from './progress.js';
-import { deleteMetricPointsAfter, loadArtifactContent, otherTrialsHistories, ownHistory, storeArtifact } from './stored-artifacts.js';
 
 export type TrialOutcome = 'completed' | 'failed' | 'pruned' | 'cancelled' | 'released' | 'lost';
 
@@ -58,7 +57,7 @@ const isLeaseGone = (err: unknown) => err instanceof LeaseLostError || err insta
  * refused write, not an outage. (No shutdown flag: it never gives up with undefined.)
  */
 const withReconnect = <T>(db: Db, log: Logger, what: string, fn: () => Promise<T>): Promise<T> =>
-  untilConnected(log, what, fn, { giveUpMs: 120_000, probe: () => getPool(db).query('SELECT 1') }) as Promise<T>;
+  untilConnected(log, what, fn, { giveUpMs: 120_000, probe: async () => { if (!(await pingDatabase(db))) throw new Error('database does not answer'); } }) as Promise<T>;
 
 export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   const { db, queue, lease, log: baseLog } = ctx;
@@ -150,13 +149,13 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
       log.info({ fromStep }, 'resuming from checkpoint');
     }
     try {
-      const dropped = await withReconnect(db, log, 'drop points past the checkpoint', () => deleteMetricPointsAfter(db, lease, fromStep));
+      const dropped = await withReconnect(db, log, 'drop points past the checkpoint', () => queue.deleteMetricPointsAfter(lease, fromStep));
       if (dropped) log.info({ dropped, fromStep }, 'dropped metric points written after the last checkpoint');
     } catch (err) {
       if (isLeaseGone(err)) { onLost(err as Error); return 'lost'; }
       throw err;
     }
-    const myEvals = fromStep > 0 ? await withReconnect(db, log, 'own history', () => ownHistory(db, trial.id, objectiveSeries, fromStep)) : [];
+    const myEvals = fromStep > 0 ? await withReconnect(db, log, 'own history', () => trialHistory(db, trial.id, objectiveSeries, fromStep)) : [];
     buffer.start();
 
     const total = training.maxSteps ?? null;
@@ -217,7 +216,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
             if (state.lost) return;
             const content = serializeCheckpoint(checkpoint);
             try {
-              const a = await withReconnect(db, log, 'store checkpoint', () => storeArtifact(db, lease, { kind: 'checkpoint', file: 'checkpoint.safetensors', content, step, asCheckpoint: true }));
+              const a = await withReconnect(db, log, 'store checkpoint', () => queue.storeArtifact(lease, { kind: 'checkpoint', file: 'checkpoint.safetensors', content, step, asCheckpoint: true }));
               log.debug({ step, bytes: a.bytes }, 'checkpoint stored');
             } catch (err) {
               if (isLeaseGone(err)) onLost(err as Error);
@@ -278,7 +277,7 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
       for (const file of files) {
         try {
           // Streamed from the file in chunks: a full model of a real checkpoint can be gigabytes.
-          await withReconnect(c.db, l, `store ${file}`, () => storeArtifact(c.db, c.lease, { kind, file, content: createReadStream(join(dir, file)), step: state.step }));
+          await withReconnect(c.db, l, `store ${file}`, () => c.queue.storeArtifact(c.lease, { kind, file, content: createReadStream(join(dir, file)), step: state.step }));
         } catch (err) {
           if (isLeaseGone(err)) { onLost(err as Error); return; }
           throw err;

@@ -179,3 +179,34 @@ export async function getSweepMethodSummary(db: Db, sweepId: string): Promise<Me
   for (const r of stats.rows) get(r.method).metrics[r.key] = { n: r.n, mean: r.mean, std: r.std, min: r.min, max: r.max };
   return [...out.values()].sort((a, b) => a.method.localeCompare(b.method));
 }
+
+/** One evaluation history: `{ step, value }` in step order. */
+export type EvalHistory = { step: number; value: number }[];
+
+/**
+ * The evaluation histories of one metric series of a sweep's other trials, for early
+ * stopping: trials that ran (running, completed, failed, pruned), not queued or cancelled ones.
+ */
+export async function otherTrialsHistories(db: Db, sweepId: string, trialId: string, series: string): Promise<EvalHistory[]> {
+  const { rows } = await getPool(db).query<{ trialId: string; step: number; value: number }>(
+    `SELECT m."trialId", m."step", m."value" FROM "MetricPoint" m JOIN "Trial" t ON t."id" = m."trialId"
+     WHERE t."sweepId" = $1 AND t."id" <> $2 AND t."status" NOT IN ('cancelled', 'queued') AND m."name" = $3
+     ORDER BY m."trialId", m."step"`,
+    [sweepId, trialId, series],
+  );
+  const by = new Map<string, EvalHistory>();
+  for (const r of rows) {
+    if (!by.has(r.trialId)) by.set(r.trialId, []);
+    by.get(r.trialId)!.push({ step: r.step, value: r.value });
+  }
+  return [...by.values()];
+}
+
+/** A trial's own stored points of one series up to `maxStep` (a resumed run's history). */
+export async function trialHistory(db: Db, trialId: string, series: string, maxStep: number): Promise<EvalHistory> {
+  const { rows } = await getPool(db).query<{ step: number; value: number }>(
+    `SELECT "step", "value" FROM "MetricPoint" WHERE "trialId" = $1 AND "name" = $2 AND "step" <= $3 ORDER BY "step"`,
+    [trialId, series, maxStep],
+  );
+  return rows;
+}

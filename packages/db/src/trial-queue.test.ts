@@ -189,6 +189,26 @@ describe('TrialQueue', () => {
     await drain();
   });
 
+  it('resume writes go through the lease guard: points past a step are deleted, artifacts stored, nothing once the lease is lost', async () => {
+    await newSweep(1);
+    const lease = (await queue.claimNextTrial('w1', SHORT_LEASE_MS))!;
+    await queue.writeMetricPoints(lease, Array.from({ length: 10 }, (_, step) => ({ name: 'train/loss', step, value: step })));
+    expect(await queue.deleteMetricPointsAfter(lease, 6)).toBe(3);
+    expect((await t.db.metricPoint.findMany({ where: { trialId: lease.trialId }, orderBy: { step: 'asc' } })).map((p) => p.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const a = await queue.storeArtifact(lease, { kind: 'checkpoint', file: 'checkpoint.safetensors', content: new Uint8Array([1, 2, 3]), step: 6, asCheckpoint: true });
+    expect((await t.db.trial.findUniqueOrThrow({ where: { id: lease.trialId } })).lastCheckpointRef).toBe(a.location);
+    await expect(queue.deleteMetricPointsAfter(lease, -1)).rejects.toThrow(/step/);
+    await sleep(PAST_SHORT_LEASE_MS);
+    await expect(queue.deleteMetricPointsAfter(lease, 0)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.storeArtifact(lease, { kind: 'adapter', file: 'a.json', content: new Uint8Array([1]) })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await t.db.metricPoint.count({ where: { trialId: lease.trialId } })).toBe(7);
+    expect(await t.db.artifact.count({ where: { trialId: lease.trialId } })).toBe(1);
+    await queue.requeueExpiredLeases();
+    const again = (await queue.claimNextTrial('w2', 60_000))!;
+    await queue.completeTrial(again, {});
+    await expect(queue.deleteMetricPointsAfter(again, 0)).rejects.toBeInstanceOf(TrialFinishedError);
+  });
+
   it('registers workers and their heartbeats', async () => {
     const w = await queue.registerWorker({ id: 'host-1:42', host: 'host-1', pid: 42, backend: 'wasm' });
     await sleep(5);

@@ -128,6 +128,20 @@ export const RECORD_ARTIFACT = {
 };
 
 /**
+ * Resume: deletes the trial's metric points after a step (what a dead worker wrote past its
+ * last checkpoint), in one statement with the lease check (FOR SHARE, as WRITE_METRICS). $4 step.
+ */
+export const DELETE_METRICS_AFTER = {
+  name: 'peft_metrics_after_v1',
+  text: `WITH lease AS (
+    SELECT "id" FROM "Trial" WHERE ${LEASE_IS_CURRENT} FOR SHARE
+  ), del AS (
+    DELETE FROM "MetricPoint" m USING lease WHERE m."trialId" = lease."id" AND m."step" > $4::int RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM lease)::int AS leased, (SELECT count(*) FROM del)::int AS deleted`,
+};
+
+/**
  * Expired leases: back to queued with attempt + 1, or failed once attempts reach
  * maxAttempts, or cancelled if cancellation was requested. $1 cut-off time | null (DB now).
  */

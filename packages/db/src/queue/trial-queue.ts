@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { storeArtifact, type StoreArtifactInput, type StoredArtifact } from '../artifacts';
 import { collectOrphanBlobsOn } from '../blobs';
 import { getPool, type Db } from '../client';
 import { InvalidArgumentError, LeaseLostError, NotFoundError, TrialFinishedError } from '../errors';
@@ -229,6 +230,29 @@ export class TrialQueue {
   /** Records a non-resume artifact (adapter, full model, report) of a running trial. */
   async recordArtifact(lease: TrialLease, artifact: ArtifactInput): Promise<Artifact> {
     return this.insertArtifact(lease, artifact, false);
+  }
+
+  /**
+   * Stores a file of the running trial with its bytes in the database (chunked blob, any
+   * size); with `asCheckpoint` it becomes the trial's resume point in the same lease-guarded
+   * statement that makes it visible (see artifacts.ts).
+   * @throws LeaseLostError, TrialFinishedError (nothing made visible, the old checkpoint stays), InvalidArgumentError
+   */
+  async storeArtifact(lease: TrialLease, artifact: StoreArtifactInput, opts: { chunkBytes?: number } = {}): Promise<StoredArtifact> {
+    return storeArtifact(this.db, lease, artifact, opts);
+  }
+
+  /**
+   * Deletes the trial's metric points after `step` (what a dead worker wrote past the
+   * checkpoint a resumed run starts from), so each step is stored once and in order.
+   * @returns how many points were deleted.
+   * @throws LeaseLostError (nothing deleted), TrialFinishedError
+   */
+  async deleteMetricPointsAfter(lease: TrialLease, step: number): Promise<number> {
+    if (!Number.isInteger(step) || step < 0) throw new InvalidArgumentError('step', step, 'must be an integer ≥ 0');
+    const { rows } = await this.pool.query<{ leased: number; deleted: number }>({ ...SQL.DELETE_METRICS_AFTER, values: [...leaseParams(lease), step] });
+    if (rows[0].leased === 0) throw await this.leaseError(lease);
+    return rows[0].deleted;
   }
 
   /**
