@@ -52,9 +52,9 @@ import { createPrefixAttachment } from '../src/peft/prefix/layer.js';
 import { createPromptAttachment } from '../src/peft/prompt/layer.js';
 import { attachPeft } from '../src/peft/base.js';
 import { DEFAULT_TARGET_MODULES } from '../src/peft/lora/config.js';
+import { METHOD_NAMES } from '../src/peft/declarations.js';
 import { timeStraightforwardModel, type RefConfig } from './straightforward-model.js';
-import '../src/peft/full/index.js';
-import '../src/peft/lora/index.js';
+import '../src/peft/methods.js';
 
 const CONFIGS = {
   'ref-small': { n_embd: 128, n_layer: 2, n_head: 4, n_inner: 512, seq: 64, batch: 16 },
@@ -63,7 +63,7 @@ const CONFIGS = {
 type ConfigName = keyof typeof CONFIGS;
 // The targets for a native full fine-tuning step, as a multiple of PyTorch's.
 const FULL_TARGET_VS_PYTORCH = { 'ref-small': 1.0, 'ref-large': 1.0 } as const;
-const METHODS: PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+const METHODS: readonly PeftMethodName[] = METHOD_NAMES;
 // --model's batch × seq unless given.
 const MODEL_DEFAULTS = { batch: 8, seq: 128 };
 // backend.ts's names for the backends, for the label.
@@ -89,6 +89,8 @@ function attach(model: TransformerModel, method: PeftMethodName, loraTargets: st
     case 'prompt': return createPromptAttachment(model, { numVirtualTokens: 10, init: 'sampled-vocab' });
     case 'lora': return attachPeft(model, 'lora', { r: 8, alpha: 16, targetModules: loraTargets });
     case 'full': return attachPeft(model, 'full', {});
+    // Any other registered method: its declared defaults.
+    default: return attachPeft(model, method, {});
   }
 }
 

@@ -6,7 +6,10 @@ export { loadHfModel, saveHfModel, readHfConfig, hfStateDict, type LoadHfModelOp
 export { FrozenWeightCache, type FrozenWeightLease } from './hf/frozen-weights.js';
 export { createModel, normalizeHfConfig, toHfConfig, headFromHfConfig, SUPPORTED_MODEL_TYPES } from './models/registry.js';
 export { selectBackend, resolveBackendPreference, backendPreferenceSchema, BackendSelectionError, type BackendInfo, type BackendName, type BackendPreference, type SelectBackendOptions } from './backend.js';
-export { registerPeftMethod, registeredPeftMethods, attachPeft, registerAttachment, attachedAdapters, setActiveAdapter, detachPeft, type PeftMethod } from './peft/base.js';
+export { registerPeftMethod, registeredPeftMethods, registeredPeftMethod, attachPeft, registerAttachment, attachedAdapters, setActiveAdapter, detachPeft, type PeftMethod } from './peft/base.js';
+// Every method's runtime registers with attachPeft; the TF-free declarations are also `@peft-lab/engine/methods`.
+import './peft/methods.js';
+export * from './peft/declarations.js';
 export * from './peft/lora/index.js';
 export { createFullFinetuneAttachment } from './peft/full/index.js';
 export { modelLogits, type ModelLogitsArgs, type ModelLogitsResult } from './models/model-logits.js';

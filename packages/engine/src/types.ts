@@ -6,10 +6,12 @@
  * Tensor shapes are written as `[batch, seq, dModel]`.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { MethodName } from './peft/declarations.js';
 
 export type ModelFamily = 'gpt2' | 'bert' | 'llama' | 'qwen2' | 'qwen3' | 'mistral' | 'gemma' | 'phi3' | 'roberta' | 'distilbert';
 export type HeadKind = 'causal-lm' | 'sequence-classification' | 'token-classification';
-export type PeftMethodName = 'full' | 'lora' | 'adapter' | 'prefix' | 'prompt' | 'ia3';
+/** A registered method's name (`peft/declarations.ts` lists them). */
+export type PeftMethodName = MethodName;
 
 /**
  * Decoder sequence classification: 'last' scores the last non-padding token (transformers'

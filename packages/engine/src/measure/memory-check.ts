@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { PeftLabError } from '../errors.js';
 import type { TrainingMemoryEstimate } from './memory-estimate.js';
+import { isMethodName, methodDeclaration } from '../peft/declarations.js';
 
 export const MEMORY_LIMIT_ENV = 'PEFT_LAB_MEMORY_LIMIT_BYTES';
 
@@ -58,7 +59,8 @@ export function formatBytes(bytes: number): string {
   return `${v.toFixed(i >= 3 ? 2 : v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-const METHOD_NAMES: Record<string, string> = {
+/** How the message names a method (others: their declared label). */
+const METHOD_PHRASES: Record<string, string> = {
   full: 'full fine-tuning', lora: 'LoRA', adapter: 'bottleneck adapters', prefix: 'prefix tuning', prompt: 'prompt tuning',
 };
 
@@ -79,7 +81,7 @@ function insufficientMessage(model: string, e: TrainingMemoryEstimate, a: Availa
     'or a machine with more memory',
   ];
   return `model ${model} (${e.family}, ${e.parameterCount.toLocaleString('en-US')} parameters, ${e.trainableParams.toLocaleString('en-US')} trainable) `
-    + `does not fit in memory: ${METHOD_NAMES[e.method] ?? e.method} at batch ${e.batchSize} × ${e.seqLen} tokens needs an estimated ${formatBytes(b.total)} `
+    + `does not fit in memory: ${METHOD_PHRASES[e.method] ?? (isMethodName(e.method) ? methodDeclaration(e.method).label : e.method)} at batch ${e.batchSize} × ${e.seqLen} tokens needs an estimated ${formatBytes(b.total)} `
     + `(${parts.join(', ')}) but ${formatBytes(a.bytes)} is available (${a.source}). Try ${fixes.join(', ')}; `
     + `${MEMORY_LIMIT_ENV} overrides the available memory.`;
 }

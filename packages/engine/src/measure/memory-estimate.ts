@@ -73,9 +73,11 @@ import { PromptConfigSchema, promptParamCount } from '../peft/prompt/index.js';
 import { Ia3ConfigSchema } from '../peft/ia3/config.js';
 import { resolveIa3Modules } from '../peft/ia3/layer.js';
 import { defaultModulesToSave, modulesToSaveParamCount, resolveModulesToSave } from '../peft/modules-to-save.js';
+import { METHOD_NAMES, methodDeclaration, withDefaults } from '../peft/declarations.js';
 import type { HeadKind, ModelFamily, NormalizedConfig, PeftMethodName } from '../types.js';
 
-export const MEMORY_METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt', 'ia3'];
+/** Every registered method (one without its own case below is estimated from its declaration's trainableParams). */
+export const MEMORY_METHODS: readonly PeftMethodName[] = METHOD_NAMES;
 
 /** TensorFlow's libraries and Node before the first tensor (456–474 MiB measured), rounded up. */
 export const RUNTIME_OVERHEAD_BYTES = 512 * 2 ** 20;
@@ -231,6 +233,14 @@ function methodShape(o: TrainingMemoryOptions, specs: WeightSpec[], linears: Lin
       // The backward pass keeps each scaled tensor: a feed-forward module's input, any other module's output (its own site, `out` wide).
       const saved = targets.map((m) => (m.feedforward ? m : { ...m, name: `${m.name}#out`, shortName: `${m.shortName}#out`, inFeatures: m.outFeatures }));
       return { ...none, trainable: n, added: n, trainedLinears: saved, headHook: heads(p.modulesToSave).lmHead };
+    }
+    default: {
+      // A method without a case here: its declared formula (0 without one) and the heads it saves;
+      // its activations count as the frozen model's.
+      const d = methodDeclaration(o.method);
+      const saved = heads(cfg.modulesToSave as string[] | undefined);
+      const n = (d.trainableParams?.(c, withDefaults(d, cfg)) ?? 0) + saved.n;
+      return { ...none, trainable: n, added: n, headHook: saved.lmHead };
     }
   }
 }

@@ -2,7 +2,9 @@
  * The PEFT method registry, after peft's `register_peft_method`.
  *
  * What a method implements (LoRA, `peft/lora/`, is the model to copy):
- * - `config.ts`: a zod schema with defaults; bad values fail naming the field.
+ * - `declaration.ts` (TF-free): name, labels, colour, hyperparameters with defaults, save
+ *   format (`method-declaration.ts`), listed once in `declarations.ts`;
+ * - `config.ts`: a zod schema taking its defaults from the declaration; bad values fail naming the field.
  * - `layer.ts`: `create…Attachment(model, configInput, adapterName)` → `PeftAttachment`:
  *     - `hooks`: the `ModelHooks` it changes the forward pass with (LoRA: `linear`);
  *     - `trainable`: its variables keyed by their saved names (LoRA:
@@ -11,11 +13,12 @@
  *     - optional `merge`/`unmerge` when it can fold into the base weights;
  *     - `dispose()` frees its variables (never the base weights).
  *   Base weights stay frozen (`trainable = false`) unless the method is `full`.
- * - `index.ts`: one `registerPeftMethod({ name, create })` call.
+ * - `index.ts`: one `registerPeftMethod({ name, create, configSchema, load? })` call, imported by `methods.ts`.
  *
  * A model can hold several attachments at once, keyed by adapter name; one is
  * active (`model.hooks`). `setActiveAdapter` switches, `detachPeft` removes.
  */
+import type { z } from 'zod';
 import { PeftConfigError } from '../errors.js';
 import type { PeftAttachment, PeftMethodName, TransformerModel } from '../types.js';
 
@@ -23,6 +26,10 @@ export interface PeftMethod {
   name: PeftMethodName;
   /** Builds the method's state on `model` from an unvalidated config (the method's zod schema parses it). */
   create(model: TransformerModel, config: unknown, adapterName: string): PeftAttachment;
+  /** The config's zod schema (`config.ts`; its defaults come from the declaration); absent when the method takes no config. */
+  configSchema?: z.ZodType;
+  /** Reads an adapter directory this method saved (LoRA: `loadLoraAdapter`) and attaches it; absent when the method has no loader. */
+  load?(model: TransformerModel, dir: string, adapterName: string): PeftAttachment;
 }
 
 const METHODS = new Map<PeftMethodName, PeftMethod>();
@@ -34,6 +41,11 @@ export function registerPeftMethod(method: PeftMethod): void {
 
 export function registeredPeftMethods(): PeftMethodName[] {
   return [...METHODS.keys()];
+}
+
+/** The registered implementation of `method`, or undefined. */
+export function registeredPeftMethod(method: PeftMethodName): PeftMethod | undefined {
+  return METHODS.get(method);
 }
 
 /**

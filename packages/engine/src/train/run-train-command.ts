@@ -2,12 +2,9 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { attachPeft } from '../peft/base.js';
+import { methodDeclaration } from '../peft/declarations.js';
 // Registers every method with the registry, so callers need not import the engine index first.
-import '../peft/full/index.js';
-import '../peft/lora/index.js';
-import '../peft/adapter/index.js';
-import '../peft/prefix/index.js';
-import '../peft/prompt/index.js';
+import '../peft/methods.js';
 import { loadHfModel } from '../hf/model-io.js';
 import type { HfTokenizer } from '../hf/tokenizer.js';
 import { createModel, normalizeHfConfig } from '../models/registry.js';
@@ -40,8 +37,6 @@ export interface RunTrainCommandOptions {
 }
 
 const TRAIN_KEYS = ['lr', 'batchSize', 'weightDecay', 'warmupRatio', 'warmupSteps', 'evalEvery', 'gradClip', 'seed', 'maxLength', 'evalFraction', 'latencySeqLen', 'latencyRuns'] as const;
-/** Usual learning rates per method (peft examples, Lester et al. for prompts). */
-const DEFAULT_LR: Record<PeftMethodName, number> = { full: 5e-5, lora: 5e-4, adapter: 1e-3, prefix: 1e-3, prompt: 3e-2, ia3: 3e-3 };
 
 /** `8` → 8, `true` → true, `[1,2]`/`"x"` → JSON, `q,v` → ['q','v'], anything else → the string. */
 export function parseSetValue(raw: string): unknown {
@@ -120,7 +115,7 @@ export async function runTrainCommand(o: RunTrainCommandOptions): Promise<TrainR
   try {
     const result = await trainTrial({
       model, attachment, task: task.task, metric, trainData: trainSet, evalData: evalSet.length ? evalSet : undefined,
-      lr: train.lr ?? DEFAULT_LR[o.method], weightDecay: train.weightDecay ?? 0.01,
+      lr: train.lr ?? methodDeclaration(o.method).defaultLr, weightDecay: train.weightDecay ?? 0.01,
       warmupRatio: train.warmupRatio ?? 0.06, warmupSteps: train.warmupSteps, maxSteps: o.steps,
       batchSize: train.batchSize ?? 8, evalEvery: train.evalEvery ?? Math.max(1, Math.round(o.steps / 5)),
       gradClip: train.gradClip ?? 1, seed, padTokenId: tokenizer?.padTokenId ?? 0, maxLength, gradientCheckpointing,

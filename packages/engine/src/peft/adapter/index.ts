@@ -1,8 +1,8 @@
 import { registerPeftMethod } from '../base.js';
-import type { AdapterConfigInput } from './config.js';
+import { AdapterConfigSchema, type AdapterConfigInput } from './config.js';
 import { createAdapterAttachment } from './layer.js';
 
-registerPeftMethod({ name: 'adapter', create: (model, config, adapterName) => createAdapterAttachment(model, (config ?? {}) as AdapterConfigInput, adapterName) });
+registerPeftMethod({ name: 'adapter', create: (model, config, adapterName) => createAdapterAttachment(model, (config ?? {}) as AdapterConfigInput, adapterName), configSchema: AdapterConfigSchema });
 
 export * from './config.js';
 export * from './layer.js';

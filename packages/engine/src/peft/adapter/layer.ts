@@ -15,12 +15,8 @@ export function adapterTensorNames(layer: number, site: Site) {
   return { downW: `${p}.down.weight`, downB: `${p}.down.bias`, upW: `${p}.up.weight`, upB: `${p}.up.bias` };
 }
 
-/** Analytical trainable parameter count: per module 2·d·m + m + d (plus any saved heads: `modulesToSaveParamCount`). */
-export function adapterParamCount(c: AdapterConfig, dModel: number, numLayers: number): number {
-  const m = bottleneckSize(c, dModel);
-  const perModule = 2 * dModel * m + m + dModel;
-  return perModule * numLayers * (c.placement === 'houlsby' ? 2 : 1);
-}
+/** Analytical trainable parameter count: the declaration's formula. */
+export { adapterParamCount } from './declaration.js';
 
 /**
  * Inserts bottleneck modules `h + up(act(down(h)))` on the attention and/or

@@ -1,6 +1,8 @@
-/** (IA)³ configuration (peft's `IA3Config`, camelCased). */
+/** (IA)³ configuration (peft's `IA3Config`, camelCased); defaults from the declaration (`declaration.ts`). */
 import { z } from 'zod';
 import type { ModelFamily } from '../../types.js';
+import { configDefault } from '../method-declaration.js';
+import { IA3 } from './declaration.js';
 
 export const Ia3ConfigSchema = z
   .object({
@@ -24,7 +26,7 @@ export const Ia3ConfigSchema = z
      */
     modulesToSave: z.array(z.string().min(1)).optional(),
     /** Recorded as base_model_name_or_path in adapter_config.json. */
-    baseModelNameOrPath: z.string().nullable().default(null),
+    baseModelNameOrPath: z.string().nullable().default(configDefault<string | null>(IA3, 'baseModelNameOrPath')),
   })
   .strict();
 

@@ -1,15 +1,19 @@
-/** LoRA configuration (peft's `LoraConfig`, camelCased). */
+/** LoRA configuration (peft's `LoraConfig`, camelCased); defaults from the declaration (`declaration.ts`). */
 import { z } from 'zod';
 import type { ModelFamily } from '../../types.js';
+import { configDefault } from '../method-declaration.js';
+import { LORA } from './declaration.js';
+
+const d = <T extends number | boolean | string | null>(name: string) => configDefault<T>(LORA, name);
 
 export const LoraConfigSchema = z
   .object({
     /** Rank of the update ΔW = B·A. */
-    r: z.number().int().min(1).default(8),
+    r: z.number().int().min(1).default(d<number>('r')),
     /** Scale numerator: scaling = alpha / r (or alpha / √r with useRslora). */
-    alpha: z.number().positive().default(8),
+    alpha: z.number().positive().default(d<number>('alpha')),
     /** Dropout on the LoRA branch's input during training. */
-    dropout: z.number().min(0).lt(1).default(0),
+    dropout: z.number().min(0).lt(1).default(d<number>('dropout')),
     /**
      * Modules to adapt, by short name (`c_attn`, `q_proj`, `query`…) or a longer
      * dotted suffix (`attn.c_proj`); matched like peft (equal, or ends with `.name`).
@@ -18,12 +22,12 @@ export const LoraConfigSchema = z
      */
     targetModules: z.array(z.string().min(1)).min(1).optional(),
     /** Rank-stabilised scaling alpha/√r (Kalajdzievski 2023). */
-    useRslora: z.boolean().default(false),
+    useRslora: z.boolean().default(d<boolean>('useRslora')),
     /**
      * DoRA (Liu et al. 2024; peft's `use_dora`): a learned magnitude per output unit of each target,
      * the update's direction from LoRA (`dora.ts`). Saved as `lora_magnitude_vector`.
      */
-    useDora: z.boolean().default(false),
+    useDora: z.boolean().default(d<boolean>('useDora')),
     /**
      * peft's flag for weights stored [in, out] (GPT-2 Conv1D). It only changes
      * the saved adapter_config.json: forced true for GPT-2, false elsewhere, as peft does.
@@ -37,9 +41,9 @@ export const LoraConfigSchema = z
      */
     modulesToSave: z.array(z.string().min(1)).optional(),
     /** Seed for the kaiming-uniform init of A. */
-    seed: z.number().int().default(0),
+    seed: z.number().int().default(d<number>('seed')),
     /** Recorded as base_model_name_or_path in adapter_config.json. */
-    baseModelNameOrPath: z.string().nullable().default(null),
+    baseModelNameOrPath: z.string().nullable().default(d<string | null>('baseModelNameOrPath')),
   })
   .strict();
 

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NormalizedConfig, TransformerModel } from '../../types.js';
+import type { TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import { seededNormal } from '../seeded-random.js';
 import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import type { SavableAttachment } from '../../train/save-attachment.js';
-import { PrefixConfigSchema, type PrefixConfig, type PrefixConfigInput } from './config.js';
+import { PrefixConfigSchema, type PrefixConfigInput } from './config.js';
+import { prefixRowWidth } from './declaration.js';
 
 /** The folded table's name, as peft saves it. */
 export const PREFIX_TABLE = 'prompt_embeddings';
@@ -16,18 +17,8 @@ const MLP = {
   b2: 'prompt_encoder.transform.2.bias',
 } as const;
 
-/** Width of one position's row: 2 (key, value) · layers · kvHeads · headDim. */
-export function prefixRowWidth(c: NormalizedConfig): number {
-  return 2 * c.numLayers * c.numKvHeads * c.headDim;
-}
-
-/** Analytical trainable parameter count (before fold when prefixProjection is on; plus any saved heads: `modulesToSaveParamCount`). */
-export function prefixParamCount(p: PrefixConfig, c: NormalizedConfig): number {
-  const L = p.numVirtualTokens, out = prefixRowWidth(c);
-  if (!p.prefixProjection) return L * out;
-  const d = c.dModel, h = p.encoderHiddenSize ?? d;
-  return L * d + d * h + h + h * out + out;
-}
+// Row width and the analytical trainable count: the declaration's formula.
+export { prefixParamCount, prefixRowWidth } from './declaration.js';
 
 export interface PrefixAttachment extends SavableAttachment {
   /** Replaces the MLP by the table it computes; the outputs stay the same. No-op without projection. */

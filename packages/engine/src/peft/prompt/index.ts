@@ -1,8 +1,8 @@
 import { registerPeftMethod } from '../base.js';
-import type { PromptConfigInput } from './config.js';
+import { PromptConfigSchema, type PromptConfigInput } from './config.js';
 import { createPromptAttachment } from './layer.js';
 
-registerPeftMethod({ name: 'prompt', create: (model, config, adapterName) => createPromptAttachment(model, (config ?? {}) as PromptConfigInput, adapterName) });
+registerPeftMethod({ name: 'prompt', create: (model, config, adapterName) => createPromptAttachment(model, (config ?? {}) as PromptConfigInput, adapterName), configSchema: PromptConfigSchema });
 
 export * from './config.js';
 export * from './layer.js';

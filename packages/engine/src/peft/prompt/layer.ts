@@ -16,10 +16,8 @@ export function tokenEmbedding(model: TransformerModel): tf.Variable {
   throw new PeftConfigError(`prompt init: no token embedding matrix among the model weights (looked for ${EMBEDDING_NAME})`);
 }
 
-/** Analytical trainable parameter count: L · dModel (plus any saved heads: `modulesToSaveParamCount`). */
-export function promptParamCount(numVirtualTokens: number, dModel: number): number {
-  return numVirtualTokens * dModel;
-}
+/** Analytical trainable parameter count: the declaration's formula. */
+export { promptParamCount } from './declaration.js';
 
 export function createPromptAttachment(model: TransformerModel, input: PromptConfigInput = {}, adapterName = 'default'): SavableAttachment {
   const config = PromptConfigSchema.parse(input);

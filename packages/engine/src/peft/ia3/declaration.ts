@@ -1,0 +1,22 @@
+/**
+ * (IA)³ (Liu et al. 2022), as peft's `IA3Config` (camelCased). TF-free: see ../method-declaration.ts.
+ * The trainable count depends on the targets' shapes (`ia3ParamCount`), so no formula here.
+ */
+import { defineMethod } from '../method-declaration.js';
+
+export const IA3 = defineMethod({
+  name: 'ia3',
+  label: '(IA)³',
+  shortLabel: '(IA)³',
+  summary: '(IA)³: learned vectors rescaling the outputs of chosen modules (the inputs of feed-forward ones).',
+  color: '#D55E00',
+  defaultLr: 3e-3,
+  // None searchable in a sweep yet (`sweep: true` on a hyperparameter offers it): a sweep trains the per-family defaults.
+  hyperparameters: [
+    { name: 'targetModules', kind: 'string-list', help: "Modules that get a scaling vector, by the model's short names or a dotted suffix; absent = the model family's default (peft's mapping)." },
+    { name: 'feedforwardModules', kind: 'string-list', help: 'The targets treated as feed-forward modules (their vector scales the input); a subset of targetModules; absent = the family default.' },
+    { name: 'modulesToSave', kind: 'string-list', help: "Head modules trained as copies and saved with the adapter (peft's modules_to_save); default: classification heads, none for causal LM." },
+    { name: 'baseModelNameOrPath', kind: 'string', nullable: true, default: null, help: 'Recorded as base_model_name_or_path in adapter_config.json.' },
+  ],
+  saveFormat: { peftType: 'IA3' },
+});
