@@ -21,8 +21,7 @@ export const LORA = defineMethod({
       sweep: true,
     },
     { name: 'useRslora', kind: 'bool', default: false, help: 'Rank-stabilised scaling alpha/√r instead of alpha/r.', sweep: true },
-    // Not searchable in a sweep yet (sweep: true would offer it).
-    { name: 'useDora', kind: 'bool', default: false, help: "DoRA (peft's use_dora): a learned magnitude per output unit of each target, the direction from LoRA." },
+    { name: 'useDora', kind: 'bool', default: false, help: "DoRA (peft's use_dora): a learned magnitude per output unit of each target, the update's direction from LoRA (a few more parameters: one per output unit).", sweep: true },
     { name: 'fanInFanOut', kind: 'bool', help: "peft's flag for weights stored [in, out]; only changes adapter_config.json, and is forced per family as peft does (true for GPT-2)." },
     { name: 'modulesToSave', kind: 'string-list', help: "Head modules trained as copies and saved with the adapter (peft's modules_to_save); default: classifier / score for classification heads, none for causal LM." },
     { name: 'seed', kind: 'int', default: 0, help: 'Seed of the kaiming-uniform init of A.' },
