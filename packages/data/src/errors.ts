@@ -8,6 +8,7 @@ export { PeftLabError };
 
 /** `loadTask('nope')`: the message lists the task names that exist. */
 export class UnknownTaskError extends PeftLabError {
+  readonly badInput = true;
   constructor(
     readonly taskName: string,
     readonly knownTasks: readonly string[],
@@ -35,6 +36,7 @@ export interface DatasetIssue {
  * and the message shows the first few so a log line is useful on its own.
  */
 export class DatasetValidationError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly issues: readonly DatasetIssue[]) {
     const shown = issues.slice(0, 5).map((i) => i.message);
     const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';

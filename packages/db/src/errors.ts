@@ -20,6 +20,7 @@ export class TrialFinishedError extends PeftLabError {
 
 /** A row looked up by id does not exist. */
 export class NotFoundError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly entity: string, readonly id: string) {
     super('NOT_FOUND', `${entity} ${JSON.stringify(id)} not found`);
   }
@@ -27,6 +28,7 @@ export class NotFoundError extends PeftLabError {
 
 /** An argument failed validation; `field` names it. */
 export class InvalidArgumentError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly field: string, value: unknown, reason: string) {
     super('INVALID_ARGUMENT', `${field} = ${safeJson(value)}: ${reason}`);
   }

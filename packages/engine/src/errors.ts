@@ -8,6 +8,7 @@ export { PeftLabError };
 
 /** A config.json key holds a value the engine cannot run (`model_type`, `hidden_act`, `rope_scaling`…). */
 export class UnsupportedConfigError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly key: string, readonly value: unknown, hint = '') {
     super('UNSUPPORTED_CONFIG', `unsupported config: ${key}=${JSON.stringify(value)}${hint ? ` (${hint})` : ''}`);
   }
@@ -15,6 +16,7 @@ export class UnsupportedConfigError extends PeftLabError {
 
 /** A checkpoint tensor does not have the shape the config implies. */
 export class WeightShapeError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly tensor: string, readonly expected: number[], readonly actual: number[]) {
     super('WEIGHT_SHAPE', `tensor ${tensor}: expected shape [${expected.join(', ')}], checkpoint has [${actual.join(', ')}]`);
   }
@@ -36,6 +38,7 @@ export class CheckpointFormatError extends PeftLabError {
 
 /** A PEFT method was asked for something it cannot do (unknown method, module name matching nothing…). */
 export class PeftConfigError extends PeftLabError {
+  readonly badInput = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super('PEFT_CONFIG', message, options);
   }

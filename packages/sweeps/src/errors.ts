@@ -12,6 +12,7 @@ export { PeftLabError };
  * `path: rule` line per problem, e.g. `methods[1].space.r: must be an integer ≥ 1 (got 0)`.
  */
 export class SpecValidationError extends PeftLabError {
+  readonly badInput = true;
   readonly lines: string[];
   constructor(lines: string[]) {
     super('SPEC_INVALID', `invalid sweep spec:\n  ${lines.join('\n  ')}`);
@@ -21,6 +22,7 @@ export class SpecValidationError extends PeftLabError {
 
 /** The spec text is not well-formed YAML/JSON (before any schema check). */
 export class SpecSyntaxError extends PeftLabError {
+  readonly badInput = true;
   readonly format: 'yaml' | 'json';
   constructor(format: 'yaml' | 'json', detail: string) {
     super('SPEC_SYNTAX', `sweep spec is not valid ${format.toUpperCase()}: ${detail}`);
@@ -30,6 +32,7 @@ export class SpecSyntaxError extends PeftLabError {
 
 /** A valid spec that still cannot be expanded (e.g. random sampling could not find enough distinct configurations). */
 export class TrialExpansionError extends PeftLabError {
+  readonly badInput = true;
   constructor(message: string) {
     super('TRIAL_EXPANSION', message);
   }

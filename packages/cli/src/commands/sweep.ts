@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '@peft-lab/db';
+import { SweepFailedError } from '../errors.js';
 import { positiveInt, readInputFile } from '../paths.js';
 import { printTable } from '../table.js';
 
@@ -58,7 +59,7 @@ export function register(program: Command): void {
           for (const f of written) console.log(`wrote ${f}`);
         }
         if (summary.interrupted) console.log(`interrupted: resume with \`peft-lab worker\` (sweep ${s.id})`);
-        else if (c.completed === 0) process.exitCode = 1;
+        else if (final.status === 'failed' || c.completed === 0) throw new SweepFailedError(s.id, c);
       });
     });
 

@@ -5,6 +5,7 @@
 import { PeftLabError } from '../errors.js';
 
 export class TrainingConfigError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly field: string, readonly value: unknown, why: string) {
     super('TRAINING_CONFIG', `${field} = ${JSON.stringify(value)}: ${why}`);
   }
@@ -19,6 +20,7 @@ export class CheckpointMismatchError extends PeftLabError {
 
 /** A dataset file that cannot be read as the documented JSONL shape. */
 export class DatasetFormatError extends PeftLabError {
+  readonly badInput = true;
   constructor(readonly file: string, readonly line: number, why: string) {
     super('DATASET_FORMAT', `${file}:${line}: ${why}`);
   }
