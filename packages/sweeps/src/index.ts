@@ -12,6 +12,7 @@ export {
   TRAINING_PARAMETER_NAMES,
   TRAINING_OVERRIDE_NAMES,
   describeRule,
+  isValidValue,
   type MethodName,
   type ParamKind,
   type ParamDefinition,
