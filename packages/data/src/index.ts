@@ -7,6 +7,7 @@ export { pretrainCorpus, type PretrainDocument } from './pretrain-corpus.js';
 export { sha256Hex } from './hash.js';
 export {
   importDataset,
+  datasetColumns,
   importDatasetOptionsSchema,
   MAX_DATASET_BYTES,
   type ImportDatasetOptions,

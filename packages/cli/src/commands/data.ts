@@ -1,11 +1,12 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { describeTask, isBuiltinTask, listTasks } from '@peft-lab/data';
+import { isBuiltinTask, listTasks } from '@peft-lab/data/catalog';
+import { isPeftLabError } from '@peft-lab/errors';
 import { CliInputError } from '../errors.js';
 import { readInputFile } from '../paths.js';
 import { printTable } from '../table.js';
 
-// Prisma and the worker load inside the actions, so `--help` is instant.
+// Prisma, the worker and the engine (the data package's main entry) load inside the actions, so `--help` is instant.
 const withDatabase: typeof import('../database.js').withDatabase = async (o, fn) => (await import('../database.js')).withDatabase(o, fn);
 
 const KINDS = ['sequence-classification', 'token-classification', 'causal-lm'] as const;
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .argument('<name>', 'task or dataset name')
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (name: string, o) => {
-      if (isBuiltinTask(name)) return void console.log(describeTask(name));
+      if (isBuiltinTask(name)) return void console.log((await import('@peft-lab/data')).describeTask(name));
       const { getDataset } = await import('@peft-lab/db');
       await withDatabase(o, async ({ db }) => {
         const d = await getDataset(db, name);
@@ -51,8 +52,8 @@ export function register(program: Command): void {
     .argument('<file>', 'CSV (header row) or JSONL file')
     .requiredOption('--name <name>', 'dataset name (what a sweep spec calls its task)')
     .requiredOption('--kind <kind>', KINDS.join(' | '))
-    .requiredOption('--text-column <column>', 'text column (token classification: the tokens column)')
-    .option('--label-column <column>', 'label column (sequence classification)')
+    .option('--text-column <column>', 'text column (token classification: the tokens column); default: the file\'s "text" column')
+    .option('--label-column <column>', 'label column (sequence classification); default: the file\'s "label" column')
     .option('--tags-column <column>', 'tags column (token classification)')
     .option('--split-column <column>', 'column of train | validation | test (default: seeded 80/10/10)')
     .option('--format <format>', 'csv | jsonl (default: from the extension)')
@@ -65,13 +66,39 @@ export function register(program: Command): void {
       if (format !== 'csv' && format !== 'jsonl') throw new CliInputError('--format', o.format ?? extname(file), 'must be csv or jsonl (or use a .csv / .jsonl file name)');
       const seed = Number(o.seed);
       if (!Number.isInteger(seed)) throw new CliInputError('--seed', o.seed, 'must be an integer');
+      // Without --text-column / --label-column: the file's `text` and `label` columns, when it has them.
+      const { datasetColumns } = await import('@peft-lab/data');
+      // One `FILE: row N: …` line per problem the dataset check found.
+      const prefixed = (err: unknown) => {
+        if (isPeftLabError(err) && err.code === 'DATASET_INVALID') err.message = (err as unknown as { issues: { message: string }[] }).issues.map((i) => `${file}: ${i.message}`).join('\n');
+        return err;
+      };
+      let textColumn: string | undefined = o.textColumn;
+      let labelColumn: string | undefined = o.labelColumn;
+      if (textColumn === undefined || (labelColumn === undefined && o.kind === 'sequence-classification')) {
+        let columns: string[];
+        try {
+          columns = datasetColumns({ path: file, format });
+        } catch (err) {
+          throw prefixed(err);
+        }
+        const named = `${file} has columns ${columns.map((c) => JSON.stringify(c)).join(', ') || '(none)'}`;
+        if (textColumn === undefined) {
+          if (!columns.includes('text')) throw new CliInputError('--text-column', undefined, `not given, and ${named} but no "text"`);
+          textColumn = 'text';
+        }
+        if (labelColumn === undefined && o.kind === 'sequence-classification') {
+          if (!columns.includes('label')) throw new CliInputError('--label-column', undefined, `not given, and ${named} but no "label" (sequence classification needs one)`);
+          labelColumn = 'label';
+        }
+      }
       const { importAndRegisterDataset } = await import('@peft-lab/worker');
       await withDatabase(o, async ({ db }) => {
         const { dataset, info } = await importAndRegisterDataset(db, {
-          path: file, format, kind: o.kind, name: o.name, textColumn: o.textColumn, labelColumn: o.labelColumn,
+          path: file, format, kind: o.kind, name: o.name, textColumn, labelColumn,
           tagsColumn: o.tagsColumn, splitColumn: o.splitColumn, seed,
-        });
-        console.log(`imported ${dataset.name} (${info.kind}): ${info.sizes.train} train / ${info.sizes.validation} validation / ${info.sizes.test} test${info.labels.length ? `, labels ${info.labels.join(', ')}` : ''}`);
+        }).catch((err) => { throw prefixed(err); });
+        console.log(`imported ${dataset.name} (${info.kind}, text column ${JSON.stringify(textColumn)}${labelColumn ? `, label column ${JSON.stringify(labelColumn)}` : ''}): ${info.sizes.train} train / ${info.sizes.validation} validation / ${info.sizes.test} test${info.labels.length ? `, labels ${info.labels.join(', ')}` : ''}`);
       });
     });
 }

@@ -91,12 +91,18 @@ export function register(program: Command): void {
   model
     .command('logits')
     .description("token ids and logits of a text under a local Hugging Face model (optionally with a PEFT LoRA adapter)")
-    .requiredOption('--model <dir>', 'Hugging Face checkpoint directory')
+    .requiredOption('--model <dir>', 'Hugging Face checkpoint directory, or builtin (the packaged model)')
     .option('--adapter <dir>', 'PEFT LoRA adapter directory')
     .requiredOption('--text <text>', 'input text')
     .option('--json', 'print { input_ids, logits } as JSON (the default output)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'cpu')
     .action(async (o) => {
+      // `builtin` is the pretrained base shipped in packages/data, as for `train --model builtin`.
+      if (o.model === 'builtin') {
+        const { BUILTIN_MODEL_DIR, builtinModelAvailable } = await import('@peft-lab/data/catalog');
+        if (!builtinModelAvailable()) throw new CliInputError('--model', o.model, `the built-in model has no weights yet (${BUILTIN_MODEL_DIR} lacks model.safetensors: run \`peft-lab pretrain\`)`);
+        o.model = BUILTIN_MODEL_DIR;
+      }
       if (!existsSync(o.model)) throw new CliInputError('--model', o.model, 'no such directory');
       if (o.adapter && !existsSync(o.adapter)) throw new CliInputError('--adapter', o.adapter, 'no such directory');
       const { modelLogits, selectBackend } = await import('@peft-lab/engine');
@@ -124,7 +130,8 @@ export function register(program: Command): void {
       // A path that exists is a directory; otherwise a name (no '/') is looked up in the registry.
       let dir = target;
       let registered: BaseModel | null = null;
-      if (!existsSync(target) && MODEL_NAME.test(target) && target !== 'builtin') {
+      if (target === 'builtin' && !existsSync(target)) dir = (await import('@peft-lab/data/catalog')).BUILTIN_MODEL_DIR;
+      else if (!existsSync(target) && MODEL_NAME.test(target)) {
         const { getBaseModel } = await import('@peft-lab/db');
         registered = await withDatabase(o, async ({ db }) => getBaseModel(db, target).catch((err) => {
           if ((err as { code?: string }).code === 'NOT_FOUND') throw new CliInputError('MODEL', target, 'no such directory, and no base model of that name is registered (see `peft-lab model list`)');

@@ -110,6 +110,16 @@ export function importDataset(options: ImportDatasetOptions): ImportedDataset {
   return { info, splits, contentSha256: sha256Hex(bytes), bytes: bytes.byteLength };
 }
 
+/**
+ * The columns of a CSV (its header) or JSONL file (every key of its objects), in file order:
+ * what a caller picks textColumn / labelColumn from. Reads the file as importDataset does.
+ * @throws DatasetValidationError (too large, not UTF-8, unparsable CSV, no header row)
+ */
+export function datasetColumns(options: { path?: string; content?: string | Uint8Array; format: 'csv' | 'jsonl' }): string[] {
+  const text = decodeUtf8(readBytes(options.content, options.path));
+  return (options.format === 'csv' ? readCsv(text) : readJsonl(text)).columns;
+}
+
 function readBytes(content: string | Uint8Array | undefined, path: string | undefined): Uint8Array {
   const tooLarge = (size: number) =>
     new DatasetValidationError([{ message: `file is ${size} bytes; the limit is 50 MB (${MAX_DATASET_BYTES} bytes)` }]);
