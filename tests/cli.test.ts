@@ -1,4 +1,5 @@
 // The `peft-lab` command as users run it (child processes) against a real embedded PostgreSQL.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import { GPT2_TINY_DIR, registerTinyFixtures, tinySpamJsonl, tinySpec } from './helpers/worker-fixtures';
-import { runCli } from './helpers/run-cli';
+import { REPO, runCli } from './helpers/run-cli';
+import { BUILTIN_MODEL_DIR } from '@peft-lab/data/catalog';
 import { copyFixture, reshapeTensor, shardCheckpoint } from './helpers/checkpoint-fixtures';
 
 let t: TestDatabase;
@@ -301,4 +303,100 @@ describe('peft-lab model add / list / inspect (the base-model registry)', () => 
     expect(full.totalParams).toBe(121_152 - 400 * 64 + 64 * 2);
     expect(lora.totalParams).toBeGreaterThan(full.totalParams);
   }, 300_000);
+});
+
+describe('peft-lab as the ecosystem expects it: npx, exit codes, validation lines', () => {
+  it('npx peft-lab --help works from the repository root (the bin entry)', async () => {
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('npx', ['--no-install', 'peft-lab', '--help'], { cwd: REPO, env: { ...process.env, npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: peft-lab /m);
+    for (const command of ['up', 'worker', 'sweep', 'export', 'train', 'model', 'data', 'pretrain']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  }, 180_000);
+
+  it('train --set takes every training parameter a sweep takes (maxSeqLen reaches the run)', async () => {
+    const task = write('set.jsonl', tinySpamJsonl(20));
+    // The memory check runs with the run's settings: maxSeqLen 16 shows as 16 tokens per example.
+    const limited = await runCli(['train', '--model', GPT2_TINY_DIR, '--task', task, '--method', 'lora', '--set', 'maxSeqLen=16', '--set', 'batchSize=2', '--steps', '2', '--out', join(dir, 'set-oom'), '--backend', 'cpu'],
+      { PEFT_LAB_MEMORY_LIMIT_BYTES: '1000000' });
+    expect(limited.code, limited.stderr).toBe(1);
+    expect(limited.stderr).toContain('at batch 2 × 16 tokens needs an estimated');
+    const out = join(dir, 'set-ok');
+    const r = await runCli(['train', '--model', GPT2_TINY_DIR, '--task', task, '--method', 'lora', '--backend', 'cpu', '--out', out,
+      '--set', 'maxSeqLen=16', '--set', 'maxSteps=3', '--set', 'lr=0.003', '--set', 'warmupRatio=0.1', '--set', 'weightDecay=0', '--set', 'gradClip=0.5',
+      '--set', 'evalEvery=3', '--set', 'pooling=mean', '--set', 'gradientCheckpointing=false', '--set', 'r=2', '--set', 'latencyRuns=0']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ status: 'completed', steps: 3, method: 'lora', pooling: 'mean', config: { r: 2 } });
+    // epochs: passes over the training split (18 of the 20 examples at batch 6: 3 steps an epoch).
+    const epochs = await runCli(['train', '--model', GPT2_TINY_DIR, '--task', task, '--method', 'lora', '--backend', 'cpu', '--out', join(dir, 'set-epochs'),
+      '--set', 'epochs=2', '--set', 'batchSize=6', '--set', 'maxSeqLen=16', '--set', 'latencyRuns=0']);
+    expect(epochs.code, epochs.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'set-epochs', 'summary.json'), 'utf8')).steps).toBe(6);
+  }, 180_000);
+
+  it('prints every validation error as path: rule lines (exit 2), never a zod issue dump', async () => {
+    const task = write('bad-set.jsonl', tinySpamJsonl(20));
+    const cases: [string[], string[]][] = [
+      [['--set', 'maxSeqLen=0', '--set', 'batchSize=1.5', '--set', 'pooling=max'],
+        ['--set maxSeqLen: must be an integer ≥ 1 (got 0)', '--set batchSize: must be an integer ≥ 1 (got 1.5)', '--set pooling: must be one of last, mean (got max)']],
+      [['--set', 'epochs=1', '--set', 'maxSteps=2'], ['--set epochs: give exactly one of epochs or maxSteps (got both)']],
+      [['--set', 'r=0'], ['--set r: ']],
+      [['--set', 'nosuch=1'], ['--set nosuch: not a known setting']],
+    ];
+    for (const [args, lines] of cases) {
+      const r = await runCli(['train', '--model', GPT2_TINY_DIR, '--task', task, '--method', 'lora', '--backend', 'cpu', '--steps', '1', '--out', join(dir, 'bad-set'), ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      const printed = r.stderr.split('\n').filter((l) => l.trim() && !/^(WARNING|I0000|E0000)/.test(l) && !l.includes('oneDNN'));
+      expect(printed, args.join(' ')).toHaveLength(lines.length);
+      lines.forEach((line, i) => expect(printed[i].replace(/^peft-lab: /, ''), args.join(' ')).toContain(line));
+      expect(r.stderr).not.toMatch(/"code":|"path":|^\s*\[\s*$/m);
+    }
+    expect(readdirSync(dir)).not.toContain('bad-set');
+  }, 180_000);
+
+  it('sweep run exits 1 when the sweep ends failed', async () => {
+    const spec = write('fails.json', tinySpec('cli-fails', [{ method: 'lora', space: { r: 2, targetModules: [['no_such_module']] } }], { maxSteps: 2 }, { baseline: 'none' }));
+    const r = await runCli(['sweep', 'run', spec, '--lease-ms', '5000', '--no-progress'], env);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/sweep failed: 0 completed, 1 failed/);
+    expect(r.stderr).toMatch(/peft-lab: sweep [0-9a-f-]{36} failed: none of its 1 trials completed \(1 failed, 0 pruned, 0 cancelled\)/);
+    expect((await t.db.sweep.findFirstOrThrow({ where: { name: 'cli-fails' } })).status).toBe('failed');
+  }, 180_000);
+
+  it('data import uses the text and label columns when they are there and none is given', async () => {
+    const file = write('defaults.csv', ['label,text,extra', ...tinySpamJsonl(20).trim().split('\n').map((l) => { const o = JSON.parse(l); return `${o.label},${o.text},x`; })].join('\n'));
+    const r = await runCli(['data', 'import', file, '--name', 'cli-defaults', '--kind', 'sequence-classification'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('imported cli-defaults (sequence-classification, text column "text", label column "label")');
+    const row = await t.db.dataset.findUniqueOrThrow({ where: { name: 'cli-defaults' } });
+    expect(row.labels).toEqual(['ham', 'spam']);
+    expect(row.importOptions).toMatchObject({ textColumn: 'text', labelColumn: 'label' });
+    // Without such a column, the flag is needed and the file's columns are named.
+    const other = write('no-text.jsonl', ['a', 'b', 'c', 'd'].map((body, i) => JSON.stringify({ body, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
+    const missing = await runCli(['data', 'import', other, '--name', 'cli-no-text', '--kind', 'causal-lm'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--text-column: not given, and ${other} has columns "body", "label" but no "text"`);
+    const noLabel = await runCli(['data', 'import', other, '--name', 'cli-no-label', '--kind', 'sequence-classification', '--text-column', 'body'], env);
+    expect(noLabel.code, noLabel.stderr).toBe(0); // "label" is there
+    const bad = await runCli(['data', 'import', write('empty-text.jsonl', '{"text": "", "label": "a"}\n{"text": "b", "label": "a"}\n'), '--name', 'cli-bad', '--kind', 'causal-lm'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/empty-text\.jsonl: row 1: text column "text" is empty/);
+  }, 180_000);
+
+  it('model logits takes --model builtin, as train does', async () => {
+    const r = await runCli(['model', 'logits', '--model', 'builtin', '--text', 'Call me Ishmael.', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.input_ids.length).toBeGreaterThan(2);
+    expect(out.logits).toHaveLength(out.input_ids.length);
+    const byDir = JSON.parse((await runCli(['model', 'logits', '--model', BUILTIN_MODEL_DIR, '--text', 'Call me Ishmael.', '--json'])).stdout);
+    expect(out).toEqual(byDir);
+  }, 180_000);
 });
