@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { PeftLabError } from './errors.js';
+import { engineEnv, quietTensorFlowLogs } from './env.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
@@ -77,8 +78,8 @@ function reasonOf(err: unknown): string {
 }
 
 /** Resolves the preference: option, then `PEFT_LAB_BACKEND`, then `auto`. */
-export function resolveBackendPreference(prefer?: BackendPreference, env: NodeJS.ProcessEnv = process.env): BackendPreference {
-  const raw = prefer ?? (env.PEFT_LAB_BACKEND?.trim() || 'auto');
+export function resolveBackendPreference(prefer?: BackendPreference, env?: NodeJS.ProcessEnv): BackendPreference {
+  const raw = prefer ?? (engineEnv(env).PEFT_LAB_BACKEND ?? 'auto');
   const parsed = backendPreferenceSchema.safeParse(raw.toLowerCase());
   if (!parsed.success) {
     const source = prefer !== undefined ? 'prefer' : 'PEFT_LAB_BACKEND';
@@ -104,7 +105,7 @@ async function loadNative(): Promise<BackendInfo> {
     }
     try {
       // TensorFlow prints start-up logs to stderr unless told not to; must be set before load.
-      process.env.TF_CPP_MIN_LOG_LEVEL ??= '3';
+      quietTensorFlowLogs();
       // A variable specifier keeps tsc and bundlers from requiring the package to exist.
       const specifier: string = pkg;
       await import(specifier);

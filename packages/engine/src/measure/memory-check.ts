@@ -14,6 +14,7 @@ import { freemem, totalmem } from 'node:os';
 import { PeftLabError } from '../errors.js';
 import type { TrainingMemoryEstimate } from './memory-estimate.js';
 import { isMethodName, methodDeclaration } from '../peft/declarations.js';
+import { engineEnv } from '../env.js';
 
 export const MEMORY_LIMIT_ENV = 'PEFT_LAB_MEMORY_LIMIT_BYTES';
 
@@ -104,10 +105,10 @@ export function cgroupMemoryLimit(read: (path: string) => string = (p) => readFi
 }
 
 /** Memory this process may still use for training (see the file comment). */
-export function availableMemory(env: NodeJS.ProcessEnv = process.env): AvailableMemory {
-  const override = env[MEMORY_LIMIT_ENV];
-  if (override !== undefined && override.trim() !== '') {
-    const n = Number(override.trim());
+export function availableMemory(env?: NodeJS.ProcessEnv): AvailableMemory {
+  const override = engineEnv(env)[MEMORY_LIMIT_ENV];
+  if (override !== undefined) {
+    const n = Number(override);
     if (!Number.isFinite(n) || n < 0) throw new MemoryLimitConfigError(override);
     return { bytes: Math.floor(n), source: MEMORY_LIMIT_ENV };
   }

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineEnv } from '../env.js';
 
 /** Must equal PEFT_KERNELS_VERSION in native/src/version.h. */
 export const KERNELS_VERSION = 10;
@@ -84,8 +85,7 @@ export function kernelsLibraryPath(): string {
 }
 
 function disabledByEnv(): boolean {
-  const v = process.env[KERNELS_ENV]?.trim().toLowerCase();
-  return v === '0' || v === 'false' || v === 'off';
+  return !engineEnv()[KERNELS_ENV];
 }
 
 /** tfjs-node-gpu also names its backend `tensorflow`; our kernels are CPU-only. */

@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineEnv } from '../env.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const python = process.env.PEFT_LAB_PYTHON ?? (existsSync(join(REPO, '.venv-ref/bin/python')) ? join(REPO, '.venv-ref/bin/python') : 'python3');
+export const python = engineEnv().PEFT_LAB_PYTHON ?? (existsSync(join(REPO, '.venv-ref/bin/python')) ? join(REPO, '.venv-ref/bin/python') : 'python3');
 const probe = spawnSync(python, ['-c', 'import torch, transformers, peft; print(peft.__version__)'], { encoding: 'utf8' });
 /** Whether `python` imports torch, transformers and peft. */
 export const pythonPeftAvailable = probe.status === 0;
