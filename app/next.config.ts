@@ -1,4 +1,5 @@
 import type { NextConfig } from 'next';
+import { appEnv } from './lib/env';
 
 // The workspace packages export raw TypeScript (./src/index.ts), so Next must
 // compile them. Native / heavy server libraries stay outside the bundle and are
@@ -22,7 +23,7 @@ const nextConfig: NextConfig = {
   // a minute more on 2 cores.
   typescript: { ignoreBuildErrors: true },
   // A separate output dir lets a test (or a second engineer) build without touching .next.
-  distDir: process.env.PEFT_LAB_NEXT_DIST_DIR || '.next',
+  distDir: appEnv().PEFT_LAB_NEXT_DIST_DIR ?? '.next',
   // The workspaces write ESM imports with `.js` suffixes that name `.ts` files (what tsx
   // and Node expect). Turbopack in Next 16.4 cannot map `.js` → `.ts` (vercel/next.js#82945;
   // its `resolveExtensionAlias` is not released), so the app builds with webpack

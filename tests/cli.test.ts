@@ -361,6 +361,12 @@ describe('peft-lab as the ecosystem expects it: npx, exit codes, validation line
     expect(readdirSync(dir)).not.toContain('bad-set');
   }, 180_000);
 
+  it('names a bad environment variable and its rule (exit 2)', async () => {
+    const r = await runCli(['sweep', 'status', '00000000-0000-4000-8000-000000000000'], { ...env, PEFT_LAB_LOG_LEVEL: 'loud' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('peft-lab: PEFT_LAB_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")');
+  }, 60_000);
+
   it('sweep run exits 1 when the sweep ends failed', async () => {
     const spec = write('fails.json', tinySpec('cli-fails', [{ method: 'lora', space: { r: 2, targetModules: [['no_such_module']] } }], { maxSteps: 2 }, { baseline: 'none' }));
     const r = await runCli(['sweep', 'run', spec, '--lease-ms', '5000', '--no-progress'], env);

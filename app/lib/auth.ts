@@ -1,8 +1,9 @@
-// Token check for mutating calls. Reads PEFT_LAB_TOKEN on every call (not at
+// Token check for mutating calls. Asks appEnv() for PEFT_LAB_TOKEN on every call (not at
 // import) so a test or a restarted server with a new token takes effect.
 // Scripts send the token as a Bearer header; the dashboard's browser is unlocked once
 // (POST /api/session) and then carries a session cookie derived from the token.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { appEnv } from './env';
 import { UnauthorizedError } from './errors';
 
 export const SESSION_COOKIE = 'peft_lab_session';
@@ -29,7 +30,7 @@ function cookie(request: Request, name: string): string | undefined {
 
 /** True when this request carries a session cookie for the current PEFT_LAB_TOKEN. */
 export function hasSession(request: Request): boolean {
-  const token = process.env.PEFT_LAB_TOKEN;
+  const token = appEnv().PEFT_LAB_TOKEN;
   const value = cookie(request, SESSION_COOKIE);
   return !!token && value !== undefined && sameSecret(value, sessionValue(token));
 }
@@ -39,7 +40,7 @@ export function hasSession(request: Request): boolean {
  *   Bearer token nor a dashboard session cookie for it.
  */
 export function requireToken(request: Request): void {
-  const token = process.env.PEFT_LAB_TOKEN;
+  const token = appEnv().PEFT_LAB_TOKEN;
   if (!token) return;
   const header = (request.headers.get('authorization') ?? '').trim();
   if (!header) {

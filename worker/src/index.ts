@@ -7,5 +7,6 @@ export { importAndRegisterDataset, loadResolvedTask } from './resolve.js';
 export { registerBaseModel, validateBaseModelName, BASE_MODEL_NAME, type RegisterBaseModelOptions, type RegisteredBaseModel } from './base-models.js';
 export { ProgressBoard, formatLine, type ProgressMode, type TrialProgress } from './progress.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
+export { workerEnv, childEnv, EnvironmentError, type WorkerEnv } from './env.js';
 export { Backoff, isConnectionError, untilConnected } from './backoff.js';
 export * from './errors.js';

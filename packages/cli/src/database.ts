@@ -2,6 +2,7 @@
 // under <home>/pg (started here, or shared when `peft-lab up` already runs it).
 import { join } from 'node:path';
 import { applyMigrations, connectDb, startEmbeddedPostgres, type Db, type EmbeddedPostgresHandle } from '@peft-lab/db';
+import { workerEnv } from '@peft-lab/worker/env';
 import { peftLabHome } from './paths.js';
 
 export interface DatabaseSession {
@@ -13,7 +14,7 @@ export interface DatabaseSession {
 }
 
 export async function openDatabase(opts: { dataDir?: string; migrate?: boolean; poolSize?: number } = {}): Promise<DatabaseSession> {
-  let url = process.env.DATABASE_URL;
+  let url = workerEnv().DATABASE_URL;
   let server: EmbeddedPostgresHandle | null = null;
   if (!url) {
     server = await startEmbeddedPostgres({ dataDir: join(peftLabHome(opts.dataDir), 'pg') });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerEnv } from '@peft-lab/worker/env';
 import { CliInputError } from './errors.js';
 
 /** The repository root (this file is packages/cli/src/paths.ts). */
@@ -11,7 +12,7 @@ export const TSX_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Where `up` and the other commands keep state: --data-dir, else PEFT_LAB_HOME, else <repo>/.peft-lab. */
 export function peftLabHome(dataDir?: string): string {
-  return resolve(dataDir ?? process.env.PEFT_LAB_HOME ?? join(REPO_ROOT, '.peft-lab'));
+  return resolve(dataDir ?? workerEnv().PEFT_LAB_HOME ?? join(REPO_ROOT, '.peft-lab'));
 }
 
 /** A file argument's text. @throws CliInputError naming the argument when it cannot be read. */

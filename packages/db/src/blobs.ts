@@ -15,6 +15,7 @@ import { BlobIntegrityError, InvalidArgumentError } from './errors';
 import { leaseError, leaseProblem } from './queue/lease';
 import { LEASE_IS_CURRENT } from './queue/sql';
 import type { TrialLease } from './queue/trial-queue';
+import { dbEnv } from './env';
 
 /** Bytes, a sync iterable or an async iterable (e.g. a `fs.createReadStream`) of pieces of any size. */
 export type BlobSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -30,9 +31,9 @@ export const MAX_BLOB_CHUNK_BYTES = 128 * 1024 * 1024;
 export const BLOB_CHUNK_BYTES_ENV = 'PEFT_LAB_BLOB_CHUNK_BYTES';
 
 /** Chunk size for new writes: PEFT_LAB_BLOB_CHUNK_BYTES or 64 MiB. @throws InvalidArgumentError */
-export function blobChunkBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[BLOB_CHUNK_BYTES_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_BLOB_CHUNK_BYTES;
+export function blobChunkBytes(env?: NodeJS.ProcessEnv): number {
+  const raw = dbEnv(env)[BLOB_CHUNK_BYTES_ENV];
+  if (raw === undefined) return DEFAULT_BLOB_CHUNK_BYTES;
   return checkChunkBytes(Number(raw), BLOB_CHUNK_BYTES_ENV, raw);
 }
 

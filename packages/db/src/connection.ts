@@ -1,5 +1,6 @@
 // Connection fields ↔ URL. Discrete fields are what pg and the Prisma adapter want
 // (a connection string makes the adapter's shadow database point at the main one).
+import { dbEnv } from './env';
 import { InvalidArgumentError } from './errors';
 
 export interface ConnectionFields {
@@ -38,7 +39,7 @@ export function toDatabaseUrl(c: ConnectionFields): string {
 export function resolveConnection(conn?: ConnectionFields | string): ConnectionFields {
   if (typeof conn === 'string') return parseDatabaseUrl(conn);
   if (conn) return conn;
-  const env = process.env;
+  const env = dbEnv();
   if (env.DATABASE_URL) return parseDatabaseUrl(env.DATABASE_URL);
   if (env.PGHOST || env.PGPORT) {
     return {

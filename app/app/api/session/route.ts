@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { hasSession, sameSecret, SESSION_COOKIE, sessionValue } from '../../../lib/auth';
 import { readJsonBody } from '../../../lib/body';
+import { appEnv } from '../../../lib/env';
 import { UnauthorizedError } from '../../../lib/errors';
 import { errorResponse, json } from '../../../lib/responses';
 
@@ -14,7 +15,7 @@ export const dynamic = 'force-dynamic';
 const unlockSchema = z.object({ token: z.string({ error: 'must be a string' }).min(1, 'must not be empty') });
 
 function status(request: Request, unlocked?: boolean) {
-  const required = !!process.env.PEFT_LAB_TOKEN;
+  const required = !!appEnv().PEFT_LAB_TOKEN;
   return { required, unlocked: !required || (unlocked ?? hasSession(request)) };
 }
 
@@ -25,7 +26,7 @@ export async function GET(request: Request): Promise<Response> {
 export async function POST(request: Request): Promise<Response> {
   try {
     const { token } = unlockSchema.parse(await readJsonBody(request));
-    const expected = process.env.PEFT_LAB_TOKEN;
+    const expected = appEnv().PEFT_LAB_TOKEN;
     if (!expected) return json(status(request));
     if (!sameSecret(token, expected)) throw new UnauthorizedError('token: does not match PEFT_LAB_TOKEN');
     return json(status(request, true), {

@@ -41,14 +41,14 @@ export function register(program: Command): void {
       const concurrency = positiveInt('--concurrency', o.concurrency, 1);
       const leaseMs = positiveInt('--lease-ms', o.leaseMs, 30_000);
       const { getSweep, isSweepFinished } = await import('@peft-lab/db');
-      const { createLogger, runWorker } = await import('@peft-lab/worker');
+      const { createLogger, runWorker, workerEnv } = await import('@peft-lab/worker');
       const { writeReports } = await import('../reports.js');
       await withDatabase(o, async ({ db }) => {
         const { sweep: s, trialIds } = await submitSweepFile(db, file, text);
         console.log(`sweep ${s.id} (${s.name}): ${trialIds.length} trials`);
         const finished = async () => isSweepFinished((await getSweep(db, s.id)).status);
         const summary = await runWorker({
-          db, concurrency, leaseMs, backend: o.backend, log: createLogger({ file: o.logFile, level: process.env.PEFT_LAB_LOG_LEVEL ?? 'warn' }),
+          db, concurrency, leaseMs, backend: o.backend, log: createLogger({ file: o.logFile, level: workerEnv().PEFT_LAB_LOG_LEVEL ?? 'warn' }),
           progress: o.progress === false ? 'off' : undefined, stopWhen: finished,
         });
         const final = await getSweep(db, s.id);

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { EmbeddedPostgresHandle } from '@peft-lab/db';
+import { childEnv, workerEnv } from '@peft-lab/worker/env';
 import { APP_DIR, appBuildIsStale } from '../app-build.js';
 import { ProcessError } from '../errors.js';
 import { CLI_MAIN, peftLabHome, positiveInt, REPO_ROOT, TSX_BIN } from '../paths.js';
@@ -41,7 +42,7 @@ export function register(program: Command): void {
 
       try {
         const { applyMigrations, startEmbeddedPostgres } = await import('@peft-lab/db');
-        let url = process.env.DATABASE_URL;
+        let url = workerEnv().DATABASE_URL;
         if (!url) {
           server = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });
           url = server.url;
@@ -50,7 +51,7 @@ export function register(program: Command): void {
         }
         const migrated = await applyMigrations(url);
         console.log(`migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already applied`);
-        const env = { ...process.env, DATABASE_URL: url, PEFT_LAB_HOME: home };
+        const env = childEnv({ DATABASE_URL: url, PEFT_LAB_HOME: home });
 
         if (o.rebuild || appBuildIsStale()) {
           console.log('building the dashboard (no build yet, or the code changed since; a few minutes)…');

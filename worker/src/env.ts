@@ -1,0 +1,58 @@
+// The environment of a worker / CLI process (`peft-lab …`, its `worker` and `up`), parsed once
+// with zod and kept until a value changes; the worker library and the CLI read it here and
+// nowhere else. Libraries they load read their own knobs in one module each (@peft-lab/db
+// src/env.ts: the connection defaults and blob chunk size; @peft-lab/engine src/env.ts).
+// Imported by the CLI as `@peft-lab/worker/env`: it loads nothing heavy.
+import { z } from 'zod';
+import { PeftLabError } from '@peft-lab/errors';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Unset and blank are the same: not given. */
+const optional = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const workerEnvSchema = z.object({
+  /** PostgreSQL to use; unset: the embedded server under the PEFT Lab home. */
+  DATABASE_URL: optional,
+  /** Where `up` and the commands keep state (default <repo>/.peft-lab). */
+  PEFT_LAB_HOME: optional,
+  /** pino level of the worker's JSON logs. */
+  PEFT_LAB_LOG_LEVEL: optional.pipe(z.enum(LOG_LEVELS).optional()),
+  /** The worker's JSON logs go to this file instead of stderr. */
+  PEFT_LAB_LOG_FILE: optional,
+});
+
+export type WorkerEnv = z.output<typeof workerEnvSchema>;
+const KEYS = Object.keys(workerEnvSchema.shape) as (keyof WorkerEnv)[];
+
+/** A variable of the environment holds a value the process cannot use; one `NAME: rule` line each. */
+export class EnvironmentError extends PeftLabError {
+  readonly badInput = true;
+  constructor(readonly lines: string[]) {
+    super('ENV_INVALID', lines.join('\n'));
+  }
+}
+
+let cached: { raw: string; env: WorkerEnv } | undefined;
+
+/**
+ * The worker / CLI environment.
+ * @throws EnvironmentError naming each bad variable (`PEFT_LAB_LOG_LEVEL: must be one of fatal, …`)
+ */
+export function workerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const values = Object.fromEntries(KEYS.map((k) => [k, source[k]]));
+  const raw = JSON.stringify(values);
+  if (cached?.raw === raw) return cached.env;
+  const r = workerEnvSchema.safeParse(values);
+  if (!r.success) {
+    throw new EnvironmentError(r.error.issues.map((i) => `${String(i.path[0])}: ${i.code === 'invalid_value' ? `must be one of ${LOG_LEVELS.join(', ')}` : i.message} (got ${JSON.stringify(values[String(i.path[0])])})`));
+  }
+  cached = { raw, env: r.data };
+  return r.data;
+}
+
+/** The environment a child process of this one gets: this one's, plus `extra` (`up` starts the dashboard and a worker). */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
+
