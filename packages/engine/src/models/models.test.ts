@@ -12,7 +12,7 @@ import '../peft/lora/index.js';
 import { evaluateExamples } from '../train/metrics.js';
 import { trainTrial } from '../train/train-trial.js';
 import type { HeadKind, ModelInputs, TransformerModel } from '../types.js';
-import { modelLogits } from './model-logits.js';
+import { modelLogits } from '../hf/model-logits.js';
 import { createModel, normalizeHfConfig } from './registry.js';
 import { dense, embeddingLookup } from './shared/ops.js';
 import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTestBackend } from './test-helpers.js';

@@ -3,7 +3,6 @@
  * on save, the transformers architecture name per head, and the model class.
  * Adding a family = one entry here plus a folder beside this file.
  */
-import * as tf from '@tensorflow/tfjs';
 import { UnsupportedConfigError } from '../errors.js';
 import type { HeadKind, ModelFamily, NormalizedConfig } from '../types.js';
 import { BERT_ARCHITECTURES, bertHfConfig, normalizeBertConfig } from './bert/config.js';
@@ -22,7 +21,8 @@ import { normalizeQwen2Config, QWEN2_ARCHITECTURES, qwen2HfConfig } from './qwen
 import { normalizeQwen3Config, QWEN3_ARCHITECTURES, qwen3HfConfig } from './qwen3/config.js';
 import { normalizeRobertaConfig, ROBERTA_ARCHITECTURES, robertaHfConfig } from './roberta/config.js';
 import { RobertaModel } from './roberta/model.js';
-import type { TransformerBase, WeightSpec } from './shared/transformer-base.js';
+import { initializeWeights } from './shared/init.js';
+import type { TransformerBase } from './shared/transformer-base.js';
 
 interface FamilyEntry {
   normalize(raw: Record<string, any>): NormalizedConfig;
@@ -112,22 +112,6 @@ export function instantiateModel(config: NormalizedConfig, head: HeadKind): Tran
   return entry.create(config, head);
 }
 
-/** The seeded initial value of weight number `index` of a model (what createModel gives it). */
-export function initialWeight(spec: WeightSpec, seed: number, index: number): tf.Tensor {
-  return initialValue(spec, seed * 100_003 + index);
-}
-
-function initialValue(spec: WeightSpec, seed: number): tf.Tensor {
-  switch (spec.init.kind) {
-    case 'zeros':
-      return tf.zeros(spec.shape);
-    case 'ones':
-      return tf.ones(spec.shape);
-    case 'normal':
-      return tf.randomNormal(spec.shape, 0, spec.init.std, 'float32', seed);
-  }
-}
-
 /**
  * A randomly initialised model (normal(0, initializer_range) weights, zero
  * biases, unit norms) — deterministic for a given seed. Weights are frozen
@@ -135,17 +119,5 @@ function initialValue(spec: WeightSpec, seed: number): tf.Tensor {
  * @example const model = createModel(normalizeHfConfig(json), 'causal-lm', 42);
  */
 export function createModel(config: NormalizedConfig, head: HeadKind, seed = 0): TransformerBase {
-  const model = instantiateModel(config, head);
-  model.weightSpecs().forEach((spec, i) => {
-    const value = initialWeight(spec, seed, i);
-    model.weights.set(spec.name, tf.variable(value, false, `${spec.name}#${nextId()}`));
-    value.dispose();
-  });
-  return model;
-}
-
-let counter = 0;
-/** tfjs variable names are global; suffix them so two models can hold the same HF name. */
-export function nextId(): number {
-  return ++counter;
+  return initializeWeights(instantiateModel(config, head), seed);
 }

@@ -12,7 +12,7 @@ import { biasActivation, geluErf, geluTanh, layerNorm, rmsNorm, swiGlu } from '.
 import { attentionBias, fusedQkvAttention, scaledDotProductAttention, splitFusedQkv } from '../models/shared/attention.js';
 import { lmHeadCrossEntropySum } from '../train/lm-head-loss.js';
 import { fusedAttention, fusedAttentionQkv, fusedDropout } from '../models/shared/fused-ops.js';
-import { withSeededMathRandom } from '../train/rng.js';
+import { withSeededMathRandom } from '../util/rng.js';
 import { maskedCrossEntropySum } from '../train/losses.js';
 import { AdamW } from '../train/adamw.js';
 import { createModel, normalizeHfConfig } from '../models/registry.js';

@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { loadHfModel } from '../hf/model-io.js';
 import { SafetensorsFile } from '../hf/safetensors.js';
 import { FIXTURES, maxAbsError, useTestBackend } from '../models/test-helpers.js';
-import { saveAttachment } from '../train/save-attachment.js';
+import { saveAttachment } from './save-attachment.js';
 import { trainTrial } from '../train/train-trial.js';
 import type { TokenExample } from '../train/collate.js';
 import type { TransformerModel } from '../types.js';

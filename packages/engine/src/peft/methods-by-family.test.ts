@@ -11,7 +11,7 @@ import { FIXTURES, useTestBackend } from '../models/test-helpers.js';
 import { changedWeights, snapshotWeights } from '../train/frozen-weights.js';
 import { trainTrial } from '../train/train-trial.js';
 import type { TokenExample } from '../train/collate.js';
-import { adapterFiles, type SavableAttachment } from '../train/save-attachment.js';
+import { adapterFiles, type SavableAttachment } from './save-attachment.js';
 import { SafetensorsFile } from '../hf/safetensors.js';
 import type { HeadKind, NormalizedConfig, PeftMethodName, TransformerModel } from '../types.js';
 import { attachPeft } from './base.js';

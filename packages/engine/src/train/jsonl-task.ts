@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { HeadKind } from '../types.js';
 import type { TokenExample } from './collate.js';
 import { DatasetFormatError } from './errors.js';
-import { shuffledOrder } from './rng.js';
+import { shuffledOrder } from '../util/rng.js';
 
 /**
  * A task read from a JSONL file, one JSON object per line:

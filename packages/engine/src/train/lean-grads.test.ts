@@ -8,7 +8,7 @@ import { createPrefixAttachment } from '../peft/prefix/layer.js';
 import { createPromptAttachment } from '../peft/prompt/layer.js';
 import { collate } from './collate.js';
 import { trainingLoss } from './losses.js';
-import { withSeededMathRandom } from './rng.js';
+import { withSeededMathRandom } from '../util/rng.js';
 import type { HeadKind, PeftAttachment, TransformerModel } from '../types.js';
 import '../peft/full/index.js';
 import '../peft/lora/index.js';

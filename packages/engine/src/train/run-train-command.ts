@@ -12,7 +12,7 @@ import type { HeadKind, PeftMethodName, SequencePooling, TransformerModel } from
 import { TrainingConfigError } from './errors.js';
 import { byteTokenize, loadJsonlTask, splitExamples } from './jsonl-task.js';
 import type { MetricName } from './metrics.js';
-import { saveAttachment } from './save-attachment.js';
+import { saveAttachment } from '../peft/save-attachment.js';
 import { trainTrial, type TrainResult } from './train-trial.js';
 
 export interface RunTrainCommandOptions {

@@ -9,7 +9,7 @@ import { trainingLoss } from './losses.js';
 import { leanVariableGrads } from './lean-grads.js';
 import { warmupLinearDecay } from './lr-schedule.js';
 import { evaluate, metricValue, type EvalMetrics, type MetricName } from './metrics.js';
-import { SeededRng, shuffledOrder, withSeededMathRandom } from './rng.js';
+import { SeededRng, shuffledOrder, withSeededMathRandom } from '../util/rng.js';
 import {
   deserializeCheckpoint, restoreVariables, snapshotVariables, type DataPosition, type TrainCheckpoint,
 } from './checkpoint.js';

@@ -5,7 +5,7 @@ import { attachPeft } from '../../peft/base.js';
 import { createAdapterAttachment } from '../../peft/adapter/layer.js';
 import { createPrefixAttachment } from '../../peft/prefix/layer.js';
 import { trainTrial } from '../../train/train-trial.js';
-import { withSeededMathRandom } from '../../train/rng.js';
+import { withSeededMathRandom } from '../../util/rng.js';
 import type { HeadKind, PeftAttachment, TransformerModel } from '../../types.js';
 import '../../peft/full/index.js';
 import '../../peft/lora/index.js';

@@ -9,7 +9,7 @@
  * draw taken at the first run (both the fused kernels' seeds and tf.dropout come from it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { withSeededMathRandom } from '../../train/rng.js';
+import { withSeededMathRandom } from '../../util/rng.js';
 
 export function checkpointedLayer<C extends tf.Tensor[]>(
   h: tf.Tensor2D, context: C, variables: tf.Variable[], body: (h: tf.Tensor2D, context: C) => tf.Tensor2D,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bottleneck } from './bottleneck-op.js';
 import type { TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
-import type { SavableAttachment } from '../../train/save-attachment.js';
+import type { SavableAttachment } from '../save-attachment.js';
 import { seededNormal } from '../seeded-random.js';
 import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
 import { AdapterConfigSchema, bottleneckSize, type AdapterConfig, type AdapterConfigInput } from './config.js';

@@ -13,7 +13,7 @@ import { loadHfModel } from '../../hf/model-io.js';
 import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTestBackend } from '../../models/test-helpers.js';
 import { changedWeights, snapshotWeights } from '../../train/frozen-weights.js';
 import type { TokenExample } from '../../train/collate.js';
-import { saveAttachment } from '../../train/save-attachment.js';
+import { saveAttachment } from '../save-attachment.js';
 import { trainTrial } from '../../train/train-trial.js';
 import type { HeadKind } from '../../types.js';
 import { attachPeft, setActiveAdapter } from '../base.js';

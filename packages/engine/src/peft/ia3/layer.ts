@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError, WeightShapeError } from '../../errors.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import { dense } from '../../models/shared/ops.js';
-import type { SavableAttachment } from '../../train/save-attachment.js';
+import type { SavableAttachment } from '../save-attachment.js';
 import type { TransformerModel } from '../../types.js';
 import { matchTargetModules } from '../lora/layer.js';
 import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';

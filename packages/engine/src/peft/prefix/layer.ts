@@ -3,7 +3,7 @@ import type { TransformerModel } from '../../types.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import { seededNormal } from '../seeded-random.js';
 import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
-import type { SavableAttachment } from '../../train/save-attachment.js';
+import type { SavableAttachment } from '../save-attachment.js';
 import { PrefixConfigSchema, type PrefixConfigInput } from './config.js';
 import { prefixRowWidth } from './declaration.js';
 

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError } from '../../errors.js';
 import type { TransformerModel } from '../../types.js';
-import type { SavableAttachment } from '../../train/save-attachment.js';
+import type { SavableAttachment } from '../save-attachment.js';
 import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
 import { createSavedHeads, defaultModulesToSave, PEFT_TASK_TYPES, PROMPT_SAVED_PREFIX } from '../modules-to-save.js';
-import { SeededRng } from '../../train/rng.js';
+import { SeededRng } from '../../util/rng.js';
 import { PromptConfigSchema, type PromptConfigInput } from './config.js';
 
 export const PROMPT_TABLE = 'prompt_embeddings';

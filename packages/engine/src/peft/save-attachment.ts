@@ -4,7 +4,7 @@ import { saveHfModel } from '../hf/model-io.js';
 import { serializeSafetensors, type HostTensor } from '../hf/safetensors.js';
 import type { HfTokenizer } from '../hf/tokenizer.js';
 import type { PeftAttachment, TransformerModel } from '../types.js';
-import { TrainingConfigError } from './errors.js';
+import { TrainingConfigError } from '../train/errors.js';
 
 /**
  * A PeftAttachment that can describe its saved form: the adapter methods of

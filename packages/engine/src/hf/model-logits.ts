@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointFormatError } from '../errors.js';
-import { loadHfModel } from '../hf/model-io.js';
+import { loadHfModel } from './model-io.js';
 import { loadLoraAdapter } from '../peft/lora/adapter-io.js';
 
 export interface ModelLogitsArgs {
