@@ -21,7 +21,7 @@ describe('grid', () => {
       [4, 8, 7], [4, 8, 9], [4, 16, 7], [4, 16, 9], [4, 32, 7], [4, 32, 9],
     ]);
     // defaults are filled in, training defaults too
-    expect(lora[0].hyperparameters).toEqual({ r: 2, alpha: 8, dropout: 0, useRslora: false });
+    expect(lora[0].hyperparameters).toEqual({ r: 2, alpha: 8, dropout: 0, useRslora: false, useDora: false });
     expect(lora[0].training).toEqual({ lr: 5e-4, maxSteps: 10, batchSize: 16, evalEvery: 50, warmupRatio: 0, weightDecay: 0, gradClip: 1, maxSeqLen: 128, gradientCheckpointing: false, pooling: 'last' });
     // one configKey per configuration, shared by its seeds
     expect(new Set(lora.map((t) => t.configKey)).size).toBe(6);

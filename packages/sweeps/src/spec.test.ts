@@ -3,9 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkSweepSpec, parseSweepSpec, validateSweepSpec, type SweepSpecInput } from './spec.js';
 import { SpecSyntaxError, SpecValidationError } from './errors.js';
+import { METHOD_HYPERPARAMETERS, METHOD_NAMES } from './hyperparameters.js';
 
 const examplesDir = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const base = { name: 't', task: 'spam', training: { maxSteps: 10 } };
+/** Every registered method, as an unknown-method error lists them (full, lora, adapter, prefix, prompt, …). */
+const METHODS = METHOD_NAMES.join(', ');
 
 /** The error lines for a spec built from `base` plus `extra`. */
 function errorsOf(extra: Record<string, unknown>): string[] {
@@ -67,9 +70,9 @@ describe('error messages, one class at a time', () => {
   });
   it('unknown method', () => {
     expect(errorsOf({ methods: [{ method: 'loraa' }] })).toEqual([
-      'methods[0].method: unknown method "loraa" (expected one of full, lora, adapter, prefix, prompt)',
+      `methods[0].method: unknown method "loraa" (expected one of ${METHODS})`,
     ]);
-    expect(errorsOf({ methods: [{ space: {} }] })).toEqual(['methods[0].method: required (expected one of full, lora, adapter, prefix, prompt)']);
+    expect(errorsOf({ methods: [{ space: {} }] })).toEqual([`methods[0].method: required (expected one of ${METHODS})`]);
   });
   it('hyperparameter of another method, and training parameters in a space', () => {
     expect(errorsOf({ methods: [{ method: 'full' }, { method: 'lora' }, { method: 'prefix', space: { r: 4 } }] })).toEqual([
@@ -118,7 +121,7 @@ describe('error messages, one class at a time', () => {
     ]);
     expect(errorsOf(lora({ dropout: { min: 0, max: 0.3 } }))).toEqual(['methods[0].space.dropout: a float range needs step for grid search; or use strategy random']);
     expect(errorsOf(lora({ placement: { min: 1, max: 2 } }))).toEqual([
-      'methods[0].space.placement: not a hyperparameter of lora (allowed: r, alpha, dropout, targetModules, useRslora)',
+      `methods[0].space.placement: not a hyperparameter of lora (allowed: ${METHOD_HYPERPARAMETERS.lora.map((p) => p.name).join(', ')})`,
     ]);
     expect(errorsOf({ methods: [{ method: 'adapter', space: { placement: { min: 1, max: 2 } } }] })).toEqual([
       'methods[0].space.placement: must be one of houlsby, pfeiffer; a range { min, max } only suits numeric hyperparameters',
@@ -158,7 +161,7 @@ describe('error messages, one class at a time', () => {
       'name: must not be empty',
       'methods[0].space.r: must be an integer ≥ 1 (got 0)',
       'methods[0].space.alpha: must be a number > 0 (got -1)',
-      'methods[1].method: unknown method "nope" (expected one of full, lora, adapter, prefix, prompt)',
+      `methods[1].method: unknown method "nope" (expected one of ${METHODS})`,
     ]);
   });
 });

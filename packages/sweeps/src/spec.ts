@@ -1,8 +1,9 @@
 /**
  * The sweep spec: ONE zod schema, read from YAML or JSON, shared by the API,
  * the CLI, the worker and the dashboard form. Each method's `space` allows only
- * that method's hyperparameters (a discriminated union on `method`); the
- * tables in hyperparameters.ts say which, with bounds, defaults and help text.
+ * that method's hyperparameters (a discriminated union on `method`, one member
+ * per registered method); the tables in hyperparameters.ts (from the engine's
+ * method registry) say which, with bounds, defaults and help text.
  *
  * @example
  * const spec = parseSweepSpec(fs.readFileSync('examples/lora-rank-sweep.yaml', 'utf8'));
@@ -12,6 +13,7 @@ import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import {
   METHOD_HYPERPARAMETERS,
+  METHOD_NAMES,
   TRAINING_OVERRIDE_NAMES,
   TRAINING_PARAMETERS,
   findParam,
@@ -72,36 +74,24 @@ function spaceSchema<S extends z.ZodRawShape>(method: MethodName, shape: S) {
   );
 }
 
-const m = (method: MethodName, name: string): ParamDefinition => findParam(METHOD_HYPERPARAMETERS[method], name)!;
 const t = (name: string): ParamDefinition => findParam(TRAINING_PARAMETERS, name)!;
 type Num = ParamInput<number>;
 type Str = ParamInput<string>;
 type Bool = ParamInput<boolean>;
 
-export const loraSpaceSchema = spaceSchema('lora', {
-  r: param<Num>(m('lora', 'r')).optional(),
-  alpha: param<Num>(m('lora', 'alpha')).optional(),
-  dropout: param<Num>(m('lora', 'dropout')).optional(),
-  targetModules: param<ParamInput<string[]>>(m('lora', 'targetModules')).optional(),
-  useRslora: param<Bool>(m('lora', 'useRslora')).optional(),
-});
-export const adapterSpaceSchema = spaceSchema('adapter', {
-  bottleneck: param<Num>(m('adapter', 'bottleneck')).optional(),
-  reductionFactor: param<Num>(m('adapter', 'reductionFactor')).optional(),
-  placement: param<Str>(m('adapter', 'placement')).optional(),
-  activation: param<Str>(m('adapter', 'activation')).optional(),
-});
-export const prefixSpaceSchema = spaceSchema('prefix', {
-  prefixLength: param<Num>(m('prefix', 'prefixLength')).optional(),
-  reparameterize: param<Bool>(m('prefix', 'reparameterize')).optional(),
-  reparamHidden: param<Num>(m('prefix', 'reparamHidden')).optional(),
-});
-export const promptSpaceSchema = spaceSchema('prompt', {
-  promptLength: param<Num>(m('prompt', 'promptLength')).optional(),
-  init: param<Str>(m('prompt', 'init')).optional(),
-  initText: param<Str>(m('prompt', 'initText')).optional(),
-});
-export const fullSpaceSchema = spaceSchema('full', {});
+/** A method's space: one optional field per declared sweep hyperparameter, each checked against its definition. */
+function methodSpaceSchema(method: MethodName) {
+  const shape = Object.fromEntries(METHOD_HYPERPARAMETERS[method].map((def) => [def.name, param<ParamInput>(def).optional()]));
+  return spaceSchema(method, shape as Record<string, z.ZodOptional<z.ZodCustom<ParamInput, ParamInput>>>);
+}
+
+/** Every registered method's space schema. */
+export const METHOD_SPACE_SCHEMAS = Object.fromEntries(METHOD_NAMES.map((method) => [method, methodSpaceSchema(method)])) as Record<MethodName, ReturnType<typeof methodSpaceSchema>>;
+export const loraSpaceSchema = METHOD_SPACE_SCHEMAS.lora;
+export const adapterSpaceSchema = METHOD_SPACE_SCHEMAS.adapter;
+export const prefixSpaceSchema = METHOD_SPACE_SCHEMAS.prefix;
+export const promptSpaceSchema = METHOD_SPACE_SCHEMAS.prompt;
+export const fullSpaceSchema = METHOD_SPACE_SCHEMAS.full;
 
 const trainingShape = {
   lr: param<Num>(t('lr')).optional(),
@@ -147,13 +137,9 @@ function entry<M extends MethodName, S extends z.ZodType>(method: M, space: S) {
   );
 }
 
-export const methodEntrySchema = z.discriminatedUnion('method', [
-  entry('full', fullSpaceSchema),
-  entry('lora', loraSpaceSchema),
-  entry('adapter', adapterSpaceSchema),
-  entry('prefix', prefixSpaceSchema),
-  entry('prompt', promptSpaceSchema),
-]);
+/** One member per registered method, in registry order. */
+const METHOD_ENTRIES = METHOD_NAMES.map((method) => entry(method, METHOD_SPACE_SCHEMAS[method]));
+export const methodEntrySchema = z.discriminatedUnion('method', METHOD_ENTRIES as unknown as [(typeof METHOD_ENTRIES)[number], ...(typeof METHOD_ENTRIES)[number][]]);
 
 const seedInt = z.int().min(0).max(2 ** 31 - 1);
 
@@ -238,10 +224,12 @@ export type EarlyStoppingRule = SweepSpec['earlyStopping'];
 export type MedianStoppingRule = Extract<EarlyStoppingRule, { type: 'median' }>;
 export type AshaRule = Extract<EarlyStoppingRule, { type: 'asha' }>;
 export type Budget = SweepSpec['budget'];
-export type LoraSpace = z.output<typeof loraSpaceSchema>;
-export type AdapterSpace = z.output<typeof adapterSpaceSchema>;
-export type PrefixSpace = z.output<typeof prefixSpaceSchema>;
-export type PromptSpace = z.output<typeof promptSpaceSchema>;
+/** A method's space: its hyperparameters by spec name (METHOD_HYPERPARAMETERS[method] says which). */
+export type MethodSpace = z.output<ReturnType<typeof methodSpaceSchema>>;
+export type LoraSpace = MethodSpace;
+export type AdapterSpace = MethodSpace;
+export type PrefixSpace = MethodSpace;
+export type PromptSpace = MethodSpace;
 
 /** Checks across fields; runs once every field is valid on its own. */
 function crossCheck(spec: SweepSpec, issue: Sink): void {
