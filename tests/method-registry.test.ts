@@ -1,9 +1,12 @@
 // One method registry across the workspaces (no database, no browser): every registered method
-// as the sweep spec expands it, and the defaults a sweep trains with against the ones
-// `attachPeft` and `peft-lab train` use. Nothing here names a method to cover it.
+// as the sweep spec expands it and the worker maps it onto a model, and the defaults a sweep
+// trains with against the ones `attachPeft` and `peft-lab train` use. Nothing here names a
+// method to cover it.
 import { describe, expect, it } from 'vitest';
-import { LoraConfigSchema, METHOD_DECLARATIONS } from '@peft-lab/engine';
+import { LoraConfigSchema, METHOD_DECLARATIONS, attachPeft, detachPeft, loadHfModel } from '@peft-lab/engine';
 import { METHOD_HYPERPARAMETERS, expandSweep, validateSweepSpec } from '@peft-lab/sweeps';
+import { methodConfig, methodHyperparameters } from '@peft-lab/worker';
+import { GPT2_TINY_DIR } from './helpers/worker-fixtures';
 
 /** A sweep with one bare entry per registered method (defaults everywhere). */
 const spec = validateSweepSpec({
@@ -22,5 +25,20 @@ describe('the method registry across workspaces', () => {
     expect(engine).toBe(8);
     expect(METHOD_HYPERPARAMETERS.lora.find((p) => p.name === 'alpha')?.default).toBe(engine);
     expect(trials.find((t) => t.method === 'lora')?.hyperparameters.alpha).toBe(engine);
+  });
+
+  it("maps each method's trial (defaults everywhere) to an engine config the method attaches with", () => {
+    const { model } = loadHfModel(GPT2_TINY_DIR, { head: 'sequence-classification', numLabels: 2 });
+    try {
+      for (const t of trials) {
+        const config = methodConfig(t.method, methodHyperparameters(t.hyperparameters), t.seed, (text) => [...text].map((c) => c.charCodeAt(0) % 100));
+        const a = attachPeft(model, t.method, config, t.method);
+        expect(a.method).toBe(t.method);
+        if (t.method === 'lora') expect((a.config as { alpha: number }).alpha).toBe(LoraConfigSchema.parse({}).alpha);
+        detachPeft(model, t.method);
+      }
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // Sweep hyperparameter names (packages/sweeps) → the engine's method configs
-// (packages/engine/src/peft/*/config.ts). The two packages name things for their
-// audiences (the spec for researchers, the engine after peft), so the worker,
-// which knows both, translates here and nowhere else.
+// (packages/engine/src/peft/*/config.ts). The two name things for their audiences (the spec
+// for researchers, the engine after peft); each method's declaration
+// (peft/<method>/declaration.ts, read through the TF-free `@peft-lab/engine/methods`) says how a
+// spec name and value map to the engine's, and this file applies that to a trial.
+import { METHOD_NAMES, SweepValueError, configFromSweep, findHyperparameter, isMethodName, methodDeclaration } from '@peft-lab/engine/methods';
 import { TRAINING_PARAMETERS, type TrialTraining } from '@peft-lab/sweeps';
 import type { PeftMethodName } from './engine-types.js';
 import { TrialSetupError } from './errors.js';
@@ -11,56 +13,31 @@ type Hp = Record<string, unknown>;
 /** Training parameters of a trial: the sweep spec's own type (one definition). */
 export type TrialTrainingParams = TrialTraining;
 
-export const METHODS: readonly PeftMethodName[] = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+/** Every registered method. */
+export const METHODS: readonly PeftMethodName[] = METHOD_NAMES;
 
 export function asMethod(method: string): PeftMethodName {
-  if (!(METHODS as readonly string[]).includes(method)) throw new TrialSetupError('method', method, `expected one of ${METHODS.join(', ')}`);
-  return method as PeftMethodName;
+  if (!isMethodName(method)) throw new TrialSetupError('method', method, `expected one of ${METHODS.join(', ')}`);
+  return method;
 }
 
-const pick = (hp: Hp, from: string, to: string, out: Hp) => {
-  if (hp[from] !== undefined && hp[from] !== null) out[to] = hp[from];
-};
-
 /**
- * The engine config for one trial's method hyperparameters.
+ * The engine config for one trial's method hyperparameters (`configFromSweep` over the method's
+ * declaration), plus the trial's seed for methods that take one (full fine-tuning does not).
  * @param encode tokenizes prompt-tuning's initText (init `text` → initTokenIds).
  * @example methodConfig('prefix', { prefixLength: 8, reparameterize: true, reparamHidden: 64 }, 1, enc)
  *   // { numVirtualTokens: 8, prefixProjection: true, encoderHiddenSize: 64, seed: 1 }
  */
 export function methodConfig(method: PeftMethodName, hp: Hp, seed: number, encode: (text: string) => number[]): Hp {
-  const out: Hp = {};
-  switch (method) {
-    case 'full':
-      return {};
-    case 'lora':
-      for (const k of ['r', 'alpha', 'dropout', 'targetModules', 'useRslora']) pick(hp, k, k, out);
-      break;
-    case 'adapter':
-      // The engine refuses both sizes at once; an explicit bottleneck wins over the default factor.
-      if (hp.bottleneck !== undefined && hp.bottleneck !== null) out.bottleneck = hp.bottleneck;
-      else pick(hp, 'reductionFactor', 'reductionFactor', out);
-      pick(hp, 'placement', 'placement', out);
-      pick(hp, 'activation', 'nonLinearity', out);
-      break;
-    case 'prefix':
-      pick(hp, 'prefixLength', 'numVirtualTokens', out);
-      pick(hp, 'reparameterize', 'prefixProjection', out);
-      if (hp.reparameterize !== false) pick(hp, 'reparamHidden', 'encoderHiddenSize', out);
-      break;
-    case 'prompt': {
-      pick(hp, 'promptLength', 'numVirtualTokens', out);
-      const init = hp.init ?? 'random';
-      if (init === 'vocab') out.init = 'sampled-vocab';
-      else if (init === 'text') {
-        if (typeof hp.initText !== 'string' || hp.initText.length === 0) throw new TrialSetupError('hyperparameters.initText', hp.initText, 'required when init is text');
-        out.init = 'text';
-        out.initTokenIds = encode(hp.initText);
-      } else out.init = init;
-      break;
-    }
+  const d = methodDeclaration(method);
+  let out: Hp;
+  try {
+    out = configFromSweep(d, hp, encode);
+  } catch (err) {
+    if (err instanceof SweepValueError) throw new TrialSetupError(`hyperparameters.${err.field}`, err.value, err.reason);
+    throw err;
   }
-  out.seed = seed;
+  if (findHyperparameter(d, 'seed')) out.seed = seed;
   return out;
 }
 
