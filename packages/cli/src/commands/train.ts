@@ -2,13 +2,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { METHOD_NAMES, isMethodName, type MethodName } from '@peft-lab/engine/methods';
 import { CliInputError } from '../errors.js';
 import { asCliError } from '../exit-codes.js';
+import { checkMethodSettings } from '../method-settings.js';
 import { readModelDir } from '../model-dir.js';
 import { positiveInt } from '../paths.js';
 import { methodSettings, trainSettings } from '../train-settings.js';
 
-const METHODS = ['full', 'lora', 'adapter', 'prefix', 'prompt'] as const;
+/** Every registered method (the engine's TF-free registry: this import keeps `--help` quick). */
+const METHODS = METHOD_NAMES;
 
 export function register(program: Command): void {
   program
@@ -23,7 +26,8 @@ export function register(program: Command): void {
     .option('--max-examples <n>', 'built-in tasks: examples per split', '2000')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .action(async (o, cmd: Command) => {
-      if (!(METHODS as readonly string[]).includes(o.method)) throw new CliInputError('--method', o.method, `must be one of ${METHODS.join(', ')}`);
+      if (!isMethodName(o.method)) throw new CliInputError('--method', o.method, `must be one of ${METHODS.join(', ')}`);
+      const method = o.method;
       const pairs: Record<string, string> = {};
       for (const pair of o.set as string[]) {
         const i = pair.indexOf('=');
@@ -33,6 +37,8 @@ export function register(program: Command): void {
       const { BUILTIN_MODEL_DIR, builtinModelAvailable, isBuiltinTask, listTasks, loadTask } = await import('@peft-lab/data');
       const { runTrainCommand, parseJsonlTask, parseSetValue, selectBackend, splitExamples } = await import('@peft-lab/engine');
       const settings = trainSettings(pairs, parseSetValue);
+      // The method's settings against its declaration (names, kinds, ranges), before any model loads.
+      checkMethodSettings(method, methodSettings(settings.set), parseSetValue);
       const stepsGiven = cmd.getOptionValueSource('steps') === 'cli';
       if (stepsGiven && (settings.maxSteps !== undefined || settings.epochs !== undefined)) {
         throw new CliInputError('--steps', o.steps, `give --steps or --set ${settings.maxSteps !== undefined ? 'maxSteps' : 'epochs'}, not both`);
@@ -62,8 +68,8 @@ export function register(program: Command): void {
           steps = Math.max(1, Math.ceil((settings.epochs * train) / num('batchSize', 8)));
         }
         // Before the engine loads the checkpoint: a model that cannot fit fails here, naming itself, not by an OOM kill.
-        if (model !== 'builtin') await checkMemoryBeforeTraining(model, taskFile, o.method, settings.set);
-        await runTrainCommand({ model, task: taskFile, method: o.method, set: settings.set, steps, out: o.out });
+        if (model !== 'builtin') await checkMemoryBeforeTraining(model, taskFile, method, settings.set);
+        await runTrainCommand({ model, task: taskFile, method, set: settings.set, steps, out: o.out });
       } catch (err) {
         // The engine checks method settings with zod: name them as the --set keys they came from.
         throw asCliError(err, '--set ');
@@ -79,7 +85,7 @@ export function register(program: Command): void {
  * otherwise; no checkpoints are written) against the memory available: throws
  * InsufficientMemoryError (exit 1) when it does not fit. `set`: runTrainCommand's names (trainSettings).
  */
-async function checkMemoryBeforeTraining(modelDir: string, taskFile: string, method: (typeof METHODS)[number], set: Record<string, string>): Promise<void> {
+async function checkMemoryBeforeTraining(modelDir: string, taskFile: string, method: MethodName, set: Record<string, string>): Promise<void> {
   const { config } = await readModelDir('--model', modelDir);
   const { parseJsonlTask, parseSetValue, estimateTrainingMemory, checkTrainingMemory } = await import('@peft-lab/engine');
   // Only the task kind and label count matter here: no tokenizer is needed.
