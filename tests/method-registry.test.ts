@@ -1,11 +1,12 @@
 // One method registry across the workspaces (no database, no browser): every registered method
-// as the sweep spec expands it and the worker maps it onto a model, and the defaults a sweep
+// as the sweep spec expands it, the worker maps it onto a model and a report shows it, and the defaults a sweep
 // trains with against the ones `attachPeft` and `peft-lab train` use. Nothing here names a
 // method to cover it.
 import { describe, expect, it } from 'vitest';
 import { LoraConfigSchema, METHOD_DECLARATIONS, attachPeft, detachPeft, loadHfModel } from '@peft-lab/engine';
 import { METHOD_HYPERPARAMETERS, expandSweep, validateSweepSpec } from '@peft-lab/sweeps';
 import { methodConfig, methodHyperparameters } from '@peft-lab/worker';
+import { METHOD_NAMES as REPORT_LABELS, renderReport } from '@peft-lab/report';
 import { GPT2_TINY_DIR } from './helpers/worker-fixtures';
 
 /** A sweep with one bare entry per registered method (defaults everywhere). */
@@ -39,6 +40,21 @@ describe('the method registry across workspaces', () => {
       }
     } finally {
       model.dispose();
+    }
+  });
+
+  it('reports those trials, each method under its declared label', () => {
+    const md = renderReport({
+      sweep: { id: 'every-method-0001', name: spec.name, status: 'completed', spec, baseModel: 'builtin', task: spec.task, createdAt: new Date(0) },
+      objective: { metric: 'accuracy', direction: 'maximize' },
+      trials: trials.map((t, i) => ({
+        id: `t${i}`, index: t.index, method: t.method, hyperparameters: methodHyperparameters(t.hyperparameters) as Record<string, number | string | boolean | string[]>,
+        seed: t.seed, status: 'completed', summary: { eval_accuracy: 0.9 },
+      })),
+    }, 'md');
+    for (const d of METHOD_DECLARATIONS) {
+      expect(REPORT_LABELS[d.name]).toBe(d.label);
+      expect(md).toContain(`| ${d.label} |`);
     }
   });
 });

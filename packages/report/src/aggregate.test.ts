@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateSweep } from './aggregate.js';
-import { parseReportInput, type ReportInput } from './input.js';
+import { METHODS, parseReportInput, type ReportInput } from './input.js';
 import { loadFixture } from './test-helpers.js';
 import { median, sampleStd } from './stats.js';
 
@@ -80,7 +80,10 @@ describe('aggregateSweep', () => {
     const prompt = agg.methods.find((m) => m.method === 'prompt')!;
     expect(prompt.best).toBeNull();
     expect(agg.missing).toContain('no full fine-tuning baseline in this sweep: Δ columns are empty');
-    expect(agg.missing).toContain('methods not in this sweep: full');
+    // full, and any registered method the fixture has no trial of (in registry order).
+    expect(agg.absentMethods).toEqual(METHODS.filter((m) => !['lora', 'adapter', 'prefix', 'prompt'].includes(m)));
+    expect(agg.absentMethods[0]).toBe('full');
+    expect(agg.missing).toContain(`methods not in this sweep: ${agg.absentMethods.join(', ')}`);
     expect(agg.missing.some((m) => m.startsWith('prompt: no completed trial reported accuracy'))).toBe(true);
     expect(agg.missing.some((m) => m.startsWith('prefix: best configuration lacks measurements'))).toBe(true);
   });

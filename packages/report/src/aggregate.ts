@@ -5,6 +5,7 @@
  * `ReportInput`; every format renders from the same `SweepAggregate`, so all
  * formats agree on every number and on what is missing.
  */
+import { methodRecord } from '@peft-lab/engine/methods';
 import { METHODS, configKey, trialMetric, type HyperparameterValue, type Method, type ReportInput, type TrialInput, type TrialStatus } from './input.js';
 import { finite, mean, median, sampleStd } from './stats.js';
 
@@ -27,13 +28,8 @@ export const COST_MEASURES = [
 export type CostMeasure = (typeof COST_MEASURES)[number];
 export type Costs = Record<CostMeasure, number | null>;
 
-export const METHOD_NAMES: Record<Method, string> = {
-  full: 'Full fine-tuning',
-  lora: 'LoRA',
-  adapter: 'Adapter',
-  prefix: 'Prefix tuning',
-  prompt: 'Prompt tuning',
-};
+/** Each method's display label ('Full fine-tuning', 'LoRA', 'Prefix tuning'…): its declaration's. */
+export const METHOD_NAMES: Record<Method, string> = methodRecord((d) => d.label);
 
 export interface ConfigurationAggregate {
   key: string;

@@ -5,7 +5,7 @@
  * Nothing is inferred from literature: no measurement → "not-measured".
  */
 import { METHOD_NAMES, isBetter, type MethodAggregate, type SweepAggregate } from './aggregate.js';
-import type { Method, ReportInput } from './input.js';
+import { METHODS, type Method, type ReportInput } from './input.js';
 import { finite } from './stats.js';
 import { formatMetric, formatPercent } from './format-number.js';
 
@@ -47,7 +47,8 @@ export const DEFAULT_CLAIMS_OPTIONS: Required<ClaimsOptions> = {
   memoryReductionMin: 0.6,
 };
 
-const PEFT_METHODS: Method[] = ['lora', 'adapter', 'prefix', 'prompt'];
+/** Every registered method but the full fine-tuning baseline, in registry order. */
+const PEFT_METHODS: Method[] = METHODS.filter((m) => m !== 'full');
 const pct = (x: number) => x * 100;
 /** Thresholds print as written ("0.01 %", "5 %"), not with measurement digits. */
 const plain = (percent: number) => `${Number(percent.toPrecision(6))} %`;

@@ -5,10 +5,12 @@
  * package can then trust the types.
  */
 import * as z from 'zod';
+import { METHOD_NAMES, type MethodName } from '@peft-lab/engine/methods';
 import { ReportInputError } from './errors.js';
 
-export const METHODS = ['full', 'lora', 'adapter', 'prefix', 'prompt'] as const;
-export type Method = (typeof METHODS)[number];
+/** Every registered method, in registry order (the engine's TF-free `@peft-lab/engine/methods`); a trial's method must be one. */
+export const METHODS = METHOD_NAMES;
+export type Method = MethodName;
 
 export const TRIAL_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'pruned'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];

@@ -29,6 +29,7 @@ const UNICODE: Record<string, string> = {
   '≥': '$\\geq$',
   '≤': '$\\leq$',
   'µ': '$\\mu$',
+  '³': '$^3$',
 };
 
 /** Escape LaTeX specials (& % $ # _ { } ~ ^ \) and map the few Unicode symbols reports use; drop other non-ASCII. */

@@ -3,15 +3,11 @@
  * charts. Plain strings, no DOM and no chart library: the report must open
  * offline, and a dependency-free string is what a self-contained file needs.
  */
+import { methodRecord } from '@peft-lab/engine/methods';
 import type { Method } from './input.js';
 
-export const METHOD_COLORS: Record<Method, string> = {
-  full: '#333333',
-  lora: '#1f77b4',
-  adapter: '#ff7f0e',
-  prefix: '#2ca02c',
-  prompt: '#d62728',
-};
+/** Each method's chart colour: its declaration's (the dashboard draws the same). */
+export const METHOD_COLORS: Record<Method, string> = methodRecord((d) => d.color);
 
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
