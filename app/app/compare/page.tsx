@@ -10,11 +10,13 @@ import { MethodBarsChart } from '@/components/charts/method-bars-chart';
 import { LearningCurvesChart } from '@/components/charts/learning-curves-chart';
 import { backendSource } from '@/components/sweep-charts';
 import { StatusBadge } from '@/components/status-badge';
+import { METHOD_NAMES } from '@peft-lab/engine/methods';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Compare' };
 
-const METHODS = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+/** Every registered method, in registry order. */
+const METHODS: readonly string[] = METHOD_NAMES;
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).filter(Boolean);
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<{ sweep?: string | string[]; method?: string | string[]; trial?: string | string[] }> }) {

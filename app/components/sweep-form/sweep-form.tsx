@@ -14,8 +14,6 @@ type Spec = Record<string, unknown> & { methods?: { method: string; space?: Reco
 
 export interface CatalogOption { value: string; label: string }
 
-const PEFT_METHODS = ['lora', 'adapter', 'prefix', 'prompt'] as const;
-
 function errorsAt(errors: string[], path: string): string[] {
   return errors.filter((e) => e.startsWith(`${path}:`) || e.startsWith(`${path}.`) || e.startsWith(`${path}[`));
 }
@@ -59,6 +57,8 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
   }, [check]);
 
   const methods = spec.methods ?? [];
+  // Every registered method but the full fine-tuning baseline (its own checkbox), in registry order.
+  const PEFT_METHODS = form.methods.map((m) => m.method).filter((m) => m !== 'full');
   const training = spec.training ?? {};
   const set = (key: string, v: unknown) => { const n = { ...spec }; if (v === undefined || v === '') delete n[key]; else n[key] = v; setSpec(n); };
   const setTraining = (key: string, v: unknown) => { const t = { ...training }; if (v === undefined) delete t[key]; else t[key] = v; set('training', t); };

@@ -1,4 +1,6 @@
-// Number and date formatting shared by server pages and client charts (pure).
+// Number and date formatting shared by server pages and client charts (pure). Method labels
+// and colours come from the engine's TF-free method registry (safe in client bundles).
+import { methodRecord } from '@peft-lab/engine/methods';
 
 export function formatNumber(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
@@ -52,23 +54,13 @@ export function formatHyperparameters(h: unknown): string {
     .join(' ');
 }
 
-/** Stable colour per PEFT method (colour-blind friendly Okabe–Ito palette). */
-export const METHOD_COLORS: Record<string, string> = {
-  full: '#000000',
-  lora: '#0072B2',
-  adapter: '#E69F00',
-  prefix: '#009E73',
-  prompt: '#CC79A7',
-  ia3: '#D55E00',
-  bitfit: '#56B4E9',
-  dora: '#F0E442',
-};
+/** Stable colour per PEFT method (colour-blind friendly Okabe–Ito palette): each method's declared colour, as the report draws it. */
+export const METHOD_COLORS: Record<string, string> = methodRecord((d) => d.color);
 export function methodColor(method: string): string {
   return METHOD_COLORS[method] ?? '#666666';
 }
-export const METHOD_LABELS: Record<string, string> = {
-  full: 'Full FT', lora: 'LoRA', adapter: 'Adapter', prefix: 'Prefix', prompt: 'Prompt',
-};
+/** Short labels for legends and tables ('Full FT', 'LoRA', 'Prefix'): each method's declared shortLabel. */
+export const METHOD_LABELS: Record<string, string> = methodRecord((d) => d.shortLabel);
 export function methodLabel(method: string): string {
   return METHOD_LABELS[method] ?? method;
 }

@@ -4,6 +4,7 @@
 // sweep ships a few hundred rows to Node, and every point count is capped.
 import { CHART_COST_MEASURES, sweepChartRows, trialCurves, type ChartCostMeasure, type Db, type SweepChartRows } from '@peft-lab/db';
 import type { CostRow, CurveSeries, EffectSeries, Objective, ParallelAxis, ParallelData, SweepChartsData } from './chart-types';
+import { METHOD_DECLARATIONS, METHOD_NAMES, chartParameters } from '@peft-lab/engine/methods';
 import { formatHyperparameters } from './format';
 import { sweepObjective } from './sweep-objective';
 
@@ -13,13 +14,10 @@ const MAX_PARALLEL_LINES = 200;
 const MAX_CURVE_TRIALS = 10;
 const CURVE_POINTS = 150;
 
-/** The hyperparameter whose effect each method's chart shows (first one present). */
-export const EFFECT_PARAMS: Record<string, string[]> = {
-  lora: ['r'],
-  adapter: ['bottleneck', 'reductionFactor'],
-  prefix: ['prefixLength'],
-  prompt: ['promptLength'],
-};
+/** The hyperparameter whose effect each method's chart shows (first one present): the ones its declaration marks `chart`. */
+export const EFFECT_PARAMS: Record<string, string[]> = Object.fromEntries(
+  METHOD_DECLARATIONS.map((d) => [d.name, chartParameters(d)] as const).filter(([, params]) => params.length > 0),
+);
 
 /** Hyperparameters flattened to scalar display values (lists joined, training overrides dotted). */
 export function flatHyperparameters(h: unknown): Record<string, number | string | boolean> {
@@ -38,7 +36,7 @@ export function flatHyperparameters(h: unknown): Record<string, number | string 
   return out;
 }
 
-const METHOD_ORDER = ['full', 'lora', 'adapter', 'prefix', 'prompt'];
+const METHOD_ORDER: readonly string[] = METHOD_NAMES;
 function sortMethods<T extends { method: string }>(xs: T[]): T[] {
   const rank = (x: string) => (METHOD_ORDER.indexOf(x) + 1 || 99);
   return xs.sort((a, b) => rank(a.method) - rank(b.method) || a.method.localeCompare(b.method));
