@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeftConfigError } from '../../errors.js';
 import { loadHfModel } from '../../hf/model-io.js';
+import { modelLogits } from '../../hf/model-logits.js';
 import { batchLogits, FIXTURES, maxAbsError, readExpected, relativeError, useTestBackend } from '../../models/test-helpers.js';
 import { changedWeights, snapshotWeights } from '../../train/frozen-weights.js';
 import type { TokenExample } from '../../train/collate.js';
@@ -53,6 +54,15 @@ describe('(IA)³: the peft-written qwen2-tiny-ia3 adapter', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('(IA)³ adapter directories through the registry', () => {
+  it('modelLogits (peft-lab model logits --adapter) picks the (IA)³ loader by peft_type and gives the fixture\'s logits', async () => {
+    const e = readExpected('qwen2-tiny-ia3');
+    const out = await modelLogits({ modelDir: join(FIXTURES, 'qwen2-tiny'), adapterDir: join(FIXTURES, 'qwen2-tiny-ia3'), text: e.cases[0].text });
+    expect(out.input_ids).toEqual(e.cases[0].input_ids);
+    expect(relativeError(out.logits.flat(), e.cases[0].logits.flat() as number[])).toBeLessThan(1e-4);
   });
 });
 
