@@ -15,6 +15,7 @@ import type { SavableAttachment } from '../save-attachment.js';
 import type { TransformerModel } from '../../types.js';
 import { matchTargetModules } from '../lora/layer.js';
 import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';
+import { MergedWeights } from '../merged-weights.js';
 import { DEFAULT_IA3_FEEDFORWARD_MODULES, DEFAULT_IA3_TARGET_MODULES, Ia3ConfigSchema, type Ia3Config, type Ia3ConfigInput } from './config.js';
 
 /** (IA)³ nests the base under `base_model.model.` as LoRA does (a tuner model). */
@@ -100,8 +101,7 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
   for (const [k, v] of heads.trainable) trainable.set(k, v);
 
   let merged = false;
-  /** The base weights (and biases) merge swapped out, by weight name; unmerge puts them back. */
-  const originals = new Map<string, tf.Variable>();
+  const mergedWeights = new MergedWeights(model);
   const as2d = (t: tf.Tensor) => (t.rank === 2 ? t : t.reshape([-1, t.shape[t.rank - 1]!])) as tf.Tensor2D;
 
   const attachment: Ia3Attachment = {
@@ -137,10 +137,9 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
     },
     /**
      * Folds the vectors into the weights ([in, out] layout: a feed-forward vector scales W's rows,
-     * any other its columns and the bias), refusing non-finite results as peft's safe_merge. As
-     * LoRA's merge, the merged tensors are new variables swapped into the model's map: unmerge
-     * gives back the originals bit for bit (peft divides again, "can be inaccurate") and a base
-     * shared with other models is never written.
+     * any other its columns and the bias), refusing non-finite results as peft's safe_merge.
+     * Swapped in by MergedWeights (`peft/merged-weights.ts`) as LoRA's: unmerge gives back the
+     * originals bit for bit (peft divides again, "can be inaccurate").
      */
     merge() {
       if (merged) return;
@@ -155,25 +154,12 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
         }
         return out;
       });
-      const bad = updates.find(([, t]) => !tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]));
-      if (bad) {
-        tf.dispose(updates.map(([, t]) => t));
-        throw new PeftConfigError(`merge: NaN/Inf in the merged ${bad[0]}`);
-      }
-      for (const [key, t] of updates) {
-        originals.set(key, model.weights.get(key)!);
-        model.weights.set(key, tf.variable(t, false));
-        t.dispose();
-      }
+      mergedWeights.swapIn(updates, (key) => `merge: NaN/Inf in the merged ${key}`);
       merged = true;
     },
     unmerge() {
       if (!merged) return;
-      for (const [key, original] of originals) {
-        model.weights.get(key)!.dispose();
-        model.weights.set(key, original);
-      }
-      originals.clear();
+      mergedWeights.restore();
       merged = false;
     },
     adapterTensors() {

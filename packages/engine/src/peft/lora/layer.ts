@@ -14,6 +14,7 @@ import { loraAdd } from './lora-add.js';
 import { doraLinear, doraMergedWeight, doraWeightNorm } from './dora.js';
 import type { PeftAttachment, TransformerModel } from '../../types.js';
 import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';
+import { MergedWeights } from '../merged-weights.js';
 import { DEFAULT_TARGET_MODULES, FUSED_TARGET_HINTS, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
 
 export const PEFT_PREFIX = LORA_SAVED_PREFIX;
@@ -144,8 +145,7 @@ export function createLoraAttachment(
     return m.magnitude ? doraMergedWeight(w, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, m.magnitude as tf.Tensor1D, scaling) : tf.add(w, delta(m));
   };
   const baseWeight = (m: LoraModule) => model.weights.get(`${m.name}.weight`)!;
-  /** The base weights merge swapped out, by weight name; unmerge puts them back. */
-  const originals = new Map<string, tf.Variable>();
+  const mergedWeights = new MergedWeights(model);
 
   const attachment: LoraAttachment = {
     method: 'lora',
@@ -186,34 +186,19 @@ export function createLoraAttachment(
     /**
      * Folds s·(B·A)ᵀ into each base weight ([in, out] layout; DoRA: rescaled per output column by
      * m / ‖W + ΔW‖, the norm from the unmerged base as peft takes it); refuses non-finite results like
-     * peft's safe_merge. The merged weights are new variables swapped into the model's map, so
-     * unmerge gives back the original ones bit for bit and a base shared with other models
-     * (`hf/frozen-weights.ts`) is never written.
+     * peft's safe_merge. Swapped in by MergedWeights (`peft/merged-weights.ts`): unmerge is exact
+     * and a shared base is never written.
      */
     merge() {
       if (merged) return;
       const targets = [...modules.values()];
       const sums = tf.tidy(() => targets.map((m) => mergedWeight(m)));
-      const bad = targets.find((_, i) => !tf.tidy(() => tf.all(tf.isFinite(sums[i])).dataSync()[0]));
-      if (bad) {
-        tf.dispose(sums);
-        throw new PeftConfigError(`merge: NaN/Inf in the merged weight of ${bad.name}`);
-      }
-      targets.forEach((m, i) => {
-        const key = `${m.name}.weight`;
-        originals.set(key, model.weights.get(key)!);
-        model.weights.set(key, tf.variable(sums[i], false));
-        sums[i].dispose();
-      });
+      mergedWeights.swapIn(targets.map((m, i) => [`${m.name}.weight`, sums[i]]), (key) => `merge: NaN/Inf in the merged weight of ${key.replace(/\.weight$/, '')}`);
       merged = true;
     },
     unmerge() {
       if (!merged) return;
-      for (const [key, original] of originals) {
-        model.weights.get(key)!.dispose();
-        model.weights.set(key, original);
-      }
-      originals.clear();
+      mergedWeights.restore();
       merged = false;
     },
     adapterTensors() {
