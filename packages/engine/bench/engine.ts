@@ -13,7 +13,8 @@
  * backendLabel, cpu, msPerStep (median of `steps` after `warmup`), tokensPerSec, peakBytes
  * (peak tfjs tensor bytes), peakAllocatorBytes (TensorFlow's CPU allocator's peak while
  * training, with our kernels; null elsewhere), peakRssBytes (the process's peak resident set,
- * loading included: VmHWM), trainableParams, totalParams}; with --latency also
+ * VmHWM, from the start of training: trainTrial resets it there, and loading peaks lower),
+ * trainableParams, totalParams}; with --latency also
  * inferenceMs (median of 9 forwards at batch 1 and 8, as trained / merged when the method
  * merges / plain base model).
  *
