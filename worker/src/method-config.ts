@@ -4,7 +4,7 @@
 // (peft/<method>/declaration.ts, read through the TF-free `@peft-lab/engine/methods`) says how a
 // spec name and value map to the engine's, and this file applies that to a trial.
 import { METHOD_NAMES, SweepValueError, configFromSweep, findHyperparameter, isMethodName, methodDeclaration } from '@peft-lab/engine/methods';
-import { TRAINING_PARAMETERS, type TrialTraining } from '@peft-lab/sweeps';
+import { TRAINING_PARAMETERS, TRIAL_BOOKKEEPING_KEYS, type TrialTraining } from '@peft-lab/sweeps';
 import type { PeftMethodName } from './engine-types.js';
 import { TrialSetupError } from './errors.js';
 
@@ -71,6 +71,5 @@ export function trainingParams(hp: Hp, fromSpec: Partial<TrialTrainingParams> | 
 
 /** The method hyperparameters alone (no training block, no bookkeeping keys). */
 export function methodHyperparameters(hp: Hp): Hp {
-  const { training: _t, label: _l, configKey: _c, isBaseline: _b, ...rest } = hp;
-  return rest;
+  return Object.fromEntries(Object.entries(hp).filter(([k]) => !TRIAL_BOOKKEEPING_KEYS.includes(k)));
 }

@@ -2,6 +2,7 @@
 // statement (sweepChartRows) and reads the picked trials' curves (trialCurves); this file
 // shapes those rows for the chart components (labels, ratios, axes), so a 10,000-trial
 // sweep ships a few hundred rows to Node, and every point count is capped.
+import { TRIAL_BOOKKEEPING_KEYS } from '@peft-lab/sweeps';
 import { CHART_COST_MEASURES, sweepChartRows, trialCurves, type ChartCostMeasure, type Db, type SweepChartRows } from '@peft-lab/db';
 import type { CostRow, CurveSeries, EffectSeries, Objective, ParallelAxis, ParallelData, SweepChartsData } from './chart-types';
 import { METHOD_DECLARATIONS, METHOD_NAMES, chartParameters } from '@peft-lab/engine/methods';
@@ -25,7 +26,7 @@ export function flatHyperparameters(h: unknown): Record<string, number | string 
   if (!h || typeof h !== 'object') return out;
   for (const [k, v] of Object.entries(h as Record<string, unknown>)) {
     // Bookkeeping the API stores beside the values (not hyperparameters).
-    if (k === 'configKey' || k === 'isBaseline' || k === 'label') continue;
+    if (k !== 'training' && TRIAL_BOOKKEEPING_KEYS.includes(k)) continue;
     if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
     else if (Array.isArray(v)) out[k] = v.join('+');
     else if (v && typeof v === 'object') for (const [k2, v2] of Object.entries(v)) {

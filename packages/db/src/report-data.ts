@@ -1,5 +1,6 @@
 // A sweep as the plain data packages/report renders (its ReportInput shape). This file
 // knows that shape by convention only: packages/db must not import the report package.
+import { TRIAL_BOOKKEEPING_KEYS } from '@peft-lab/sweeps';
 import type { Db } from './client';
 import { objectiveOfSweep } from './objective';
 import { getSweep, getTrialSeries } from './queries';
@@ -27,7 +28,7 @@ export interface SweepReportOptions {
 }
 
 // Keys stored beside the method hyperparameters (trialRecords of @peft-lab/sweeps).
-const BOOKKEEPING = new Set(['training', 'configKey', 'label', 'isBaseline']);
+const BOOKKEEPING = new Set(TRIAL_BOOKKEEPING_KEYS);
 
 const hpValue = (v: unknown): HpValue | undefined =>
   v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v

@@ -5,7 +5,7 @@
  */
 import type { HyperValue, MethodName } from './hyperparameters.js';
 import { canonical } from './param-value.js';
-import { searchEntries, seedsOf } from './search-space.js';
+import { searchEntries, seedsOf, type SearchEntry } from './search-space.js';
 import { countTrials } from './count.js';
 import { gridConfigurations } from './strategies/grid.js';
 import { randomConfigurations } from './strategies/random.js';
@@ -54,6 +54,7 @@ export interface Trial {
  */
 export function expandSweep(spec: SweepSpec): Trial[] {
   const max = spec.budget.maxTrials;
+  if (spec.strategy.type === 'tpe') throw new TrialExpansionError('strategy tpe is adaptive: its trials are suggested one at a time (suggestTrial), not expanded');
   if (max !== undefined) {
     const n = countTrials(spec);
     if (n > max) throw new TrialExpansionError(`the sweep expands to ${n} trials, more than budget.maxTrials ${max}`);
@@ -63,23 +64,23 @@ export function expandSweep(spec: SweepSpec): Trial[] {
   for (const entry of searchEntries(spec)) {
     const configs: Iterable<Configuration> =
       spec.strategy.type === 'grid' ? gridConfigurations(entry) : randomConfigurations(entry, spec.strategy.count, spec.strategy.seed);
-    for (const c of configs) {
-      const training = c.training as unknown as TrialTraining;
-      const configKey = canonical({ method: entry.method, hyperparameters: c.hyperparameters, training });
-      for (const seed of seeds) {
-        trials.push({
-          index: trials.length,
-          method: entry.method,
-          ...(entry.label !== undefined ? { label: entry.label } : {}),
-          hyperparameters: structuredClone(c.hyperparameters),
-          training: { ...training },
-          seed,
-          isBaseline: entry.method === 'full',
-          entry: entry.entry,
-          configKey,
-        });
-      }
-    }
+    for (const c of configs) for (const seed of seeds) trials.push(trialOf(entry, c, seed, trials.length));
   }
   return trials;
+}
+
+/** One trial of `entry` at configuration `c` (expanded or suggested: one layout). */
+export function trialOf(entry: SearchEntry, c: Configuration, seed: number, index: number): Trial {
+  const training = c.training as unknown as TrialTraining;
+  return {
+    index,
+    method: entry.method,
+    ...(entry.label !== undefined ? { label: entry.label } : {}),
+    hyperparameters: structuredClone(c.hyperparameters),
+    training: { ...training },
+    seed,
+    isBaseline: entry.method === 'full',
+    entry: entry.entry,
+    configKey: canonical({ method: entry.method, hyperparameters: c.hyperparameters, training }),
+  };
 }

@@ -35,7 +35,7 @@ export function describeSpecForm(): SpecFormDescription {
     strategies: [
       { type: 'grid', supported: true, fields: [], help: 'Every configuration of every method × every seed.' },
       { type: 'random', supported: true, fields: ['count', 'seed'], help: 'count distinct configurations per method, from a seeded PRNG.' },
-      { type: 'tpe', supported: false, fields: ['count', 'seed', 'startupTrials'], help: 'Model-based search; not yet supported.' },
+      { type: 'tpe', supported: true, fields: ['seed', 'startupTrials', 'candidates'], help: 'Model-based search (TPE): each trial is suggested from the finished ones, up to budget.maxTrials; the method is one of the choices.' },
     ],
     earlyStopping: [
       { type: 'none', fields: {}, help: 'Every trial runs to the end.' },

@@ -26,5 +26,17 @@ export { expandSweep, type Trial, type TrialTraining } from './expand.js';
 export { createRng, hashSeed, type Rng } from './prng.js';
 export { describeSpecForm, type SpecFormDescription, type FieldDescription } from './form-description.js';
 export * from './early-stopping/index.js';
-export { trialRecords, DEFAULT_MAX_ATTEMPTS, type TrialRecord } from './trial-records.js';
-export { sweepObjective, canonicalMetric, type SweepObjective, type ObjectiveTask } from './objective.js';
+export { trialRecords, trialRecord, TRIAL_BOOKKEEPING_KEYS, DEFAULT_MAX_ATTEMPTS, type TrialRecord } from './trial-records.js';
+export {
+  sweepObjective,
+  sweepObjectives,
+  objectiveValue,
+  canonicalMetric,
+  OBJECTIVE_METRICS,
+  TASK_METRICS,
+  COST_METRICS,
+  type SweepObjective,
+  type ObjectiveTask,
+  type TrialResultRecord,
+} from './objective.js';
+export { suggestTrial, isAdaptive, type TrialOutcome, type TrialHistory } from './suggest.js';

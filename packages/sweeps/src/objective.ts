@@ -58,10 +58,66 @@ export function canonicalMetric(name: string): string {
 export function sweepObjective(spec: unknown, task: ObjectiveTask = {}): SweepObjective {
   const o = (spec as { objective?: { metric?: unknown; direction?: unknown } } | null | undefined)?.objective;
   const named = o && typeof o.metric === 'string' && o.metric.trim() ? o.metric : undefined;
-  const metric = canonicalMetric(named ?? task.metric ?? (task.kind ? KIND_METRIC[task.kind] : undefined) ?? 'accuracy');
-  const given = named && (o!.direction === 'maximize' || o!.direction === 'minimize') ? (o!.direction as MetricDirection) : undefined;
-  const direction: MetricDirection = given ?? (MINIMIZED.has(metric) ? 'minimize' : 'maximize');
-  return metric === 'final_loss'
-    ? { metric, direction, summaryKey: 'final_loss', series: 'train/loss' }
-    : { metric, direction, summaryKey: `eval_${metric}`, series: `eval/${metric}` };
+  return objectiveOf(named ?? task.metric ?? (task.kind ? KIND_METRIC[task.kind] : undefined) ?? 'accuracy', named ? o!.direction : undefined);
+}
+
+/** Metrics of the trained model, read from a trial's summary (`eval_<metric>`, final_loss). */
+export const TASK_METRICS = ['accuracy', 'macro-f1', 'token-accuracy', 'perplexity', 'loss', 'final_loss'] as const;
+/**
+ * Costs of a trial, read from its measurements: trainable parameters, peak tensor memory
+ * (bytes, each buffer once) and inference latency at batch 1 (ms; merged when the method merges).
+ */
+export const COST_METRICS = ['trainable_params', 'peak_memory', 'latency'] as const;
+/** Every metric `objectives` may name. */
+export const OBJECTIVE_METRICS: readonly string[] = [...TASK_METRICS, ...COST_METRICS];
+
+const COST_FIELD: Record<(typeof COST_METRICS)[number], readonly string[]> = {
+  trainable_params: ['trainableParams'],
+  peak_memory: ['peakBytes'],
+  latency: ['latencyMergedMsBatch1', 'latencyMsBatch1'],
+};
+
+export function isObjectiveMetric(name: string): boolean {
+  return OBJECTIVE_METRICS.includes(canonicalMetric(name));
+}
+
+function objectiveOf(metric: string, direction: unknown): SweepObjective {
+  const m = canonicalMetric(metric);
+  const given = direction === 'maximize' || direction === 'minimize' ? (direction as MetricDirection) : undefined;
+  const dir: MetricDirection = given ?? (MINIMIZED.has(m) || (COST_METRICS as readonly string[]).includes(m) ? 'minimize' : 'maximize');
+  if (m === 'final_loss') return { metric: m, direction: dir, summaryKey: 'final_loss', series: 'train/loss' };
+  const cost = COST_FIELD[m as keyof typeof COST_FIELD];
+  // costs are measurements, not series; summaryKey names the measurement field read first
+  if (cost) return { metric: m, direction: dir, summaryKey: cost[0], series: `cost/${m}` };
+  return { metric: m, direction: dir, summaryKey: `eval_${m}`, series: `eval/${m}` };
+}
+
+/**
+ * All of a sweep's objectives, primary first: the spec's `objectives` when given, else the
+ * one `sweepObjective` gives.
+ */
+export function sweepObjectives(spec: unknown, task: ObjectiveTask = {}): SweepObjective[] {
+  const list = (spec as { objectives?: { metric?: unknown; direction?: unknown }[] } | null | undefined)?.objectives;
+  if (Array.isArray(list) && list.length > 0 && list.every((o) => typeof o?.metric === 'string')) {
+    return list.map((o) => objectiveOf(o.metric as string, o.direction));
+  }
+  return [sweepObjective(spec, task)];
+}
+
+/** What a finished trial stored, as the queue keeps it. */
+export interface TrialResultRecord {
+  summary?: Record<string, unknown> | null;
+  measurements?: Record<string, unknown> | null;
+}
+
+/** One objective's value for a finished trial, or null when the trial did not record it. */
+export function objectiveValue(o: SweepObjective, r: TrialResultRecord): number | null {
+  const cost = COST_FIELD[o.metric as keyof typeof COST_FIELD];
+  const fields = cost ?? [o.summaryKey];
+  const source = cost ? r.measurements : r.summary;
+  for (const f of fields) {
+    const v = source?.[f];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
 }

@@ -84,7 +84,7 @@ describe('error messages, one class at a time', () => {
   });
   it('unknown fields elsewhere', () => {
     expect(errorsOf({ methods: [{ method: 'full' }], sed: 3 })).toEqual([
-      'sed: not a field of a sweep spec (allowed: name, description, baseModel, task, objective, methods, training, seeds, strategy, budget, earlyStopping, baseline)',
+      'sed: not a field of a sweep spec (allowed: name, description, baseModel, task, objective, objectives, methods, training, seeds, strategy, budget, earlyStopping, baseline)',
     ]);
     expect(errorsOf({ methods: [{ method: 'lora', training: { epochs: 2 } }] })).toEqual([
       'methods[0].training.epochs: not a per-method training parameter (allowed: lr, batchSize, evalEvery, warmupRatio, weightDecay, gradClip, maxSeqLen, gradientCheckpointing, pooling; epochs/maxSteps are set once for the sweep)',
@@ -143,7 +143,7 @@ describe('error messages, one class at a time', () => {
     ]);
   });
   it('strategy, seeds, budget, early stopping', () => {
-    expect(errorsOf({ methods: [{ method: 'full' }], strategy: { type: 'tpe', count: 20 } })).toEqual(['strategy.type: strategy "tpe" is not yet supported (use grid or random)']);
+    expect(errorsOf({ methods: [{ method: 'full' }], strategy: { type: 'tpe', count: 20 } })).toEqual(['strategy.count: not a field of a tpe strategy (allowed: type, seed, startupTrials, candidates)']);
     expect(errorsOf({ methods: [{ method: 'full' }], strategy: { type: 'bayes' } })).toEqual(['strategy.type: unknown type "bayes" (expected one of grid, random, tpe)']);
     expect(errorsOf({ methods: [{ method: 'full' }], strategy: { type: 'random' } })).toEqual(['strategy.count: required']);
     expect(errorsOf({ methods: [{ method: 'full' }], seeds: [1, 2, 1] })).toEqual(['seeds[2]: duplicate seed 1']);

@@ -24,6 +24,8 @@ import { checkParamInput, dimensionFor, gridProblem, showValue, type ParamInput 
 import { formatSpecError } from './format-error.js';
 import { SpecSyntaxError, SpecValidationError } from './errors.js';
 import { countTrials } from './count.js';
+import { OBJECTIVE_METRICS, isObjectiveMetric } from './objective.js';
+import { searchEntries, configurationCount, seedsOf } from './search-space.js';
 
 type Sink = (path: (string | number)[], message: string) => void;
 
@@ -143,17 +145,35 @@ export const methodEntrySchema = z.discriminatedUnion('method', METHOD_ENTRIES a
 
 const seedInt = z.int().min(0).max(2 ** 31 - 1);
 
+/** One entry of `objectives`: a metric the worker records (objective.ts says which) and its direction (default: the metric's natural one). */
+const objectiveSchema = closedObject(
+  {
+    metric: z.string().min(1).check(
+      z.refine((m) => isObjectiveMetric(m), { error: (iss) => `unknown metric ${showValue(iss.input)} (known: ${OBJECTIVE_METRICS.join(', ')})` }),
+    ),
+    direction: z.enum(['maximize', 'minimize']).optional(),
+  },
+  'not a field of an objective (allowed: metric, direction)',
+);
+
 export const strategySchema = z.discriminatedUnion('type', [
   closedObject({ type: z.literal('grid') }, 'not a field of a grid strategy (allowed: type)'),
   closedObject(
     { type: z.literal('random'), count: z.int().min(1), seed: seedInt.default(0) },
     'not a field of a random strategy (allowed: type, count, seed)',
   ),
-  // Typed slot for model-based search: accepted by the types, rejected by validation until implemented.
+  // Adaptive: trials are suggested one at a time from the finished ones (suggest.ts), up to budget.maxTrials.
   closedObject(
-    { type: z.literal('tpe'), count: z.int().min(1), seed: seedInt.default(0), startupTrials: z.int().min(1).optional() },
-    'not a field of a tpe strategy (allowed: type, count, seed, startupTrials)',
-  ).check(z.refine(() => false, { message: 'strategy "tpe" is not yet supported (use grid or random)', path: ['type'] })),
+    {
+      type: z.literal('tpe'),
+      seed: seedInt.default(0),
+      /** Trials drawn before the model takes over: first one per method entry (so the baseline always runs), then at random. */
+      startupTrials: z.int().min(1).default(10),
+      /** Candidates drawn from the good-trials estimator; the one with the best l(x)/g(x) ratio is suggested. */
+      candidates: z.int().min(1).max(10_000).default(24),
+    },
+    'not a field of a tpe strategy (allowed: type, seed, startupTrials, candidates)',
+  ),
 ]);
 
 export const earlyStoppingSchema = z.discriminatedUnion('type', [
@@ -193,6 +213,11 @@ export const sweepSpecSchema = closedObject(
       { metric: z.string().min(1), direction: z.enum(['maximize', 'minimize']) },
       'not a field of objective (allowed: metric, direction)',
     ).optional(),
+    /**
+     * Several objectives (multi-objective search and Pareto analysis): the first is the
+     * primary one (early stopping, "best"). Give this or `objective`, not both.
+     */
+    objectives: z.array(objectiveSchema).min(1).max(4).optional(),
     methods: z.array(methodEntrySchema).min(1),
     training: trainingSpaceSchema,
     /** Explicit seeds, or a count n meaning seeds 0..n-1; every configuration runs once per seed. */
@@ -210,7 +235,7 @@ export const sweepSpecSchema = closedObject(
     /** 'full' adds a full fine-tuning baseline unless methods already include full. */
     baseline: z.enum(['full', 'none']).default('full'),
   },
-  'not a field of a sweep spec (allowed: name, description, baseModel, task, objective, methods, training, seeds, strategy, budget, earlyStopping, baseline)',
+  'not a field of a sweep spec (allowed: name, description, baseModel, task, objective, objectives, methods, training, seeds, strategy, budget, earlyStopping, baseline)',
 ).check(z.superRefine((spec, ctx) => crossCheck(spec as SweepSpec, (path, message) => ctx.addIssue({ code: 'custom', path, message })), onlyIfValid));
 
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
@@ -220,6 +245,7 @@ export type MethodEntry = SweepSpec['methods'][number];
 export type TrainingSpace = SweepSpec['training'];
 export type TrainingOverrides = NonNullable<MethodEntry['training']>;
 export type Strategy = SweepSpec['strategy'];
+export type TpeStrategy = Extract<Strategy, { type: 'tpe' }>;
 export type EarlyStoppingRule = SweepSpec['earlyStopping'];
 export type MedianStoppingRule = Extract<EarlyStoppingRule, { type: 'median' }>;
 export type AshaRule = Extract<EarlyStoppingRule, { type: 'asha' }>;
@@ -259,10 +285,29 @@ function crossCheck(spec: SweepSpec, issue: Sink): void {
     // a grid over a continuous range has no count; the lines above already say which range
     if (problems > 0) return;
   }
+  if (spec.objective && spec.objectives) issue(['objectives'], 'give objective or objectives, not both');
+  if (spec.strategy.type === 'tpe') {
+    checkAdaptive(spec, spec.strategy, issue);
+    return;
+  }
   const max = spec.budget.maxTrials;
   if (max !== undefined) {
     const n = countTrials(spec);
     if (n > max) issue(['budget', 'maxTrials'], `the sweep expands to ${n} trials, more than maxTrials ${max} (narrow the space, use fewer seeds or raise maxTrials)`);
+  }
+}
+
+/** An adaptive sweep's budget is maxTrials; it must have something to search, one seed per trial. */
+function checkAdaptive(spec: SweepSpec, strategy: TpeStrategy, issue: Sink): void {
+  const max = spec.budget.maxTrials;
+  if (max === undefined) issue(['budget', 'maxTrials'], `required for strategy ${strategy.type}: the number of trials to suggest`);
+  else if (strategy.startupTrials > max) issue(['strategy', 'startupTrials'], `${strategy.startupTrials} startup trials is more than budget.maxTrials ${max}`);
+  if (seedsOf(spec).length > 1) {
+    issue(['seeds'], `strategy ${strategy.type} suggests one trial per configuration with one seed (got ${seedsOf(spec).length}); repeat the best configurations over seeds with a grid sweep`);
+  }
+  const entries = searchEntries(spec);
+  if (entries.length === 1 && configurationCount(entries[0]) === 1) {
+    issue(['strategy', 'type'], `${strategy.type} has nothing to search: one method entry with every hyperparameter fixed (give a list or a range, or more method entries)`);
   }
 }
 

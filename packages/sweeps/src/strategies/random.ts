@@ -8,10 +8,10 @@
  * no more than `count` configurations in all (e.g. the baseline with fixed
  * training settings) gets each of them once, in grid order.
  */
-import type { HyperValue } from '../hyperparameters.js';
 import { canonical } from '../param-value.js';
 import { createRng, hashSeed } from '../prng.js';
-import { applies, configurationCount, type SearchEntry } from '../search-space.js';
+import { configurationCount, type SearchEntry } from '../search-space.js';
+import { sampleEntryValues } from './sample.js';
 import { TrialExpansionError } from '../errors.js';
 import { toConfiguration, type Configuration } from './configuration.js';
 import { gridConfigurations } from './grid.js';
@@ -25,8 +25,7 @@ export function randomConfigurations(entry: SearchEntry, count: number, seed: nu
   const maxDraws = 1000 * count + 10_000;
   for (let draw = 0; out.length < count; draw++) {
     if (draw >= maxDraws) throw new TrialExpansionError(`${entry.key}: found only ${out.length} distinct configurations of ${count} after ${maxDraws} draws`);
-    const values: Record<string, HyperValue> = {};
-    for (const d of entry.dims) if (applies(d, values)) values[d.def.name] = d.dim.sample(rng);
+    const values = sampleEntryValues(entry, rng);
     const key = canonical(values);
     if (seen.has(key)) continue;
     seen.add(key);
