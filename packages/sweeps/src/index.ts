@@ -40,3 +40,14 @@ export {
   type TrialResultRecord,
 } from './objective.js';
 export { suggestTrial, isAdaptive, type TrialOutcome, type TrialHistory } from './suggest.js';
+export {
+  parameterImportance,
+  parameterImportanceByMethod,
+  trialParameters,
+  type ImportanceTrial,
+  type ImportanceOptions,
+  type ImportanceResult,
+  type ParameterImportance,
+  type MethodImportance,
+} from './importance/index.js';
+export { bestSoFar, bestAtTrialCounts, type HistoryTrial, type HistoryPoint } from './optimisation-history.js';

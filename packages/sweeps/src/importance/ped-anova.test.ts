@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../prng.js';
+import { parameterImportance, parameterImportanceByMethod, type ImportanceTrial } from './ped-anova.js';
+import { quantileFilter, trialsNeeded } from './quantile-filter.js';
+import { cellCounts, parzenPmf } from './parzen.js';
+
+const LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
+const pick = <T,>(rng: ReturnType<typeof createRng>, xs: readonly T[]) => xs[rng.int(xs.length)];
+
+/** LoRA trials whose accuracy depends strongly on r, weakly on lr, not on dropout; with noise. */
+function plainSweep(n: number, seed = 1): ImportanceTrial[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => {
+    const r = pick(rng, [1, 2, 4, 8, 16, 32, 64]);
+    const lr = pick(rng, LRS);
+    const dropout = pick(rng, [0, 0.05, 0.1, 0.2]);
+    const value = 0.5 + 0.4 * (Math.log2(r) / 6) + 0.02 * (lr === 1e-3 ? 1 : 0) + 0.01 * (rng.next() - 0.5);
+    return { method: 'lora', hyperparameters: { r, dropout, alpha: 16, training: { lr, maxSteps: 60, batchSize: 16 }, configKey: `k${r}-${lr}-${dropout}`, isBaseline: false }, value };
+  });
+}
+
+describe('parameterImportance (PED-ANOVA)', () => {
+  it('ranks the planted parameter first in a plain space', () => {
+    const r = parameterImportance(plainSweep(200), { direction: 'maximize' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.importances[0].param).toBe('lora.r');
+    expect(r.importances[0].importance).toBeGreaterThan(0.5);
+    expect(r.importances.map((p) => p.param).sort()).toEqual(['lora.dropout', 'lora.r', 'lr']);
+    expect(r.importances.reduce((s, p) => s + p.importance, 0)).toBeCloseTo(1, 10);
+    // constants (alpha, maxSteps, batchSize) and bookkeeping (configKey) are no parameters to rank; one method: no method parameter
+    expect(r.completed).toBe(200);
+  });
+
+  it('reads minimised objectives the other way round', () => {
+    const trials = plainSweep(200).map((t) => ({ ...t, value: -(t.value as number) }));
+    const r = parameterImportance(trials, { direction: 'minimize' });
+    expect(r.ok && r.importances[0].param).toBe('lora.r');
+  });
+
+  it('ranks the planted parameter first in a conditional space, scoring each parameter where it exists', () => {
+    const rng = createRng(7);
+    const trials: ImportanceTrial[] = [];
+    for (let i = 0; i < 300; i++) {
+      const lr = pick(rng, LRS);
+      const noise = 0.01 * (rng.next() - 0.5);
+      if (rng.next() < 0.5) {
+        const prefixLength = pick(rng, [4, 8, 16, 32, 64]);
+        const reparameterize = rng.next() < 0.5;
+        const hp: Record<string, unknown> = { prefixLength, reparameterize, training: { lr } };
+        // reparamHidden exists only with reparameterize: true
+        if (reparameterize) hp.reparamHidden = pick(rng, [64, 128, 256]);
+        // the prefix length is planted: it decides the value within prefix tuning
+        trials.push({ method: 'prefix', hyperparameters: hp, value: 0.5 + 0.3 * (Math.log2(prefixLength) - 2) / 4 + noise });
+      } else {
+        const r = pick(rng, [1, 2, 4, 8, 16]);
+        trials.push({ method: 'lora', hyperparameters: { r, training: { lr } }, value: 0.6 + 0.005 * Math.log2(r) + noise });
+      }
+    }
+    const r = parameterImportance(trials, { direction: 'maximize' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const names = r.importances.map((p) => p.param);
+    expect(names).toEqual(expect.arrayContaining(['method', 'prefix.prefixLength', 'prefix.reparameterize', 'prefix.reparamHidden', 'lora.r', 'lr']));
+    expect(names[0]).toBe('prefix.prefixLength');
+    const hidden = r.importances.find((p) => p.param === 'prefix.reparamHidden')!;
+    expect(hidden.trials).toBe(trials.filter((t) => t.hyperparameters && 'reparamHidden' in t.hyperparameters).length);
+
+    // per method: the prefix trials alone; the method is not a parameter there
+    const byMethod = parameterImportanceByMethod(trials, { direction: 'maximize' });
+    expect(byMethod.map((m) => m.method)).toEqual(['lora', 'prefix']);
+    const prefix = byMethod[1].result;
+    expect(prefix.ok && prefix.importances[0].param).toBe('prefix.prefixLength');
+    expect(prefix.ok && prefix.importances.some((p) => p.param === 'method')).toBe(false);
+  });
+
+  it('says how many trials it needs when the top 10 % cannot hold 2', () => {
+    expect(trialsNeeded(0.1, 2)).toBe(11);
+    const r = parameterImportance(plainSweep(10), { direction: 'maximize' });
+    expect(r).toEqual({ ok: false, reason: 'not-enough-trials', completed: 10, needed: 11, message: 'not enough trials: needs 11 completed, has 10' });
+    // failed, running and value-less trials are not completed
+    const mixed = [...plainSweep(10), { method: 'lora', hyperparameters: { r: 4 }, value: 0.7, status: 'failed' }, { method: 'lora', hyperparameters: { r: 4 }, value: null }];
+    expect(parameterImportance(mixed, { direction: 'maximize' })).toMatchObject({ ok: false, message: 'not enough trials: needs 11 completed, has 10' });
+    expect(parameterImportance(plainSweep(11), { direction: 'maximize' }).ok).toBe(true);
+  });
+
+  it('lists a conditional parameter with too few trials of its own instead of scoring it', () => {
+    const trials = plainSweep(40);
+    trials.slice(0, 5).forEach((t, i) => { (t.hyperparameters as Record<string, unknown>).useRslora = i % 2 === 0; });
+    const r = parameterImportance(trials, { direction: 'maximize' });
+    expect(r.ok && r.unscored).toEqual([{ param: 'lora.useRslora', trials: 5, message: 'not enough trials: needs 11 completed with lora.useRslora, has 5' }]);
+  });
+
+  it('says so when nothing varies', () => {
+    const same = Array.from({ length: 12 }, (_, i) => ({ method: 'lora', hyperparameters: { r: 8, training: { lr: 1e-3 } }, value: i / 12 }));
+    expect(parameterImportance(same, { direction: 'maximize' })).toMatchObject({ ok: false, reason: 'nothing-varies' });
+  });
+
+  it('is deterministic and independent of trial order', () => {
+    const trials = plainSweep(120, 3);
+    const a = parameterImportance(trials, { direction: 'maximize' });
+    const b = parameterImportance([...trials].reverse(), { direction: 'maximize' });
+    expect(b).toEqual(a);
+    expect(parameterImportance(trials, { direction: 'maximize' })).toEqual(a);
+  });
+});
+
+describe('the pieces, against Optuna', () => {
+  it('quantileFilter keeps the inverted-CDF top share, at least minTop, ties included', () => {
+    expect(quantileFilter([1, 2], 0.1, 2)).toEqual([true, true]);
+    expect(quantileFilter([5, 4, 3, 2, 1, 0, -1, -2, -3, -4], 0.1, 2)).toEqual([false, false, false, false, false, false, false, false, true, true]);
+    expect(quantileFilter([3, 1, 1, 2], 0.25, 1)).toEqual([false, true, true, false]);
+    expect(quantileFilter([3, 1, 2, 5], 1, 2)).toEqual([true, true, true, true]);
+  });
+
+  it('the Parzen estimators are distributions over the grid, peaked where the values are', () => {
+    const num = { kind: 'numeric', log: false, integer: false, low: 0, high: 1 } as const;
+    const counts = cellCounts(num, [0.5, 0.5, 0.52, 0.48]);
+    expect(counts.length).toBe(50);
+    const pmf = parzenPmf(num, counts);
+    expect(pmf.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 6);
+    expect(pmf.indexOf(Math.max(...pmf))).toBeGreaterThanOrEqual(23);
+    expect(pmf.indexOf(Math.max(...pmf))).toBeLessThanOrEqual(26);
+    const cat = { kind: 'categorical', choices: ['a', 'b', 'c'] } as const;
+    // kernel a (weight 3: row [1.5, .5, .5] / 2.5) + uniform prior (weight 1): a 0.75·0.6 + 0.25/3
+    const p = parzenPmf(cat, cellCounts(cat, ['a', 'a', 'a']));
+    expect(p[0]).toBeCloseTo(0.75 * 0.6 + 0.25 / 3, 10);
+    expect(p[1]).toBeCloseTo(0.75 * 0.2 + 0.25 / 3, 10);
+  });
+});
