@@ -77,6 +77,32 @@ export class BaseModelUnavailableError extends PeftLabError {
   }
 }
 
+/**
+ * One request field is wrong: the message is one `field: rule` line (`maxTrials: must be
+ * greater than the 6 trials the sweep has (got 6)`, `value: must be a number`), also in `lines`.
+ */
+export class InvalidFieldError extends PeftLabError {
+  readonly badInput = true;
+  readonly lines: string[];
+  constructor(readonly field: string, detail: string) {
+    super('INVALID_FIELD', `${field}: ${detail}`);
+    this.lines = [this.message];
+  }
+}
+
+/**
+ * The sweep or trial is not in a state that allows the request (resume a running sweep, ask
+ * a sweep whose budget is spent, tell a trial twice). One `field: rule` line, as InvalidFieldError. → 409
+ */
+export class SweepStateError extends PeftLabError {
+  readonly badInput = true;
+  readonly lines: string[];
+  constructor(readonly field: string, detail: string) {
+    super('SWEEP_STATE', `${field}: ${detail}`);
+    this.lines = [this.message];
+  }
+}
+
 function safeJson(value: unknown): string {
   try {
     const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
