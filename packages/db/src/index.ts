@@ -8,6 +8,8 @@ export { applyMigrations, readMigrations, MIGRATIONS_DIR, type MigrationResult, 
 export * from './trial-state';
 export { TrialQueue, type TrialLease, type HeartbeatResult, type RequeueResult } from './queue/trial-queue';
 export * from './queue/inputs';
+export { reserveSuggestedTrial, trialHistory, type ReserveResult, type ReserveOptions } from './queue/adaptive';
+export { inTransaction } from './queue/insert-trials';
 export * from './queries';
 export { listSweeps, bestPerMethod, countsBySweep, type SweepListItem, type BestOfMethod, type ListSweepsOptions, type TrialCounts } from './sweep-list';
 export * from './catalog';
@@ -29,5 +31,5 @@ export {
   type TrialDetail, type ArtifactInfo,
 } from './dashboard-queries';
 export { sweepChartRows, trialCurves, CHART_COST_MEASURES, type ChartCostMeasure, type SweepChartOptions, type SweepChartRows } from './sweep-charts';
-export { objectiveOfSweep, getSweepObjective, type SweepObjective, type SweepObjectiveSource } from './objective';
+export { objectiveOfSweep, objectiveTaskOfSweep, getSweepObjective, type SweepObjective, type SweepObjectiveSource } from './objective';
 export { sweepReportData, type SweepReportData, type SweepReportOptions } from './report-data';

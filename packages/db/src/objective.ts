@@ -2,7 +2,7 @@
 // its task (a built-in task's metric, or an imported dataset's kind). Every reader — the
 // API, the dashboard, the CLI, the reports — asks here, so they rank trials alike.
 import { listTasks } from '@peft-lab/data/catalog';
-import { sweepObjective, type SweepObjective } from '@peft-lab/sweeps';
+import { sweepObjective, type ObjectiveTask, type SweepObjective } from '@peft-lab/sweeps';
 import type { Db } from './client';
 import { NotFoundError } from './errors';
 
@@ -18,9 +18,14 @@ export interface SweepObjectiveSource {
 
 /** The objective of a sweep row: the spec's, else its task's metric (an imported dataset: its kind's). */
 export function objectiveOfSweep(sweep: SweepObjectiveSource): SweepObjective {
-  if (sweep.dataset) return sweepObjective(sweep.spec, { kind: sweep.dataset.taskKind });
+  return sweepObjective(sweep.spec, objectiveTaskOfSweep(sweep));
+}
+
+/** What the sweep's task tells its objective: a built-in task's metric and kind, an imported dataset's kind. */
+export function objectiveTaskOfSweep(sweep: Omit<SweepObjectiveSource, 'spec'>): ObjectiveTask {
+  if (sweep.dataset) return { kind: sweep.dataset.taskKind };
   const builtin = sweep.datasetId ? undefined : listTasks().find((t) => t.name === sweep.task);
-  return sweepObjective(sweep.spec, builtin ? { metric: builtin.metric, kind: builtin.kind } : {});
+  return builtin ? { metric: builtin.metric, kind: builtin.kind } : {};
 }
 
 /** @throws NotFoundError */

@@ -1,6 +1,7 @@
 // The queue's statements. Each state change is ONE statement whose WHERE clause
 // checks the lease (owner + token + expiry + status), so a check and its write can
 // never be split by a concurrent requeue. Named, so pg prepares each once per connection.
+import { SWEEP_IS_ADAPTIVE, SWEEP_MAX_TRIALS } from './adaptive-sql';
 
 /** `$1` trial id, `$2` worker id, `$3` lease token: the lease is current right now. */
 export const LEASE_IS_CURRENT = `"id" = $1 AND "leaseOwner" = $2 AND "leaseToken" = $3::uuid
@@ -163,14 +164,43 @@ export const REQUEUE_EXPIRED = {
   RETURNING "id", "sweepId", "status", "attempt"`,
 };
 
-/** Once no trial is queued or running, the sweep is completed (≥ 1 completed trial) or failed. */
+/**
+ * Once no trial is queued or running, the sweep is completed (≥ 1 completed trial) or failed.
+ * An adaptive sweep only once it has budget.maxTrials trials: before that its next trial is
+ * merely not suggested yet (a finite space tried out early is finished by the reservation
+ * that finds nothing to suggest, adaptive.ts). One snapshot decides: a trial a concurrent
+ * reservation inserts is either counted and seen running, or neither.
+ */
 export const FINALIZE_SWEEP = {
-  name: 'peft_finalize_sweep_v1',
+  name: 'peft_finalize_sweep_v2',
   text: `UPDATE "Sweep" s SET
     "status" = (CASE WHEN EXISTS (SELECT 1 FROM "Trial" c WHERE c."sweepId" = s."id" AND c."status" = 'completed')
       THEN 'completed' ELSE 'failed' END)::"SweepStatus",
     "finishedAt" = now()
   WHERE s."id" = $1 AND s."status" IN ('queued', 'running')
     AND NOT EXISTS (SELECT 1 FROM "Trial" o WHERE o."sweepId" = s."id" AND o."status" IN ('queued', 'running'))
+    AND (NOT ${SWEEP_IS_ADAPTIVE} OR (SELECT count(*) FROM "Trial" n WHERE n."sweepId" = s."id") >= ${SWEEP_MAX_TRIALS})
   RETURNING s."status"`,
+};
+
+/**
+ * Adaptive sweeps that may have a trial to suggest, oldest first: not final, under maxParallel,
+ * fewer trials than budget.maxTrials. $1 how many.
+ */
+export const ADAPTIVE_CANDIDATES = {
+  name: 'peft_adaptive_candidates_v1',
+  text: `SELECT s."id" FROM "Sweep" s
+  WHERE s."status" IN ('queued', 'running') AND ${SWEEP_IS_ADAPTIVE}
+    AND (s."maxParallel" IS NULL OR s."runningCount" < s."maxParallel")
+    AND (SELECT count(*) FROM "Trial" n WHERE n."sweepId" = s."id") < ${SWEEP_MAX_TRIALS}
+  ORDER BY s."createdAt", s."id"
+  LIMIT $1`,
+};
+
+/** An adaptive sweep still open with none of its trials queued or running (it may have nothing left to suggest). $1 sweep id. */
+export const ADAPTIVE_IDLE = {
+  name: 'peft_adaptive_idle_v1',
+  text: `SELECT 1 FROM "Sweep" s
+  WHERE s."id" = $1 AND s."status" IN ('queued', 'running') AND ${SWEEP_IS_ADAPTIVE}
+    AND NOT EXISTS (SELECT 1 FROM "Trial" o WHERE o."sweepId" = s."id" AND o."status" IN ('queued', 'running'))`,
 };

@@ -7,6 +7,7 @@ import type { Artifact, Trial, Worker } from '../generated/client';
 import type { ArtifactKind } from '../generated/enums';
 import { isFinished, type TrialState } from '../trial-state';
 import { parseInput } from '../validate';
+import { reserveSuggestedTrial } from './adaptive';
 import { inTransaction, insertTrials } from './insert-trials';
 import { leaseError } from './lease';
 import * as SQL from './sql';
@@ -50,6 +51,9 @@ export interface RequeueResult {
 
 /** Metric points per statement: big enough to amortise a round trip, small enough to keep locks short. */
 const METRIC_BATCH = 5_000;
+
+/** Adaptive sweeps one claim tries at most (each costs a locked suggestion); the rest wait for the next claim. */
+const ADAPTIVE_CANDIDATES = 8;
 
 /**
  * The trial queue: PostgreSQL as the storage of a distributed sweep, in the manner of
@@ -102,14 +106,17 @@ export class TrialQueue {
   }
 
   /**
-   * Claims the next queued trial (highest priority, oldest sweep, lowest index) for `workerId`.
-   * @returns the lease, or null when nothing is claimable (empty queue, sweeps at maxParallel, or a lost race).
+   * Claims the next queued trial (highest priority, oldest sweep, lowest index) for `workerId`;
+   * when none is claimable, the next suggested trial of the oldest adaptive sweep with budget
+   * left (reserveSuggestedTrial: created already claimed, one reservation per sweep at a time).
+   * @returns the lease, or null when nothing is claimable (empty queue, sweeps at maxParallel,
+   *   adaptive sweeps waiting for their running trials, or a lost race).
    */
   async claimNextTrial(workerId: string, leaseMs: number): Promise<TrialLease | null> {
     parseInput(workerIdSchema, workerId, 'workerId');
     parseInput(leaseMsSchema, leaseMs, 'leaseMs');
     const { rows } = await this.pool.query<Trial>({ ...SQL.CLAIM, values: [workerId, leaseMs] });
-    const trial = rows[0];
+    const trial = rows[0] ?? (await this.claimSuggestedTrial(workerId, leaseMs));
     if (!trial) return null;
     return {
       trialId: trial.id,
@@ -120,6 +127,16 @@ export class TrialQueue {
       expiresAt: trial.leaseExpiresAt!,
       trial,
     };
+  }
+
+  /** Tries the adaptive sweeps that may have budget, oldest first, until one hands out a trial. */
+  private async claimSuggestedTrial(workerId: string, leaseMs: number): Promise<Trial | null> {
+    const { rows } = await this.pool.query<{ id: string }>({ ...SQL.ADAPTIVE_CANDIDATES, values: [ADAPTIVE_CANDIDATES] });
+    for (const { id } of rows) {
+      const r = await inTransaction(this.pool, (client) => reserveSuggestedTrial(client, id, workerId, leaseMs));
+      if (r.status === 'reserved') return r.trial;
+    }
+    return null;
   }
 
   /**
@@ -332,7 +349,13 @@ export class TrialQueue {
    * concurrent finishers always sees every other one (READ COMMITTED: fresh snapshot).
    */
   private async finalizeSweep(sweepId: string): Promise<void> {
-    await this.pool.query({ ...SQL.FINALIZE_SWEEP, values: [sweepId] });
+    const { rowCount } = await this.pool.query({ ...SQL.FINALIZE_SWEEP, values: [sweepId] });
+    if (rowCount) return;
+    // An adaptive sweep short of maxTrials whose trials are all done: finished now if nothing
+    // is left to suggest (a finite space tried out); else its next claim suggests and runs on.
+    const idle = await this.pool.query({ ...SQL.ADAPTIVE_IDLE, values: [sweepId] });
+    if (!idle.rowCount) return;
+    await inTransaction(this.pool, (client) => reserveSuggestedTrial(client, sweepId, 'finalize', 1, { dryRun: true }));
   }
 
   /**
