@@ -3,7 +3,7 @@
 // trains with against the ones `attachPeft` and `peft-lab train` use. Nothing here names a
 // method to cover it.
 import { describe, expect, it } from 'vitest';
-import { LoraConfigSchema, METHOD_DECLARATIONS, attachPeft, detachPeft, loadHfModel } from '@peft-lab/engine';
+import { LoraConfigSchema, METHOD_DECLARATIONS, attachPeft, detachPeft, loadHfModel, methodDeclaration } from '@peft-lab/engine';
 import { METHOD_HYPERPARAMETERS, expandSweep, validateSweepSpec } from '@peft-lab/sweeps';
 import { methodConfig, methodHyperparameters } from '@peft-lab/worker';
 import { METHOD_NAMES as REPORT_LABELS, renderReport } from '@peft-lab/report';
@@ -28,7 +28,7 @@ describe('the method registry across workspaces', () => {
     expect(trials.find((t) => t.method === 'lora')?.hyperparameters.alpha).toBe(engine);
   });
 
-  it("maps each method's trial (defaults everywhere) to an engine config the method attaches with", () => {
+  it("maps each method's trial (defaults everywhere) to the engine config the method attaches with by default", () => {
     const { model } = loadHfModel(GPT2_TINY_DIR, { head: 'sequence-classification', numLabels: 2 });
     try {
       for (const t of trials) {
@@ -36,7 +36,17 @@ describe('the method registry across workspaces', () => {
         const a = attachPeft(model, t.method, config, t.method);
         expect(a.method).toBe(t.method);
         if (t.method === 'lora') expect((a.config as { alpha: number }).alpha).toBe(LoraConfigSchema.parse({}).alpha);
+        const trialShapes = [...a.trainable.values()].map((v) => v.shape);
         detachPeft(model, t.method);
+        // What `peft-lab train --method M` attaches without --set (only the seed is the trial's): the same
+        // config and the same trainable shapes. An exclusive pair (adapter bottleneck / reductionFactor) is
+        // compared through the shapes: a sweep names the defaulted side, the engine resolves it.
+        const bare = attachPeft(model, t.method, 'seed' in config ? { seed: config.seed } : {}, 'bare');
+        const exclusive = new Set(methodDeclaration(t.method).hyperparameters.filter((p) => p.exclusiveWith).map((p) => p.name));
+        const plain = (c: unknown) => Object.fromEntries(Object.entries(c as Record<string, unknown>).filter(([k]) => !exclusive.has(k)));
+        expect(plain(a.config), t.method).toEqual(plain(bare.config));
+        expect([...bare.trainable.values()].map((v) => v.shape), t.method).toEqual(trialShapes);
+        detachPeft(model, 'bare');
       }
     } finally {
       model.dispose();

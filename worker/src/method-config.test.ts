@@ -24,8 +24,10 @@ describe('methodConfig', () => {
       .toEqual({ numVirtualTokens: 8, prefixProjection: true, encoderHiddenSize: 64, seed: 1 });
     expect(methodConfig('prefix', { prefixLength: 8, reparameterize: false, reparamHidden: 64 }, 1, enc))
       .toEqual({ numVirtualTokens: 8, prefixProjection: false, seed: 1 });
-    // reparameterize absent: the spec's default (true) applies, so reparamHidden passes.
-    expect(methodConfig('prefix', { reparamHidden: 64 }, 1, enc)).toEqual({ encoderHiddenSize: 64, seed: 1 });
+    // reparameterize absent: its default (false, peft's) applies, so reparamHidden is dropped.
+    expect(methodConfig('prefix', { reparamHidden: 64 }, 1, enc)).toEqual({ seed: 1 });
+    // reparamHidden absent where it applies: not required, the engine takes the model's hidden size.
+    expect(methodConfig('prefix', { reparameterize: true }, 1, enc)).toEqual({ prefixProjection: true, seed: 1 });
   });
 
   it('maps prompt tuning: promptLength, init vocab → sampled-vocab, init text → the tokenized initText', () => {

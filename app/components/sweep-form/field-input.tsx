@@ -19,7 +19,7 @@ export function FieldInput({ field, value, onChange, errors, idPrefix }: {
     if (JSON.stringify(textToValue(text, field.kind)) !== JSON.stringify(value)) setText(valueToText(value));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
-  const placeholder = field.default !== undefined ? `default ${valueToText(field.default)}` : field.kind === 'string-list' ? 'model default' : 'not set';
+  const placeholder = field.default !== undefined ? `default ${valueToText(field.default)}` : field.unsetMeans ? `default: ${field.unsetMeans}` : field.kind === 'string-list' ? 'model default' : 'not set';
   const hint = field.kind === 'enum' ? `one or more of: ${(field.options ?? []).join(', ')}` : field.kind === 'bool' ? 'true, false or both' : field.kind === 'int' || field.kind === 'float' ? 'a value, a list (4, 8, 16) or a JSON range' : '';
   return (
     <div className={errors.length ? 'field invalid' : 'field'}>

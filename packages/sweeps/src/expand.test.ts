@@ -64,20 +64,25 @@ describe('grid', () => {
     const s = spec({ baseline: 'none', methods: [{ method: 'prefix', space: { reparameterize: [true, false], reparamHidden: [64, 128, 256] } }] });
     const hp = expandSweep(s).map((t) => t.hyperparameters);
     expect(hp).toEqual([
-      { prefixLength: 20, reparameterize: true, reparamHidden: 64 },
-      { prefixLength: 20, reparameterize: true, reparamHidden: 128 },
-      { prefixLength: 20, reparameterize: true, reparamHidden: 256 },
-      { prefixLength: 20, reparameterize: false },
+      { prefixLength: 10, reparameterize: true, reparamHidden: 64 },
+      { prefixLength: 10, reparameterize: true, reparamHidden: 128 },
+      { prefixLength: 10, reparameterize: true, reparamHidden: 256 },
+      { prefixLength: 10, reparameterize: false },
     ]);
     expect(countTrials(s)).toBe(4);
   });
 
+  it("leaves reparamHidden unset where it applies but is not given (the engine then uses the model's hidden size)", () => {
+    const s = spec({ baseline: 'none', methods: [{ method: 'prefix', space: { reparameterize: true } }] });
+    expect(expandSweep(s).map((t) => t.hyperparameters)).toEqual([{ prefixLength: 10, reparameterize: true }]);
+  });
+
   it('adapter: bottleneck replaces the reductionFactor default', () => {
     expect(expandSweep(spec({ baseline: 'none', methods: [{ method: 'adapter', space: { bottleneck: [8, 16] } }] })).map((t) => t.hyperparameters)).toEqual([
-      { bottleneck: 8, placement: 'houlsby', activation: 'relu' },
-      { bottleneck: 16, placement: 'houlsby', activation: 'relu' },
+      { bottleneck: 8, placement: 'pfeiffer', activation: 'relu' },
+      { bottleneck: 16, placement: 'pfeiffer', activation: 'relu' },
     ]);
-    expect(expandSweep(spec({ baseline: 'none', methods: [{ method: 'adapter' }] }))[0].hyperparameters).toEqual({ reductionFactor: 16, placement: 'houlsby', activation: 'relu' });
+    expect(expandSweep(spec({ baseline: 'none', methods: [{ method: 'adapter' }] }))[0].hyperparameters).toEqual({ reductionFactor: 16, placement: 'pfeiffer', activation: 'relu' });
   });
 
   it('targetModules: a list of names is one value, a list of lists is a search', () => {

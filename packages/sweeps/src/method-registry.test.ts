@@ -1,8 +1,8 @@
 // The sweep spec against the engine's method registry: every registered method has a spec
 // entry, a space schema and a form section built from its declaration, a bare entry expands to
-// the declared sweep defaults, and a sweep's default differs from the engine's only where it did
-// before the registry. Nothing here names a method to cover it.
-import { METHOD_DECLARATIONS, sweepParameters, type MethodHyperparameter } from '@peft-lab/engine/methods';
+// the declared sweep defaults, and a sweep's default of every parameter is the engine's. Nothing
+// here names a method to cover it.
+import { METHOD_DECLARATIONS, configFromSweep, sweepParameters, withDefaults } from '@peft-lab/engine/methods';
 import { describe, expect, it } from 'vitest';
 import { expandSweep } from './expand.js';
 import { describeSpecForm } from './form-description.js';
@@ -45,15 +45,25 @@ describe('every registered method in the sweep spec', () => {
     });
   }
 
-  it("takes the engine's default wherever a sweep's differed before the registry (only these four do)", () => {
-    const differs = (p: MethodHyperparameter) => typeof p.sweep === 'object' && 'default' in p.sweep;
-    expect(METHOD_DECLARATIONS.flatMap((d) => d.hyperparameters.filter(differs).map((p) => `${d.name}.${p.name}`))).toEqual([
-      'adapter.placement',
-      'prefix.numVirtualTokens',
-      'prefix.prefixProjection',
-      'prefix.encoderHiddenSize',
-    ]);
-    // LoRA's alpha among the rest: one default, peft's 8 (`tests/method-registry.test.ts` checks it against the engine's schema).
+  // One default per parameter: what a sweep entry without a space trains is what
+  // `peft-lab train --method M` without --set trains (the engine's schema takes the declared
+  // defaults: the engine's method-registry.test.ts). No method or parameter is an exception.
+  for (const d of METHOD_DECLARATIONS) {
+    it(`${d.name}: a bare entry trains the engine config's default of every parameter a sweep can set`, () => {
+      const checked = checkSweepSpec({ ...base, methods: [{ method: d.name }] });
+      expect(checked.ok, checked.ok ? '' : checked.errors.join('\n')).toBe(true);
+      const [trial] = expandSweep(checked.ok ? checked.spec : (null as never));
+      const config = configFromSweep(d, trial.hyperparameters, () => []);
+      const engine = withDefaults(d);
+      for (const p of d.hyperparameters.filter((x) => x.sweep !== undefined)) {
+        const applies = !p.appliesWhen || engine[p.appliesWhen.param] === p.appliesWhen.equals;
+        // An exclusive pair's defaulted side stands for the pair: the engine resolves it the same way when neither is given.
+        expect(config[p.name], `${d.name}.${p.name}`).toEqual(applies ? engine[p.name] : undefined);
+      }
+    });
+  }
+
+  it("keeps LoRA's alpha at peft's 8 (it was 16 in a sweep before the registry)", () => {
     expect(METHOD_HYPERPARAMETERS.lora.find((p) => p.name === 'alpha')?.default).toBe(8);
   });
 });

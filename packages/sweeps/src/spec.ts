@@ -49,7 +49,7 @@ function checkGroup(defs: readonly ParamDefinition[], obj: Record<string, unknow
       const canApply = values.includes(def.appliesWhen.equals);
       const when = `${ctrl.name} is ${showValue(def.appliesWhen.equals)}`;
       if (given && !canApply) issue([def.name], `only used when ${when}`);
-      if (!given && canApply && def.default === undefined) issue([def.name], `required when ${when}`);
+      if (!given && canApply && def.default === undefined && def.unsetMeans === undefined) issue([def.name], `required when ${when}`);
     }
   }
 }

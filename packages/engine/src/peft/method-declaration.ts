@@ -50,12 +50,8 @@ export interface SweepFace {
   readonly maxExclusive?: boolean;
   /** The form's help text, when it differs. */
   readonly help?: string;
-  /**
-   * The spec's default where it differs from the engine's (`undefined`: none). Every such case
-   * predates the registry, is kept as it was and is listed in `method-registry.test.ts`; a new
-   * method should not add one (one default, as LoRA's alpha now has).
-   */
-  readonly default?: SweepValue;
+  // No `default` here: a sweep trains with the engine's default (`MethodHyperparameter.default`),
+  // so `peft-lab train --method M` without --set trains what a sweep entry without a space does.
   /** enum: spec value → engine value (the spec's options are the keys, in order). */
   readonly values?: Readonly<Record<string, string>>;
   /** The spec gives text; the engine gets its token ids (prompt tuning's initText → initTokenIds). */
@@ -75,6 +71,12 @@ export interface MethodHyperparameter extends ParamRules {
    * takes it from here.
    */
   readonly default?: ConfigValue;
+  /**
+   * No fixed default, yet leaving it out is fine: what the method then uses, in words (the
+   * prefix MLP's width: "the model's hidden size"). A conditional parameter with neither this
+   * nor a default is required where it applies (prompt tuning's initText).
+   */
+  readonly unsetMeans?: string;
   /** Only means something when another hyperparameter (engine name) has this value. */
   readonly appliesWhen?: { readonly param: string; readonly equals: string | boolean };
   /** At most one of the two may be given; this one's default is used only when neither is. */
@@ -219,6 +221,8 @@ export interface SweepParamDefinition extends ParamRules<SweepParamKind> {
   readonly help: string;
   /** Used when the spec leaves the parameter out; absent = the parameter is simply not set. */
   readonly default?: SweepValue;
+  /** No fixed default, yet optional: what the method uses when it is not set ("the model's hidden size"). */
+  readonly unsetMeans?: string;
   /** The parameter only means something when another one has this value (dropped from trials otherwise). */
   readonly appliesWhen?: { readonly param: string; readonly equals: string | boolean };
   /** At most one of the two may be given; this one's default is used only when neither is. */
@@ -252,7 +256,7 @@ export function sweepParameters(d: MethodDeclaration): SweepParamDefinition[] {
       ? { kind: f.kind, min: f.min, minExclusive: f.minExclusive, max: f.max, maxExclusive: f.maxExclusive }
       : { kind: p.kind, min: f.min ?? p.min, minExclusive: f.minExclusive ?? p.minExclusive, max: f.max ?? p.max, maxExclusive: f.maxExclusive ?? p.maxExclusive, options: f.values ? Object.keys(f.values) : p.options };
     if (rules.kind === 'int-list' || p.nullable) throw new Error(`${d.name}.${p.name}: a sweep cannot take ${rules.kind}${p.nullable ? ' or null' : ''} values (give the sweep face its own kind)`);
-    const dflt = 'default' in f ? f.default : f.tokenize ? undefined : toSpecValue(p, p.default);
+    const dflt = f.tokenize ? undefined : toSpecValue(p, p.default);
     let appliesWhen: SweepParamDefinition['appliesWhen'];
     if (p.appliesWhen) {
       const ctrl = param(d, p.appliesWhen.param);
@@ -260,7 +264,7 @@ export function sweepParameters(d: MethodDeclaration): SweepParamDefinition[] {
     }
     const def: Record<string, unknown> = {
       name: specName(p), kind: rules.kind, min: rules.min, minExclusive: rules.minExclusive, max: rules.max, maxExclusive: rules.maxExclusive,
-      options: rules.options, default: dflt, appliesWhen, exclusiveWith: p.exclusiveWith ? specName(param(d, p.exclusiveWith)) : undefined,
+      options: rules.options, default: dflt, unsetMeans: p.unsetMeans, appliesWhen, exclusiveWith: p.exclusiveWith ? specName(param(d, p.exclusiveWith)) : undefined,
       help: f.help ?? p.help,
     };
     for (const k of Object.keys(def)) if (def[k] === undefined) delete def[k];
@@ -303,7 +307,7 @@ export function configFromSweep(d: MethodDeclaration, hp: Readonly<Record<string
       const ctrlValue = given(ctrl) ? hp[specName(ctrl)] : specDefs.find((x) => x.name === specName(ctrl))?.default;
       if (toEngineValue(ctrl, ctrlValue) !== p.appliesWhen.equals) continue;
       const v = hp[name];
-      if (specDefs.find((x) => x.name === name)?.default === undefined && (v === undefined || v === null || v === '')) {
+      if (specDefs.find((x) => x.name === name)?.default === undefined && p.unsetMeans === undefined && (v === undefined || v === null || v === '')) {
         throw new SweepValueError(name, v, `required when ${specName(ctrl)} is ${String(toSpecValue(ctrl, p.appliesWhen.equals))}`);
       }
     }

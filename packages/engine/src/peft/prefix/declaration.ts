@@ -22,12 +22,14 @@ export const PREFIX = defineMethod({
   color: '#009E73',
   defaultLr: 1e-3,
   hyperparameters: [
-    // peft: num_virtual_tokens. A sweep's default (20) differs from the engine's (10): kept from before the registry.
-    { name: 'numVirtualTokens', kind: 'int', min: 1, default: 10, help: 'Number of trainable key/value vectors prepended in every attention layer.', sweep: { name: 'prefixLength', default: 20, chart: true } },
-    // peft: prefix_projection; fold() removes the MLP. A sweep's default (true) differs from the engine's (false), as before.
-    { name: 'prefixProjection', kind: 'bool', default: false, help: 'Train the prefix through an MLP (folded away after training).', sweep: { name: 'reparameterize', default: true } },
-    // peft: encoder_hidden_size; the engine's default is the model width, a sweep's 512 (as before).
-    { name: 'encoderHiddenSize', kind: 'int', min: 1, appliesWhen: { param: 'prefixProjection', equals: true }, help: 'Hidden size of the reparameterisation MLP.', sweep: { name: 'reparamHidden', default: 512 } },
+    // peft: num_virtual_tokens, which has no default there. 10: Li & Liang's length for GPT-2
+    // (table-to-text; longer did not help there), and every prefix position costs activations in
+    // every layer: at 20, GPT-2 124M at batch 8 × 128 is estimated above full fine-tuning.
+    { name: 'numVirtualTokens', kind: 'int', min: 1, default: 10, help: 'Number of trainable key/value vectors prepended in every attention layer.', sweep: { name: 'prefixLength', chart: true } },
+    // peft: prefix_projection, default False (the prefix is trained directly); fold() removes the MLP.
+    { name: 'prefixProjection', kind: 'bool', default: false, help: 'Train the prefix through an MLP (folded away after training).', sweep: { name: 'reparameterize' } },
+    // peft: encoder_hidden_size, default the model's hidden size (peft fills in token_dim).
+    { name: 'encoderHiddenSize', kind: 'int', min: 1, appliesWhen: { param: 'prefixProjection', equals: true }, unsetMeans: "the model's hidden size", help: "Hidden size of the reparameterisation MLP (default: the model's hidden size).", sweep: { name: 'reparamHidden' } },
     { name: 'initStd', kind: 'float', min: 0, minExclusive: true, default: 0.02, help: 'Std of the prefix (or its MLP input) init.' },
     { name: 'seed', kind: 'int', default: 0, help: 'Seed of the init.' },
     { name: 'modulesToSave', kind: 'string-list', help: "Head modules trained as copies and saved with the prefix (peft's modules_to_save for SEQ_CLS / TOKEN_CLS); default: classification heads, none for causal LM." },
