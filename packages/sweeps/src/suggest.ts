@@ -22,7 +22,7 @@ import { configurationCount, searchEntries, seedsOf, type SearchEntry } from './
 import { expandSweep, trialOf, type Trial } from './expand.js';
 import { toConfiguration } from './strategies/configuration.js';
 import { sampleEntryValues } from './strategies/sample.js';
-import { tpeSuggest, type Observation, type Suggestion } from './strategies/tpe/index.js';
+import { searchInputs, tpeSuggest, type Observation, type Suggestion } from './strategies/tpe/index.js';
 import { sweepObjectives, type ObjectiveTask } from './objective.js';
 import type { HyperValue } from './hyperparameters.js';
 import type { SweepSpec, TpeStrategy } from './spec.js';
@@ -35,6 +35,11 @@ export interface TrialOutcome {
   values?: (number | null)[];
   /** 'running': suggested and not finished; counted against the budget, never suggested again. */
   state: 'completed' | 'pruned' | 'failed' | 'running';
+  /**
+   * A pruned trial's last evaluation step (its `value` is that evaluation's): TPE ranks pruned
+   * trials that got further first, as Optuna does with their last intermediate value.
+   */
+  step?: number;
 }
 export type TrialHistory = readonly TrialOutcome[];
 
@@ -69,6 +74,7 @@ export function suggestTrial(spec: SweepSpec, history: TrialHistory, opts: Sugge
   const rng = createRng(hashSeed(`${strategy.seed}:suggest:${index}`));
   const directions = sweepObjectives(spec, opts.task).map((o) => o.direction);
   const observations = history.map((h) => observationOf(entries, h));
+  const inputs = searchInputs(spec, entries);
   const draw = (attempt: number): Suggestion => {
     if (index < strategy.startupTrials) {
       const entry = index < entries.length && attempt === 0 ? index : rng.int(entries.length);
@@ -76,7 +82,7 @@ export function suggestTrial(spec: SweepSpec, history: TrialHistory, opts: Sugge
     }
     // a repeat of a tried configuration is drawn again at random: TPE would propose it again
     if (attempt > 0) return randomSuggestion(entries, rng);
-    return tpeSuggest(entries, observations, rng, { directions, candidates: strategy.candidates });
+    return tpeSuggest(entries, observations, rng, { directions, candidates: strategy.candidates, inputs });
   };
   for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
     const s = draw(attempt);
@@ -97,5 +103,5 @@ function observationOf(entries: readonly SearchEntry[], h: TrialOutcome): Observ
   const flat: Record<string, unknown> = { ...h.trial.training, ...h.trial.hyperparameters };
   const values: Record<string, HyperValue> = {};
   for (const d of entries[entry].dims) if (flat[d.def.name] !== undefined) values[d.def.name] = flat[d.def.name] as HyperValue;
-  return { entry, values, objectives: h.values ?? [h.value], state: h.state };
+  return { entry, values, objectives: h.values ?? [h.value], state: h.state, ...(h.step === undefined ? {} : { step: h.step }) };
 }

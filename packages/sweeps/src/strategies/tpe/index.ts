@@ -1,37 +1,25 @@
 /**
- * Tree-structured Parzen Estimator (Bergstra et al. 2011, as Optuna's TPESampler does it).
- * PLACEHOLDER until the estimator lands: draws at random from the search space, so the
- * adaptive pipeline (suggestTrial, the queue, ask-and-tell) works end to end.
+ * Tree-structured Parzen Estimator (Bergstra et al. 2011), as Optuna's TPESampler does it:
+ * independent sampling over a conditional space (the method entry first, then that entry's
+ * parameters), single- and multi-objective (MOTPE). suggestTrial (../../suggest.ts) calls
+ * `tpeSuggest` once the startup trials are done.
+ *
+ * Files: truncnorm.ts (the kernels' distribution), parzen-estimator.ts (l(x), g(x)), split.ts
+ * (below / above), multi-objective.ts (non-dominated sort, hypervolume), space.ts (how each
+ * dimension is modelled), sampler.ts (the suggestion).
  */
-import type { Rng } from '../../prng.js';
-import type { SearchEntry } from '../../search-space.js';
-import type { HyperValue } from '../../hyperparameters.js';
-import type { MetricDirection } from '../../early-stopping/history.js';
-import { sampleEntryValues } from '../sample.js';
-
-/** A finished (or running) trial as TPE sees it: which entry, its flat values, its objective values. */
-export interface Observation {
-  /** Index into the search entries. */
-  entry: number;
-  /** The trial's method hyperparameters and training parameters, by name (only those that applied). */
-  values: Record<string, HyperValue>;
-  /** One per objective, in the spec's objective order; null when the trial has no value. */
-  objectives: (number | null)[];
-  state: 'completed' | 'pruned' | 'failed' | 'running';
-}
-
-export interface TpeOptions {
-  directions: readonly MetricDirection[];
-  candidates: number;
-}
-
-export interface Suggestion {
-  entry: number;
-  values: Record<string, HyperValue>;
-}
-
-export function tpeSuggest(entries: readonly SearchEntry[], observations: readonly Observation[], rng: Rng, _opts: TpeOptions): Suggestion {
-  void observations;
-  const entry = rng.int(entries.length);
-  return { entry, values: sampleEntryValues(entries[entry], rng) };
-}
+export type { Observation, Suggestion, TpeOptions } from './observation.js';
+export { tpeSuggest } from './sampler.js';
+export { searchInputs, tpeDimension, type TpeDimension } from './space.js';
+export { defaultGamma, splitObservations, type Split } from './split.js';
+export {
+  DEFAULT_PARZEN_PARAMETERS,
+  defaultWeights,
+  fitParzenEstimator,
+  parzenLogPdf,
+  sampleParzen,
+  type ParamSpace,
+  type ParzenEstimator,
+  type ParzenEstimatorParameters,
+} from './parzen-estimator.js';
+export { hypervolume, hypervolumeWeights, nonDominationRanks, referencePoint, selectByHypervolume, splitMultiObjective } from './multi-objective.js';
