@@ -73,7 +73,8 @@ describe('Markdown', () => {
   it('keeps every table row at the header column count', () => {
     const md = renderReport(input, 'md');
     const tables = md.split('\n\n').filter((b) => b.startsWith('|'));
-    expect(tables.length).toBe(3);
+    // results, statuses, importance over all methods (the fixture's methods have too few trials each: a line, no table), history, claims
+    expect(tables.length).toBe(5);
     for (const t of tables) {
       const lines = t.split('\n');
       const cols = (l: string) => l.replace(/\\\|/g, '').split('|').length;

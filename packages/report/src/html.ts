@@ -7,6 +7,7 @@ import type { SweepAggregate } from './aggregate.js';
 import { VERDICT_TEXT, formatClaimMeasurement, type ClaimResult } from './claims.js';
 import { costChart, learningCurveCharts, paretoChart, type Chart } from './html-charts.js';
 import type { ReportInput } from './input.js';
+import { historySource, historyTable, importanceSource, importanceTables, type ImportanceTable } from './analysis.js';
 import { reportTitle, sweepSummary } from './report-text.js';
 import { resultsTable, statusTable, type ResultsTable } from './results-table.js';
 import { escapeXml as esc } from './svg.js';
@@ -22,11 +23,11 @@ svg.chart{max-width:100%;height:auto;font-size:11px}svg .axis line,svg line.axis
 svg .axis-label{font-size:12px;fill:#333}svg text{fill:#333}
 .verdict{display:inline-block;padding:0 .5em;border-radius:3px;font-weight:600;white-space:nowrap}
 .verdict-supported{background:#dff3e0;color:#1b5e20}.verdict-not-supported{background:#fde2e1;color:#8e1c14}.verdict-not-measured{background:#eee;color:#555}
-.missing{color:#8a5a00}ul.legend{color:#555;font-size:12.5px}
+.missing{color:#8a5a00}.bar{display:inline-block;height:.8em;background:#0072b2}ul.legend{color:#555;font-size:12.5px}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}}
 `;
 
-function tableHtml(t: ResultsTable, numericFrom: number): string {
+function tableHtml(t: Pick<ResultsTable, 'header' | 'rows'>, numericFrom: number): string {
   const head = `<tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
   const body = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
@@ -35,6 +36,16 @@ function tableHtml(t: ResultsTable, numericFrom: number): string {
 function figure(c: Chart): string {
   if (!c.svg) return `<figure id="chart-${esc(c.id)}" class="chart-missing"><p class="missing"><strong>${esc(c.title)}:</strong> ${esc(c.caption)}</p></figure>`;
   return `<figure id="chart-${esc(c.id)}">\n${c.svg}\n<figcaption><strong>${esc(c.title)}.</strong> ${esc(c.caption)}</figcaption>\n</figure>`;
+}
+
+function importanceHtml(t: ImportanceTable): string {
+  if (t.message) return `<h3>${esc(t.scope)}</h3>\n<p class="missing">${esc(t.message)}.</p>`;
+  const head = `<tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join('')}<th>Share</th></tr>`;
+  const body = t.rows
+    .map((r, i) => `<tr>${r.map((c, j) => `<td${j > 0 ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}<td><span class="bar" style="width:${Math.round(t.shares[i] * 200)}px"></span></td></tr>`)
+    .join('\n');
+  const note = t.unscored ? `\n<p class="missing">${esc(t.unscored)}</p>` : '';
+  return `<h3>${esc(t.scope)}</h3>\n<table class="importance">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>${note}`;
 }
 
 function claimsHtml(claims: ClaimResult[]): string {
@@ -50,6 +61,7 @@ function claimsHtml(claims: ClaimResult[]): string {
 export function renderHtml(input: ReportInput, agg: SweepAggregate, claims: ClaimResult[]): string {
   const title = reportTitle(input);
   const results = resultsTable(agg);
+  const history = historyTable(input);
   const charts = [paretoChart(input, agg), ...learningCurveCharts(input, agg), costChart(agg)];
   const summary = sweepSummary(input, agg)
     .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
@@ -81,6 +93,16 @@ ${tableHtml(statusTable(agg), 1)}
 <section id="charts">
 <h2>Charts</h2>
 ${charts.map(figure).join('\n')}
+</section>
+<section id="importance">
+<h2>Hyperparameter importance</h2>
+<p>${esc(importanceSource(input))}</p>
+${importanceTables(input).map(importanceHtml).join('\n')}
+</section>
+<section id="history">
+<h2>Optimisation history</h2>
+<p>${esc(historySource(input))}</p>
+${history.rows.length ? tableHtml(history, 0) : '<p class="missing">No trials.</p>'}
 </section>
 <section id="claims">
 <h2>Claims check</h2>

@@ -2,6 +2,7 @@
 import type { SweepAggregate } from './aggregate.js';
 import { VERDICT_TEXT, formatClaimMeasurement, type ClaimResult } from './claims.js';
 import type { ReportInput } from './input.js';
+import { historySource, historyTable, importanceSource, importanceTables } from './analysis.js';
 import { reportTitle, sweepSummary } from './report-text.js';
 import { resultsTable, statusTable, type ResultsTable } from './results-table.js';
 
@@ -27,6 +28,16 @@ export function renderMarkdown(input: ReportInput, agg: SweepAggregate, claims: 
   out.push('', '## Trials by status', '');
   const status = statusTable(agg);
   out.push(status.rows.length ? table(status, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']) : '_No trials._');
+  out.push('', '## Hyperparameter importance', '', importanceSource(input));
+  for (const t of importanceTables(input)) {
+    out.push('', `### ${t.scope}`, '');
+    if (t.message) out.push(`_${t.message}._`);
+    else out.push(table({ header: [...t.header, 'Share'], rows: t.rows.map((r, i) => [...r, '█'.repeat(Math.round(t.shares[i] * 20))]) }, ['l', 'r', 'r', 'l']));
+    if (t.unscored) out.push('', t.unscored);
+  }
+  out.push('', '## Optimisation history', '', historySource(input), '');
+  const history = historyTable(input);
+  out.push(history.rows.length ? table(history, ['r', 'r']) : '_No trials._');
   out.push('', '## Claims check', '');
   out.push(
     table({
