@@ -27,4 +27,5 @@ export {
 export { pretrainBuiltinModel, heldOutPerplexity, pretrainOptionsSchema, type PretrainOptions, type PretrainingRecord } from './pretrain/pretrain-builtin-model.js';
 export { builtinModelAvailable, BUILTIN_MODEL_FILES } from './pretrain/builtin-model.js';
 export { BUILTIN_MODEL_SIZE, builtinHfConfig, type BuiltinModelSize } from './pretrain/builtin-config.js';
-export { packCorpus, chunkTokens, type PackedCorpus } from './pretrain/packed-chunks.js';
+export { packCorpus, chunkTokens, isHeldOutDocument, type PackedCorpus } from './pretrain/packed-chunks.js';
+export { forgettingSample, type ForgettingSample, type ForgettingSampleOptions } from './pretrain/forgetting-sample.js';

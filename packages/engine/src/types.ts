@@ -142,6 +142,12 @@ export interface TransformerModel {
    * null where the head is not a plain product.
    */
   forwardHidden?(inputs: ModelInputs, opts: { training: boolean }): { hidden: tf.Tensor2D; head: { weight: tf.Tensor2D; vocabMajor: boolean } } | null;
+  /**
+   * Causal-LM logits [batch, seq, vocab] through the base LM head whatever `head` is, hooks
+   * applied; null when this model holds no LM head (a BERT-like, an untied head not loaded
+   * for a task head). Absent: only a causal-lm model's `forward` gives them. Call inside tf.tidy.
+   */
+  languageModelLogits?(inputs: ModelInputs): tf.Tensor3D | null;
   /** Names of the linear modules LoRA may target, by short name (`c_attn`, `q_proj`, …). */
   linearModules(): { name: string; shortName: string; inFeatures: number; outFeatures: number }[];
   dispose(): void;

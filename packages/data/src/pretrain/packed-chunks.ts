@@ -38,10 +38,13 @@ export function chunkTokens(stream: readonly number[], seqLen: number): number[]
 /**
  * @example packCorpus(pretrainCorpus(), (t) => tok.encode(t), { seqLen: 128, endOfText: 0, heldOutFraction: 0.03 })
  */
+/** Whether packCorpus holds document `id` out: the first 8 hex digits of its seeded key fall below the fraction. */
+export function isHeldOutDocument(id: string, heldOutFraction: number, heldOutSeed: string = HELD_OUT_SEED): boolean {
+  return parseInt(seededKey(heldOutSeed, id).slice(0, 8), 16) < Math.floor(heldOutFraction * 0x1_0000_0000);
+}
+
 export function packCorpus(docs: readonly PretrainDocument[], encode: (text: string) => number[], o: PackOptions): PackedCorpus {
-  // A document is held out when the first 8 hex digits of its key fall below the fraction.
-  const threshold = Math.floor(o.heldOutFraction * 0x1_0000_0000);
-  const isHeldOut = (id: string) => parseInt(seededKey(o.heldOutSeed ?? HELD_OUT_SEED, id).slice(0, 8), 16) < threshold;
+  const isHeldOut = (id: string) => isHeldOutDocument(id, o.heldOutFraction, o.heldOutSeed ?? HELD_OUT_SEED);
   const train: number[] = [];
   const heldOut: number[] = [];
   const heldOutDocuments: string[] = [];

@@ -3,6 +3,7 @@ import type { Batch, HeadKind, PeftAttachment, TransformerModel } from '../types
 import { countParams, type ParamCounts } from '../measure/params.js';
 import { memoryPeakWindow, PeakMemorySampler, type MemoryPeaks } from '../measure/memory.js';
 import { measureInferenceLatency, type InferenceLatency } from '../measure/latency.js';
+import { languageModelLossWith, measureForgetting, type Forgetting, type ForgettingSampleInput } from '../measure/forgetting.js';
 import { AdamW, type FlatGradients } from './adamw.js';
 import { collate, disposeBatch, type TokenExample } from './collate.js';
 import { trainingLoss } from './losses.js';
@@ -74,6 +75,13 @@ export interface TrainTrialOptions {
   gradientCheckpointing?: boolean;
   /** Inference latency measurement at the end (seqLen for it); false to skip. Default { seqLen: 32 }. */
   latency?: false | { seqLen: number; runs?: number };
+  /**
+   * Forgetting (measure/forgetting.ts): the causal-LM loss on this fixed sample of general text
+   * is taken from the base model before training (hooks removed, before a resume restores
+   * anything: for full fine-tuning the only moment the base weights exist) and from the
+   * trained model at the end. Absent = not measured.
+   */
+  forgetting?: ForgettingSampleInput;
 }
 
 export type TrainStatus = 'completed' | 'stopped' | 'failed';
@@ -89,6 +97,7 @@ export interface TrainMeasurements extends ParamCounts, MemoryPeaks {
   meanStepMs: number;
   storedBytes: number;
   latency?: InferenceLatency;
+  forgetting?: Forgetting;
 }
 
 export interface TrainResult {
@@ -185,6 +194,9 @@ function evalBatches(data: TokenExample[] | BatchSource, o: TrainTrialOptions): 
 export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
   validate(o);
   const { model, attachment, task } = o;
+  // Before the clock, the memory window and the resume (which restores trained weights into a
+  // full fine-tuning model): the base model's loss on the forgetting sample.
+  const forgettingBase = o.forgetting ? await languageModelLossWith(model, null, o.forgetting.sequences) : null;
   const t0 = performance.now();
   const memory = new PeakMemorySampler();
   const peaks = memoryPeakWindow();
@@ -304,6 +316,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
     if (status !== 'failed') await runEval();
     const trainMs = performance.now() - t0;
     const memoryPeaks = peaks.end(); // training and evaluation; not the latency runs after
+    const forgetting = o.forgetting && status !== 'failed' ? await measureForgetting(model, o.forgetting, forgettingBase) : undefined;
     const latency = o.latency === false || status === 'failed' ? undefined
       : await measureInferenceLatency(model, attachment, { seqLen: o.latency?.seqLen ?? 32, runs: o.latency?.runs });
     const finalMetric = finalEval ? metricValue(finalEval, o.metric).value : undefined;
@@ -321,6 +334,7 @@ export async function trainTrial(o: TrainTrialOptions): Promise<TrainResult> {
         meanStepMs: losses.length ? stepMsSum / losses.length : 0,
         storedBytes: attachment.storedBytes(),
         latency,
+        forgetting,
       },
     };
   } finally {

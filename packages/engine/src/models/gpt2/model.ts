@@ -93,6 +93,10 @@ export class Gpt2Model extends TransformerBase {
     return layerNorm(h, this.w('transformer.ln_f.weight'), this.w('transformer.ln_f.bias'), eps) as tf.Tensor2D;
   }
 
+  protected hasTiedLmHead(): boolean {
+    return true;
+  }
+
   protected lmHeadWeight() {
     return { weight: this.w(this.tokenEmbeddingName) as tf.Tensor2D, vocabMajor: true };
   }

@@ -190,6 +190,10 @@ export class LlamaModel extends TransformerBase {
     return rmsNorm(h, this.w('model.norm.weight'), eps, offset) as tf.Tensor2D;
   }
 
+  protected hasTiedLmHead(): boolean {
+    return this.tied;
+  }
+
   /** Tied: the embedding table. Untied: `lm_head` [d, vocab], unless a linear hook may change it. */
   protected lmHeadWeight() {
     if (this.tied) return { weight: this.w(this.tokenEmbeddingName) as tf.Tensor2D, vocabMajor: true };

@@ -179,6 +179,26 @@ export abstract class TransformerBase implements TransformerModel {
     return { hidden: tokens.reshape([batch * seq, d]) as tf.Tensor2D, head };
   }
 
+  /**
+   * Causal-LM logits [batch, seq, vocab] through the base model's LM head whatever task head
+   * this model carries, hooks applied (forgetting is measured through it). A task-head model
+   * holds an LM head only where it is the tied embedding table (`hasTiedLmHead`); elsewhere
+   * (BERT-likes, whose MLM head is not loaded; an untied `lm_head`, loaded with causal-lm only)
+   * this returns null. Synchronous; call inside tf.tidy.
+   */
+  languageModelLogits(inputs: ModelInputs): tf.Tensor3D | null {
+    if (this.head === 'causal-lm') return this.forward(inputs, { training: false }) as tf.Tensor3D;
+    if (!this.hasTiedLmHead()) return null;
+    const { tokens } = this.tokenStates(inputs, { training: false });
+    const [batch, seq, d] = tokens.shape;
+    return this.tiedLmHead(tokens.reshape([batch * seq, d]) as tf.Tensor2D).reshape([batch, seq, this.config.vocabSize]) as tf.Tensor3D;
+  }
+
+  /** Whether the LM head is the token embedding table (so a task-head model still has it). Default false. */
+  protected hasTiedLmHead(): boolean {
+    return false;
+  }
+
   /** The causal-LM head as a bare weight, or null (the default) when the family's head goes through hooks. */
   protected lmHeadWeight(): LmHeadWeight | null {
     return null;
