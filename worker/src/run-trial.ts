@@ -8,6 +8,7 @@ import {
 } from '@peft-lab/engine';
 import { LeaseLostError, loadArtifactContent, otherTrialsHistories, pingDatabase, TrialFinishedError, trialHistory, type Db, type MetricPointInput, type TrialLease, type TrialQueue } from '@peft-lab/db';
 import { earlyStoppingDecision } from '@peft-lab/sweeps';
+import { forgettingSample } from '@peft-lab/data';
 import type { Logger } from 'pino';
 import { isConnectionError, untilConnected } from './backoff.js';
 import { MetricBuffer } from './metric-buffer.js';
@@ -30,8 +31,13 @@ export interface RunTrialContext {
   metricFlushMs?: number;
   metricFlushPoints?: number;
   prepare?: PrepareOptions;
-  /** Inference latency measurement after training; default on (seqLen ≤ 32, 3 runs). */
+  /**
+   * Inference latency after training, base / adapted / merged timed interleaved in the same
+   * rounds (engine measure/latency.ts); default on (seqLen ≤ 32, 7 rounds).
+   */
   measureLatency?: boolean;
+  /** Forgetting (base vs trained causal-LM loss on held-out pretraining text, 32 × ≤ 64 tokens); default on. */
+  measureForgetting?: boolean;
 }
 
 /** Engine eval metric keys → the series / summary names the reports read. */
@@ -172,7 +178,9 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
         seed: trial.seed, padTokenId: p.tokenizer.padTokenId ?? 0, maxLength: training.maxSeqLen,
         gradientCheckpointing: training.gradientCheckpointing,
         resumeFrom,
-        latency: ctx.measureLatency === false ? false : { seqLen: Math.min(32, training.maxSeqLen), runs: 3 },
+        // 7 rounds: enough for a median and an inter-quartile range of the per-round ratios.
+        latency: ctx.measureLatency === false ? false : { seqLen: Math.min(32, training.maxSeqLen), runs: 7 },
+        forgetting: ctx.measureForgetting === false ? undefined : forgettingInput(p),
         callbacks: {
           onStep: async (step, info) => {
             state.step = step;
@@ -289,6 +297,16 @@ export async function runTrial(ctx: RunTrialContext): Promise<TrialOutcome> {
   }
 }
 
+/**
+ * The fixed forgetting sample in the trial's tokenizer: 32 sequences of 64 tokens (at most half
+ * the model's positions, leaving room for a prefix or soft prompt). Undefined when it has no rows.
+ */
+function forgettingInput(p: PreparedTrial): { sequences: number[][]; source: string } | undefined {
+  const seqLen = Math.max(2, Math.min(64, Math.floor((p.model.config.maxPositions ?? 128) / 2)));
+  const s = forgettingSample(p.tokenizer, { sequences: 32, seqLen });
+  return s.sequences.length ? { sequences: s.sequences, source: s.source } : undefined;
+}
+
 /** Summary metrics in the names packages/report reads (`eval_<metric>`, final_loss, steps…). */
 export function summarize(r: TrainResult, objectiveMetric: string): Record<string, number | null> {
   const s: Record<string, number | null> = {
@@ -308,9 +326,16 @@ export function summarize(r: TrainResult, objectiveMetric: string): Record<strin
 }
 
 /** The engine's measurements in packages/report's field names (all numeric; NaN → null). */
-export function measurementsOf(r: TrainResult): Record<string, number | null> {
+export function measurementsOf(r: TrainResult): Record<string, number | string | null> {
   const m = r.measurements;
   const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+  const l = m.latency;
+  const f = m.forgetting;
+  // Same-trial overheads (per-round ratios against the base model timed in the same rounds):
+  // the median and the quartiles, e.g. latencyRatioBatch1 / latencyRatioBatch1Q1 / …Q3.
+  const ratio = (name: string, x: { median: number; q1: number; q3: number } | undefined) => ({
+    [name]: n(x?.median), [`${name}Q1`]: n(x?.q1), [`${name}Q3`]: n(x?.q3),
+  });
   return {
     trainableParams: m.trainableParams,
     totalParams: m.totalParams,
@@ -331,5 +356,15 @@ export function measurementsOf(r: TrainResult): Record<string, number | null> {
     latencyBaseMsBatch1: n(m.latency?.baseBatch1Ms),
     latencyBaseMsBatch8: n(m.latency?.baseBatch8Ms),
     latencySeqLen: n(m.latency?.seqLen),
+    latencyRounds: n(l?.rounds),
+    ...ratio('latencyRatioBatch1', l?.ratios.adaptedBatch1),
+    ...ratio('latencyRatioBatch8', l?.ratios.adaptedBatch8),
+    ...ratio('latencyMergedRatioBatch1', l?.ratios.mergedBatch1),
+    ...ratio('latencyMergedRatioBatch8', l?.ratios.mergedBatch8),
+    // Forgetting: trained minus base causal-LM loss (nats/token) on the held-out sample.
+    forgettingLoss: f && f.delta !== null ? n(f.delta) : null,
+    forgettingBaseLoss: f && f.delta !== null ? n(f.baseLoss) : null,
+    forgettingAdaptedLoss: f && f.delta !== null ? n(f.adaptedLoss) : null,
+    forgettingNote: !f ? 'not measured' : f.delta === null ? f.reason : (f.source ?? null),
   };
 }
