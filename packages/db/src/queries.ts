@@ -29,6 +29,8 @@ export const sweepInputSchema = z.object({
   baseModelId: z.string().optional(),
   datasetId: z.string().optional(),
   maxParallel: z.number().int().min(1).optional(),
+  /** Trained elsewhere (ask-and-tell): workers never claim its trials. */
+  external: z.boolean().default(false),
 });
 export type SweepInput = z.input<typeof sweepInputSchema>;
 
@@ -41,9 +43,9 @@ export async function createSweepWithTrials(db: Db, sweep: SweepInput, trials: N
   const ts = trials.map((t, i) => parseInput(newTrialSchema, t, `trials[${i}]`));
   return inTransaction(getPool(db), async (client) => {
     const { rows } = await client.query<Sweep>(
-      `INSERT INTO "Sweep" ("id", "name", "spec", "task", "baseModelId", "datasetId", "maxParallel")
-       VALUES (gen_random_uuid()::text, $1, $2::jsonb, $3, $4, $5, $6) RETURNING *`,
-      [s.name, JSON.stringify(s.spec), s.task, s.baseModelId ?? null, s.datasetId ?? null, s.maxParallel ?? null],
+      `INSERT INTO "Sweep" ("id", "name", "spec", "task", "baseModelId", "datasetId", "maxParallel", "external")
+       VALUES (gen_random_uuid()::text, $1, $2::jsonb, $3, $4, $5, $6, $7) RETURNING *`,
+      [s.name, JSON.stringify(s.spec), s.task, s.baseModelId ?? null, s.datasetId ?? null, s.maxParallel ?? null, s.external],
     );
     const trialIds = await insertTrials(client, rows[0].id, ts, 0);
     return { sweep: rows[0], trialIds };

@@ -184,13 +184,15 @@ export const FINALIZE_SWEEP = {
 };
 
 /**
- * Adaptive sweeps that may have a trial to suggest, oldest first: not final, under maxParallel,
- * fewer trials than budget.maxTrials. $1 how many.
+ * Adaptive sweeps that may have a trial to suggest, oldest first: not final, not external
+ * (ask-and-tell: its trials are trained elsewhere, ask-tell.ts), under maxParallel, fewer
+ * trials than budget.maxTrials. $1 how many.
  */
 export const ADAPTIVE_CANDIDATES = {
-  name: 'peft_adaptive_candidates_v1',
+  name: 'peft_adaptive_candidates_v2',
   text: `SELECT s."id" FROM "Sweep" s
   WHERE s."status" IN ('queued', 'running') AND ${SWEEP_IS_ADAPTIVE}
+    AND NOT s."external"
     AND (s."maxParallel" IS NULL OR s."runningCount" < s."maxParallel")
     AND (SELECT count(*) FROM "Trial" n WHERE n."sweepId" = s."id") < ${SWEEP_MAX_TRIALS}
   ORDER BY s."createdAt", s."id"
