@@ -1,0 +1,216 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachPeft, loadHfModel, saveAttachment, trainTrial, type HeadKind, type TokenExample } from '@peft-lab/engine';
+import { startServe, type RunningServe } from './index.js';
+
+const FIXTURES = resolve(__dirname, '../../engine/test-fixtures');
+const GPT2 = join(FIXTURES, 'gpt2-tiny');
+const TEXTS = ['the cat sat on', 'hello world, this is a longer text', 'a b'];
+
+type Method = Parameters<typeof attachPeft>[1];
+interface Trained {
+  name: string;
+  method: Method;
+  head: HeadKind;
+  dir: string;
+  /** What the model that trained it gives for each of TEXTS: class probabilities, or last-token probabilities + 3 greedy ids. */
+  expected: { probs: number[]; greedy?: number[] }[];
+}
+
+/** What "loading this adapter alone" gives: the trained model itself, one text at a time. */
+function reference(model: ReturnType<typeof loadHfModel>['model'], ids: number[], head: HeadKind): { probs: number[]; greedy?: number[] } {
+  const run = (row: number[]) => tf.tidy(() => {
+    const inputIds = tf.tensor2d([row], [1, row.length], 'int32');
+    const out = model.forward({ inputIds, attentionMask: tf.onesLike(inputIds) }, { training: false });
+    return head === 'causal-lm' ? tf.softmax(out.slice([0, row.length - 1, 0], [1, 1, -1]).reshape([-1])) : tf.softmax(out.reshape([-1]));
+  });
+  const first = run(ids);
+  const probs = Array.from(first.dataSync());
+  first.dispose();
+  if (head !== 'causal-lm') return { probs };
+  const greedy: number[] = [];
+  let row = [...ids];
+  for (let i = 0; i < 3; i++) {
+    const p = i === 0 ? probs : Array.from((() => { const t = run(row); const d = t.dataSync(); t.dispose(); return d; })());
+    const next = p.indexOf(Math.max(...p));
+    greedy.push(next);
+    row = [...row, next];
+  }
+  return { probs, greedy };
+}
+
+let work: string;
+const trained: Trained[] = [];
+
+async function train(name: string, method: Method, config: Record<string, unknown>, head: HeadKind = 'causal-lm', seed = 1): Promise<void> {
+  const numLabels = head === 'causal-lm' ? undefined : 2;
+  const { model, tokenizer } = loadHfModel(GPT2, { head, numLabels, seed });
+  const attachment = attachPeft(model, method, config, name);
+  const ids = TEXTS.map((t) => tokenizer!.encode(t));
+  const data: TokenExample[] = Array.from({ length: 8 }, (_, i) => ({ inputIds: ids[i % 2], ...(head === 'sequence-classification' ? { label: i % 2 } : {}) }));
+  const r = await trainTrial({ model, attachment, task: head, metric: head === 'causal-lm' ? 'perplexity' : 'accuracy', trainData: data, lr: 5e-2, batchSize: 4, maxSteps: 3, seed, latency: false });
+  expect(r.status).toBe('completed');
+  const dir = join(work, name);
+  await saveAttachment(model, attachment, null, dir);
+  // After saving (prefix folds its MLP there): what this adapter computes on its own.
+  trained.push({ name, method, head, dir, expected: ids.map((row) => reference(model, row, head)) });
+  attachment.dispose();
+  model.dispose();
+}
+
+const post = (s: RunningServe, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  work = mkdtempSync(join(tmpdir(), 'peft-lab-serve-test-'));
+  await train('lora-a', 'lora', { r: 4, alpha: 8, targetModules: ['c_attn'], seed: 1 });
+  await train('lora-b', 'lora', { r: 4, alpha: 16, targetModules: ['c_attn', 'c_proj'], seed: 2 }, 'causal-lm', 2);
+  await train('dora', 'lora', { r: 2, targetModules: ['c_attn'], useDora: true });
+  await train('ia3', 'ia3', {});
+  await train('bottleneck', 'adapter', { bottleneck: 8, upInitStd: 0.01 });
+  await train('prefix', 'prefix', { numVirtualTokens: 3, prefixProjection: true });
+  await train('prompt', 'prompt', { numVirtualTokens: 4 });
+  await train('spam-lora', 'lora', { r: 4, targetModules: ['c_attn'] }, 'sequence-classification', 3);
+  await train('spam-prompt', 'prompt', { numVirtualTokens: 2 }, 'sequence-classification', 4);
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('peft-lab serve', { timeout: 60_000 }, () => {
+  let s: RunningServe;
+  beforeAll(async () => {
+    s = await startServe({
+      modelDir: GPT2, modelName: 'gpt2-tiny', port: 0, maxAdapters: 16, logError: () => {},
+      adapters: trained.map((t) => ({ name: t.name, source: { kind: 'dir' as const, ref: t.dir, dir: t.dir, labels: t.head === 'causal-lm' ? undefined : ['ham', 'spam'] } })),
+    });
+  });
+  afterAll(async () => { await s?.close(); });
+
+  it('predicts, for every method, what the adapter gives alone — with requests for all adapters interleaved and batched per adapter', async () => {
+    // Every adapter asked at once, one text per request and all texts in one request: the queue batches them per adapter.
+    const single = trained.flatMap((t) => TEXTS.map((text, i) => ({ t, i, texts: [text] })));
+    const whole = trained.map((t) => ({ t, i: -1, texts: TEXTS }));
+    const answers = await Promise.all([...single, ...whole].map(async (q) => ({ q, res: await post(s, '/v1/predict', { adapter: q.t.name, texts: q.texts, topK: 5, maxNewTokens: 3 }) })));
+    for (const { q, res } of answers) {
+      expect(res.status, q.t.name).toBe(200);
+      const body = await res.json();
+      expect(body.head).toBe(q.t.head);
+      const rows = q.i === -1 ? TEXTS.map((_, i) => i) : [q.i];
+      rows.forEach((i, k) => {
+        const p = body.predictions[k];
+        const want = q.t.expected[i];
+        if (q.t.head === 'sequence-classification') {
+          expect(maxDiff([p.probabilities.ham, p.probabilities.spam], want.probs), q.t.name).toBeLessThan(1e-5);
+          expect(p.label).toBe(want.probs[1] > want.probs[0] ? 'spam' : 'ham');
+        } else {
+          const top = [...want.probs.keys()].sort((a, b) => want.probs[b] - want.probs[a]).slice(0, 5);
+          expect(p.topK.map((x: { id: number }) => x.id), `${q.t.name} text ${i}`).toEqual(top);
+          expect(maxDiff(p.topK.map((x: { probability: number }) => x.probability), top.map((id) => want.probs[id])), q.t.name).toBeLessThan(1e-5);
+          expect(p.continuationIds, `${q.t.name} text ${i}`).toEqual(want.greedy);
+        }
+      });
+    }
+    const stats = await (await fetch(`${s.url}/v1/stats`)).json();
+    expect(stats.switchMs.count).toBeGreaterThanOrEqual(trained.length - 1);
+    // Interleaved requests of one adapter ran together.
+    expect(stats.textsPerForward.max).toBeGreaterThan(3);
+    expect(stats.latencyMs.batch1.count).toBeGreaterThanOrEqual(single.length);
+    expect(stats.loadMs.count).toBe(trained.length);
+    expect(stats.bytesPerAdapter.p50).toBeGreaterThan(0);
+  });
+
+  it('the base model answers as adapter "base", and a peft-saved LoRA fixture loads beside the trained ones', async () => {
+    const base = await post(s, '/v1/predict', { adapter: 'base', texts: ['hello'] });
+    expect(base.status).toBe(200);
+    // One token: the classification pooling still runs.
+    const one = await post(s, '/v1/predict', { adapter: 'spam-lora', texts: ['a'] });
+    expect(one.status).toBe(200);
+    const fixture = await post(s, '/v1/adapters', { name: 'peft-fixture', dir: join(FIXTURES, 'gpt2-tiny-lora') });
+    expect(fixture.status).toBe(201);
+    expect((await fixture.json()).method).toBe('lora');
+    const listed = await (await fetch(`${s.url}/v1/adapters`)).json();
+    expect(listed.adapters.map((a: { name: string }) => a.name)).toContain('peft-fixture');
+    const del = await fetch(`${s.url}/v1/adapters/peft-fixture`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const gone = await post(s, '/v1/predict', { adapter: 'peft-fixture', texts: ['hello'] });
+    expect(gone.status).toBe(404);
+  });
+
+  it('answers each bad input with its 4xx naming the problem, and the next good request still works', async () => {
+    const good = async () => {
+      const r = await post(s, '/v1/predict', { adapter: 'lora-a', texts: ['still up'] });
+      expect(r.status).toBe(200);
+    };
+    const cases: [string, () => Promise<Response>, number, RegExp][] = [
+      ['unknown adapter', () => post(s, '/v1/predict', { adapter: 'nope', texts: ['x'] }), 404, /adapter "nope" is not loaded \(loaded: lora-a/],
+      ['malformed JSON', () => post(s, '/v1/predict', '{"adapter": "lora-a", texts: ['), 400, /body: not valid JSON/],
+      ['texts missing', () => post(s, '/v1/predict', { adapter: 'lora-a' }), 400, /^texts: /],
+      ['text over the length', () => post(s, '/v1/predict', { adapter: 'lora-a', texts: ['ok', 'word '.repeat(400)] }), 413, /texts\[1\]: \d+ tokens, the limit for this adapter on this model is 128/],
+      ['over the length with a prompt', () => post(s, '/v1/predict', { adapter: 'prompt', texts: ['word '.repeat(400)] }), 413, /limit for this adapter on this model is 124/],
+      ['adapter of another base (shapes)', () => post(s, '/v1/adapters', { name: 'qwen', dir: join(FIXTURES, 'qwen2-tiny-lora-all') }), 422, /does not fit the served base model: .*(base_model_name_or_path|matches no linear module|shape)/],
+      ['adapter of another base (name)', () => {
+        const dir = join(work, 'renamed');
+        cpSync(trained[0].dir, dir, { recursive: true });
+        const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+        writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, base_model_name_or_path: 'meta-llama/Llama-3.2-1B' }));
+        return post(s, '/v1/adapters', { name: 'renamed', dir });
+      }, 422, /base_model_name_or_path="meta-llama\/Llama-3.2-1B", the server runs "gpt2-tiny"/],
+      ['not an adapter directory', () => post(s, '/v1/adapters', { name: 'empty', dir: work }), 422, /adapter_config.json is missing/],
+      ['name taken', () => post(s, '/v1/adapters', { name: 'lora-a', dir: trained[0].dir }), 409, /already loaded/],
+      ['no such route', () => fetch(`${s.url}/v1/nothing`), 404, /no such route/],
+    ];
+    for (const [what, call, status, message] of cases) {
+      const r = await call();
+      expect(r.status, what).toBe(status);
+      expect((await r.json()).error.message, what).toMatch(message);
+      await good();
+    }
+    const listed = await (await fetch(`${s.url}/v1/adapters`)).json();
+    expect(listed.adapters.map((a: { name: string }) => a.name)).not.toContain('qwen');
+  });
+});
+
+describe('peft-lab serve: LRU cap and token', { timeout: 60_000 }, () => {
+  it('keeps at most --max-adapters loaded, reloads an evicted one on request with the same output', async () => {
+    const [a, b, c] = trained.filter((t) => t.head === 'causal-lm');
+    const s = await startServe({ modelDir: GPT2, modelName: 'gpt2-tiny', port: 0, maxAdapters: 2, adapters: [a, b, c].map((t) => ({ name: t.name, source: { kind: 'dir' as const, ref: t.dir, dir: t.dir } })) });
+    try {
+      const listed = (await (await fetch(`${s.url}/v1/adapters`)).json()).adapters;
+      expect(listed.map((x: { loaded: boolean }) => x.loaded)).toEqual([false, true, true]);
+      const r = await (await post(s, '/v1/predict', { adapter: a.name, texts: [TEXTS[0]], maxNewTokens: 3 })).json();
+      expect(r.predictions[0].continuationIds).toEqual(a.expected[0].greedy);
+      const after = (await (await fetch(`${s.url}/v1/adapters`)).json()).adapters;
+      expect(after.filter((x: { loaded: boolean }) => x.loaded).length).toBe(2);
+      expect(after.find((x: { name: string }) => x.name === a.name).loaded).toBe(true);
+      expect((await (await fetch(`${s.url}/v1/stats`)).json()).adapters.evictions).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with a token, every call but /healthz needs Authorization: Bearer <token> (401 otherwise)', async () => {
+    const s = await startServe({ modelDir: GPT2, modelName: 'gpt2-tiny', port: 0, token: 's3cret', adapters: [{ name: 'lora-a', source: { kind: 'dir', ref: trained[0].dir, dir: trained[0].dir } }] });
+    try {
+      const body = { adapter: 'lora-a', texts: ['hi'] };
+      expect((await post(s, '/v1/predict', body)).status).toBe(401);
+      expect((await post(s, '/v1/predict', body, { authorization: 'Bearer wrong' })).status).toBe(401);
+      expect((await fetch(`${s.url}/v1/stats`)).status).toBe(401);
+      const denied = await fetch(`${s.url}/v1/adapters/lora-a`, { method: 'DELETE' });
+      expect(denied.status).toBe(401);
+      expect((await denied.json()).error.message).toMatch(/Bearer/);
+      expect((await post(s, '/v1/predict', body, { authorization: 'Bearer s3cret' })).status).toBe(200);
+      expect((await fetch(`${s.url}/v1/adapters`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
