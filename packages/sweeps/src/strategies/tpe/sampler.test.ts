@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../prng.js';
+import { parseSweepSpec } from '../../spec.js';
+import { searchEntries } from '../../search-space.js';
+import { suggestTrial, type TrialOutcome } from '../../suggest.js';
+import { sampleEntryValues } from '../sample.js';
+import { searchInputs, tpeDimension, tpeSuggest, type Observation } from './index.js';
+
+const yaml = `
+name: t
+task: spam
+training: { maxSteps: 10, lr: { min: 1.0e-5, max: 1.0e-2, scale: log } }
+methods:
+  - method: lora
+    space:
+      r: { min: 1, max: 64, scale: log }
+      alpha: { min: 1, max: 64, step: 2, scale: log }
+      dropout: { min: 0, max: 0.3, step: 0.05 }
+      useRslora: [true, false]
+  - method: prefix
+    space: { prefixLength: { min: 2, max: 32 }, reparameterize: [true, false], reparamHidden: [64, 128, 256] }
+strategy: { type: tpe, seed: 1, startupTrials: 6 }
+budget: { maxTrials: 40 }
+`;
+const spec = parseSweepSpec(yaml);
+const entries = searchEntries(spec);
+const inputs = searchInputs(spec, entries);
+const LORA = entries.findIndex((e) => e.method === 'lora');
+const PREFIX = entries.findIndex((e) => e.method === 'prefix');
+const opts = { directions: ['maximize' as const], candidates: 24, inputs };
+
+function dimOf(entry: number, name: string) {
+  const d = entries[entry].dims.find((x) => x.def.name === name)!;
+  return tpeDimension(d, inputs[entry][name]);
+}
+
+/** An objective where LoRA with r near 8 and lr near 1e-3 is best; prefix and full lag behind. */
+function score(method: string, v: Record<string, unknown>): number {
+  const lr = Math.log10(v.lr as number);
+  const base = method === 'lora' ? 0.9 - 0.02 * Math.log2((v.r as number) / 8) ** 2 : method === 'prefix' ? 0.75 : 0.7;
+  return base - 0.05 * (lr + 3) ** 2;
+}
+
+function drive(seedYaml = yaml): TrialOutcome[] {
+  const s = parseSweepSpec(seedYaml);
+  const history: TrialOutcome[] = [];
+  for (let t = suggestTrial(s, history); t; t = suggestTrial(s, history)) {
+    history.push({ trial: t, value: score(t.method, { ...t.hyperparameters, ...t.training }), state: 'completed' });
+  }
+  return history;
+}
+
+describe('how each dimension is modelled', () => {
+  it('log float range, log int range, stepped linear, log with a factor, list, bool, int range', () => {
+    expect(dimOf(LORA, 'lr').space).toEqual({ type: 'numeric', low: 1e-5, high: 1e-2, log: true, step: null });
+    expect(dimOf(LORA, 'r').space).toEqual({ type: 'numeric', low: 1, high: 64, log: true, step: 1 });
+    expect(dimOf(LORA, 'dropout').space).toEqual({ type: 'numeric', low: 0, high: 0.3, log: false, step: 0.05 });
+    // 1, 2, 4, … 64: the index, evenly spaced in log space
+    expect(dimOf(LORA, 'alpha').space).toEqual({ type: 'numeric', low: 0, high: 6, log: false, step: 1 });
+    expect(dimOf(LORA, 'alpha').toModel(16)).toBe(4);
+    expect(dimOf(LORA, 'alpha').fromModel(4)).toBe(16);
+    expect(dimOf(LORA, 'useRslora').space).toEqual({ type: 'categorical', choices: 2 });
+    expect(dimOf(PREFIX, 'reparamHidden').space).toEqual({ type: 'categorical', choices: 3 });
+    expect(dimOf(PREFIX, 'reparamHidden').toModel(128)).toBe(1);
+    expect(dimOf(PREFIX, 'prefixLength').space).toEqual({ type: 'numeric', low: 2, high: 32, log: false, step: 1 });
+    // fixed values (maxSteps: 10, batchSize's default) are not modelled
+    expect(dimOf(LORA, 'maxSteps').space).toBeNull();
+    // a stepped draw maps back onto the grid's tidy values (0.15, not 0.15000000000000002)
+    expect(dimOf(LORA, 'dropout').fromModel(0.15000000000000002)).toBe(0.15);
+  });
+});
+
+describe('tpeSuggest', () => {
+  it('conditional parameters: never suggested under the wrong method or branch', () => {
+    const h = drive();
+    expect(h).toHaveLength(40);
+    for (const { trial } of h) {
+      const keys = Object.keys(trial.hyperparameters);
+      if (trial.method !== 'lora') expect(keys).not.toContain('r');
+      if (trial.method !== 'prefix') expect(keys).not.toContain('prefixLength');
+      if (trial.method === 'prefix') expect(keys.includes('reparamHidden')).toBe(trial.hyperparameters.reparameterize === true);
+      if (trial.method === 'lora') expect(Number.isInteger(trial.hyperparameters.r)).toBe(true);
+      expect(trial.training.lr).toBeGreaterThanOrEqual(1e-5);
+      expect(trial.training.lr).toBeLessThanOrEqual(1e-2);
+    }
+  });
+
+  it('a parameter is never fitted from trials without it (bogus r on prefix trials changes nothing)', () => {
+    // 10 trials of each entry drawn at random, LoRA's scoring best: the below set is LoRA's
+    const rng = createRng(3);
+    const observations: Observation[] = [...Array(30).keys()].map((i) => {
+      const entry = [LORA, PREFIX, 0][i % 3];
+      const values = sampleEntryValues(entries[entry], rng);
+      return { entry, values, objectives: [score(entries[entry].method, values)], state: 'completed' };
+    });
+    const polluted = observations.map((o) => (o.entry === LORA ? o : { ...o, values: { ...o.values, r: 64, alpha: 1 } }));
+    const suggest = (obs: Observation[]) => [...Array(20).keys()].map((s) => tpeSuggest(entries, obs, createRng(s), opts));
+    const clean = suggest(observations);
+    expect(clean.filter((s) => s.entry === LORA).length).toBeGreaterThan(5);
+    expect(suggest(polluted)).toEqual(clean);
+    // and LoRA trials' own r does move it
+    const moved = observations.map((o) => (o.entry === LORA ? { ...o, values: { ...o.values, r: 64 } } : o));
+    expect(suggest(moved).map((s) => s.values.r)).not.toEqual(clean.map((s) => s.values.r));
+  });
+
+  it('deterministic for a given rng, and leaves the observations as they were', () => {
+    const h = drive().slice(0, 20);
+    const observations: Observation[] = h.map((x) => ({
+      entry: entries.findIndex((e) => e.method === x.trial.method && e.entry === x.trial.entry),
+      values: { ...x.trial.training, ...x.trial.hyperparameters },
+      objectives: [x.value],
+      state: 'completed',
+    }));
+    const copy = structuredClone(observations);
+    const a = tpeSuggest(entries, observations, createRng(42), opts);
+    expect(tpeSuggest(entries, observations, createRng(42), opts)).toEqual(a);
+    expect(observations).toEqual(copy);
+    expect(drive().map((x) => x.trial)).toEqual(drive().map((x) => x.trial));
+  });
+
+  it('after the startup it concentrates on the best method and its good region', () => {
+    const h = drive();
+    const late = h.slice(20);
+    expect(late.filter((x) => x.trial.method === 'lora').length).toBeGreaterThanOrEqual(14);
+    const lrs = late.filter((x) => x.trial.method === 'lora').map((x) => Math.log10(x.trial.training.lr));
+    const nearOptimum = lrs.filter((l) => Math.abs(l + 3) < 0.75).length;
+    expect(nearOptimum / lrs.length).toBeGreaterThan(0.6);
+  });
+
+  it('several objectives: suggests from the Pareto split, conditional rules kept', () => {
+    const h = drive().slice(0, 25);
+    const observations: Observation[] = h.map((x, i) => ({
+      entry: entries.findIndex((e) => e.method === x.trial.method && e.entry === x.trial.entry),
+      values: { ...x.trial.training, ...x.trial.hyperparameters },
+      // accuracy (max) against a cost that grows with r (min); prefix trials cost 1
+      objectives: [x.value, x.trial.method === 'lora' ? (x.trial.hyperparameters.r as number) : 1],
+      state: i === 24 ? 'running' : 'completed',
+    }));
+    const mo = { ...opts, directions: ['maximize' as const, 'minimize' as const] };
+    for (let seed = 0; seed < 10; seed++) {
+      const s = tpeSuggest(entries, observations, createRng(seed), mo);
+      expect(s).toEqual(tpeSuggest(entries, observations, createRng(seed), mo));
+      if (entries[s.entry].method === 'lora') expect(s.values.r).toBeGreaterThanOrEqual(1);
+      else expect(s.values).not.toHaveProperty('r');
+    }
+  });
+});
