@@ -23,8 +23,20 @@ export const COST_MEASURES = [
   'latencyMsBatch8',
   'latencyMergedMsBatch1',
   'latencyMergedMsBatch8',
+  'latencyRatioBatch1',
+  'latencyRatioBatch1Q1',
+  'latencyRatioBatch1Q3',
+  'latencyMergedRatioBatch1',
+  'latencyMergedRatioBatch1Q1',
+  'latencyMergedRatioBatch1Q3',
   'storedBytes',
+  'forgettingLoss',
 ] as const;
+/** Measurements added after the first sweeps: their absence on a trial is its age, not a gap worth a line. */
+const LATER_MEASURES: readonly CostMeasure[] = [
+  'latencyRatioBatch1', 'latencyRatioBatch1Q1', 'latencyRatioBatch1Q3',
+  'latencyMergedRatioBatch1', 'latencyMergedRatioBatch1Q1', 'latencyMergedRatioBatch1Q3', 'forgettingLoss',
+];
 export type CostMeasure = (typeof COST_MEASURES)[number];
 export type Costs = Record<CostMeasure, number | null>;
 
@@ -139,7 +151,7 @@ function methodMissing(m: MethodAggregate, trials: TrialInput[], metric: string)
   }
   if (m.best.n < 2) out.push(`best configuration has ${m.best.n} seed (n=1): no std over seeds`);
   // Only native TensorFlow with PEFT Lab's kernels reports the allocator's peak; RSS is informative.
-  const expectedNull = new Set<CostMeasure>(['peakAllocatorBytes', 'peakRssBytes', ...(m.method === 'lora' ? [] : ['latencyMergedMsBatch1', 'latencyMergedMsBatch8'] as const)]);
+  const expectedNull = new Set<CostMeasure>(['peakAllocatorBytes', 'peakRssBytes', ...LATER_MEASURES, ...(m.method === 'lora' ? [] : ['latencyMergedMsBatch1', 'latencyMergedMsBatch8'] as const)]);
   const unmeasured = COST_MEASURES.filter((c) => m.best!.costs[c] === null && !expectedNull.has(c));
   if (unmeasured.length) out.push(`best configuration lacks measurements: ${unmeasured.join(', ')}`);
   return out;

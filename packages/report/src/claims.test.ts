@@ -38,6 +38,7 @@ describe('checkClaims', () => {
       'peft-training-cost',
       'peft-full-quality',
       'prefix-prompt-lag',
+      'peft-forgetting',
     ]);
     for (const c of Object.values(claimsFor([]))) {
       expect(c.verdict).toBe('not-measured');
@@ -78,6 +79,46 @@ describe('checkClaims', () => {
     expect(c.measured.find((x) => x.label === 'claimed overhead')!.value).toBe(15);
     expect(claimsFor([full, { method: 'adapter', acc: 0.9, m: { latencyMsBatch1: 10.2 } }])['adapter-latency'].verdict).toBe('not-supported');
     expect(claimsFor([{ method: 'adapter', acc: 0.9, m: { latencyMsBatch1: 10.2 } }])['adapter-latency'].verdict).toBe('not-measured');
+  });
+
+  it('merged LoRA latency: the same-trial merged/base ratio decides, with its spread, ignoring a full fine-tuning trial timed on a slower minute', () => {
+    // The case: full fine-tuning timed on a slow minute makes merged LoRA look −46 % across trials.
+    const full = { method: 'full' as const, acc: 0.9, m: { latencyMsBatch1: 20 } };
+    const lora = (ratio: number) => ({ method: 'lora' as const, acc: 0.9, m: { latencyMsBatch1: 12, latencyMergedMsBatch1: 10.8, latencyRatioBatch1: 1.2, latencyMergedRatioBatch1: ratio, latencyMergedRatioBatch1Q1: ratio - 0.02, latencyMergedRatioBatch1Q3: ratio + 0.03 } });
+    const ok = claimsFor([full, lora(1.01)])['lora-merged-no-latency'];
+    expect(ok.verdict).toBe('supported');
+    expect(ok.threshold).toMatch(/same trial/);
+    expect(ok.reasoning).toContain('+1.00 % against the base model in the same trial, inter-quartile range -1.00 % to +4.00 %');
+    expect(ok.measured.find((x) => x.label === 'merged overhead vs base (same trial, median)')!.value).toBeCloseTo(1, 9);
+    expect(ok.measured.find((x) => x.label === 'unmerged overhead vs base (same trial, median)')!.value).toBeCloseTo(20, 9);
+    expect(ok.measured.some((x) => x.label.includes('vs full'))).toBe(false);
+    expect(claimsFor([full, lora(1.08)])['lora-merged-no-latency'].verdict).toBe('not-supported');
+    // Without ratios (older trials): today's comparison, labelled as the fallback.
+    const old = claimsFor([{ method: 'full', acc: 0.9, m: { latencyMsBatch1: 10 } }, { method: 'lora', acc: 0.9, m: { latencyMergedMsBatch1: 10.4 } }])['lora-merged-no-latency'];
+    expect(old.verdict).toBe('supported');
+    expect(old.threshold).toMatch(/fallback for trials without same-trial ratios/);
+    expect(old.reasoning).toMatch(/timed in different trials/);
+  });
+
+  it('adapter latency: the same-trial adapted/base ratio beside the claimed 15 %', () => {
+    const c = claimsFor([{ method: 'adapter', acc: 0.9, m: { latencyMsBatch1: 11.5, latencyRatioBatch1: 1.15, latencyRatioBatch1Q1: 1.12, latencyRatioBatch1Q3: 1.19 } }])['adapter-latency'];
+    expect(c.verdict).toBe('supported'); // no full fine-tuning trial needed: the base is timed in the same trial
+    expect(c.measured.find((x) => x.label === 'adapter overhead vs base (same trial, median)')!.value).toBeCloseTo(15, 9);
+    expect(c.measured.find((x) => x.label === 'adapter overhead, Q1')!.value).toBeCloseTo(12, 9);
+    expect(c.reasoning).toContain('+15.0 % against the base model in the same trial, inter-quartile range +12.0 % to +19.0 %');
+    expect(claimsFor([{ method: 'adapter', acc: 0.9, m: { latencyRatioBatch1: 1.03 } }])['adapter-latency'].verdict).toBe('not-supported');
+  });
+
+  it('forgetting: supported when every PEFT method forgets less than full fine-tuning', () => {
+    const full = { method: 'full' as const, acc: 0.9, m: { forgettingLoss: 10.1 } };
+    const good = claimsFor([full, { method: 'lora', acc: 0.9, m: { forgettingLoss: 0.5 } }, { method: 'prompt', acc: 0.8, m: { forgettingLoss: 0 } }])['peft-forgetting'];
+    expect(good.verdict).toBe('supported');
+    expect(good.measured.map((x) => x.label)).toEqual(['full fine-tuning forgetting', 'LoRA forgetting', 'Prompt tuning forgetting']);
+    expect(good.reasoning).toMatch(/LoRA's 0\.500/);
+    const bad = claimsFor([full, { method: 'adapter', acc: 0.9, m: { forgettingLoss: 11 } }])['peft-forgetting'];
+    expect(bad.verdict).toBe('not-supported');
+    expect(bad.reasoning).toMatch(/Adapter/);
+    expect(claimsFor([{ method: 'lora', acc: 0.9, m: { forgettingLoss: 0.5 } }])['peft-forgetting'].verdict).toBe('not-measured');
   });
 
   it('memory and cost: every PEFT method must clear the bar', () => {

@@ -46,12 +46,12 @@ describe('LaTeX', () => {
     expect(ends.sort()).toEqual(begins.sort());
   });
 
-  it('has nine cells in every row and no unescaped specials in the body', () => {
+  it('has ten cells in every row and no unescaped specials in the body', () => {
     const body = tex.split('\\midrule\n')[1].split('\\bottomrule')[0].trim().split('\n');
     const header = tex.split('\\toprule\n')[1].split('\n')[0];
     for (const row of [header, ...body]) {
       expect(row.endsWith('\\\\')).toBe(true);
-      expect(row.replace(/\\&/g, '').split('&')).toHaveLength(9);
+      expect(row.replace(/\\&/g, '').split('&')).toHaveLength(10);
     }
     // The sweep name "gaps & failures_{test}" must come out escaped.
     expect(tex).toContain('gaps \\& failures\\_\\{test\\}');
@@ -143,7 +143,7 @@ describe('renderReport edges', () => {
     expect(j.formatVersion).toBe(1);
     expect(j.trials).toHaveLength(input.trials.length);
     expect(j.methods.map((m: { method: string }) => m.method)).toEqual(['full', 'lora', 'adapter', 'prefix', 'prompt']);
-    expect(j.claims).toHaveLength(9);
+    expect(j.claims).toHaveLength(10);
     expect(j.sweep.spec).toEqual(input.sweep.spec);
   });
   it('names files safely', () => {

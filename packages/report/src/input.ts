@@ -39,7 +39,26 @@ export const measurementsSchema = z
     latencyMsBatch8: nullableNumber,
     latencyMergedMsBatch1: nullableNumber,
     latencyMergedMsBatch8: nullableNumber,
+    /**
+     * Same-trial overheads: per-round latency ratios against the base model timed interleaved in
+     * the same rounds (adapted/base; merged/base for methods that merge), median with Q1/Q3.
+     * Absent on trials run before they existed (the claims then compare trials, and say so).
+     */
+    latencyRatioBatch1: nullableNumber,
+    latencyRatioBatch1Q1: nullableNumber,
+    latencyRatioBatch1Q3: nullableNumber,
+    latencyRatioBatch8: nullableNumber,
+    latencyMergedRatioBatch1: nullableNumber,
+    latencyMergedRatioBatch1Q1: nullableNumber,
+    latencyMergedRatioBatch1Q3: nullableNumber,
+    latencyMergedRatioBatch8: nullableNumber,
     storedBytes: nullableNumber,
+    /** Forgetting: trained minus base causal-LM loss (nats/token) on held-out general text; and the two losses. */
+    forgettingLoss: nullableNumber,
+    forgettingBaseLoss: nullableNumber,
+    forgettingAdaptedLoss: nullableNumber,
+    /** The forgetting sample's source, or why forgettingLoss is null (e.g. no LM head). */
+    forgettingNote: z.string().nullable().optional(),
   })
   // Extra numeric measurements (startBytes, meanStepMs…) are kept and exported as extra CSV/JSON columns.
   .catchall(z.number().nullable());

@@ -39,7 +39,7 @@ export function escapeLatex(s: string): string {
 
 export function renderLatex(input: ReportInput, agg: SweepAggregate): string {
   const t = resultsTable(agg);
-  const cols = 'l p{3.4cm} r r r r r r r';
+  const cols = 'l p{3.4cm} r r r r r r r r';
   const row = (cells: string[]) => `${cells.map(escapeLatex).join(' & ')} \\\\`;
   const label = `tab:peft-lab-${input.sweep.id.replace(/[^A-Za-z0-9-]/g, '')}`;
   const caption = `PEFT methods against full fine-tuning on ${input.sweep.task} (${input.sweep.baseModel}), sweep ${input.sweep.name}. ${t.legend.join(' ')}`;
@@ -55,7 +55,7 @@ export function renderLatex(input: ReportInput, agg: SweepAggregate): string {
     '\\toprule',
     row(t.header),
     '\\midrule',
-    ...(t.rows.length ? t.rows.map(row) : [`\\multicolumn{9}{l}{${escapeLatex('No trials in this sweep.')}} \\\\`]),
+    ...(t.rows.length ? t.rows.map(row) : [`\\multicolumn{${t.header.length}}{l}{${escapeLatex('No trials in this sweep.')}} \\\\`]),
     '\\bottomrule',
     '\\end{tabular}',
   ];

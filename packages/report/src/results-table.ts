@@ -28,10 +28,25 @@ function withRatio(value: string, ratio: number | null | undefined, isBaseline: 
   return `${value} (${formatRatio(ratio)})`;
 }
 
+/** "1.25× base [1.24–1.27]": a same-trial ratio and its inter-quartile range. */
+function sameTrialRatio(r: number | null, q1: number | null, q3: number | null): string {
+  return `${formatRatio(r)} base${q1 !== null && q3 !== null ? ` [${formatRatio(q1).replace('×', '')}–${formatRatio(q3)}]` : ''}`;
+}
+
 function latencyCell(m: MethodAggregate): string {
   const c = m.best!.costs;
+  // Trials with same-trial ratios show them (timed interleaved with the base model); older ones the ratio to full.
+  if (c.latencyRatioBatch1 !== null) {
+    const adapted = `${formatMs(c.latencyMsBatch1)} (${sameTrialRatio(c.latencyRatioBatch1, c.latencyRatioBatch1Q1, c.latencyRatioBatch1Q3)})`;
+    return c.latencyMergedRatioBatch1 === null ? adapted
+      : `${adapted}; merged ${formatMs(c.latencyMergedMsBatch1)} (${sameTrialRatio(c.latencyMergedRatioBatch1, c.latencyMergedRatioBatch1Q1, c.latencyMergedRatioBatch1Q3)})`;
+  }
   const base = withRatio(formatMs(c.latencyMsBatch1), m.delta?.costs.latencyMsBatch1, m.method === 'full');
   return c.latencyMergedMsBatch1 === null ? base : `${base}; merged ${formatMs(c.latencyMergedMsBatch1)}`;
+}
+
+function forgettingCell(v: number | null): string {
+  return v === null ? MISSING : `${formatSigned(v)} nats/token`;
 }
 
 export function resultsTable(agg: SweepAggregate): ResultsTable {
@@ -46,10 +61,11 @@ export function resultsTable(agg: SweepAggregate): ResultsTable {
     'Tokens/s',
     'Latency (batch 1)',
     'Stored per task',
+    'Forgetting',
   ];
   const rows = agg.methods.map((m) => {
     const name = METHOD_NAMES[m.method];
-    if (!m.best) return [name, 'no completed trial', MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING];
+    if (!m.best) return [name, 'no completed trial', MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING];
     const c = m.best.costs;
     const d = m.delta?.costs;
     const isBase = m.method === 'full';
@@ -63,13 +79,15 @@ export function resultsTable(agg: SweepAggregate): ResultsTable {
       withRatio(formatRate(c.tokensPerSec), d?.tokensPerSec, isBase),
       latencyCell(m),
       withRatio(formatBytes(c.storedBytes), d?.storedBytes, isBase),
+      forgettingCell(c.forgettingLoss),
     ];
   });
   const legend = [
     `Best configuration: highest mean ${metric} over seeds (${agg.objective.direction}); std is the sample std over seeds, "n=1" when only one seed finished.`,
     'Δ vs full: best configuration minus the full fine-tuning best configuration (absolute, in metric units).',
     'Cost columns: medians over the best configuration\'s completed trials; (k×) is the ratio to full fine-tuning.',
-    'Latency: forward pass, batch 1; for LoRA the merged-weights latency follows.',
+    'Latency: forward pass, batch 1; for methods that merge the merged-weights latency follows. "1.25× base [1.24–1.27]": median and inter-quartile range of the per-round ratio to the base model timed interleaved in the same trial; without it (older trials), (k×) is the ratio to full fine-tuning timed in another trial.',
+    'Forgetting: causal-LM loss of the trained model on held-out general text minus the base model\'s (nats/token; higher = more forgotten); empty where not measured.',
   ];
   return { header, rows, legend };
 }
