@@ -27,3 +27,19 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     throw new BadRequestError([`body: not valid JSON (${(err as Error).message.slice(0, 120)})`]);
   }
 }
+
+/** A JSON object body, or `{}` when the body is empty (routes whose fields are all optional). @throws BadRequestError */
+export async function readOptionalObjectBody(request: Request, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const text = await readBodyText(request, limit);
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new BadRequestError([`body: not valid JSON (${(err as Error).message.slice(0, 120)})`]);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequestError([`body: must be a JSON object (got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body})`]);
+  }
+  return body as Record<string, unknown>;
+}

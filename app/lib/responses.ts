@@ -19,6 +19,7 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   SPEC_SYNTAX: 400, // @peft-lab/sweeps SpecSyntaxError
   TRIAL_EXPANSION: 400, // @peft-lab/sweeps TrialExpansionError
   INVALID_ARGUMENT: 400, // @peft-lab/db InvalidArgumentError
+  INVALID_FIELD: 400, // @peft-lab/db InvalidFieldError (.lines: `maxTrials: …`, `value: must be a number`)
   SWEEP_RESOURCE: 400, // @peft-lab/db SweepResourceError (.lines: an unknown task or base model)
   REPORT_FORMAT_UNKNOWN: 400, // @peft-lab/report
   UNKNOWN_TASK: 400, // @peft-lab/data
@@ -26,6 +27,7 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404, // app and @peft-lab/db NotFoundError
   TRIAL_FINISHED: 409, // @peft-lab/db TrialFinishedError
+  SWEEP_STATE: 409, // @peft-lab/db SweepStateError (.lines: resume a running sweep, ask a spent budget)
   PAYLOAD_TOO_LARGE: 413,
 };
 

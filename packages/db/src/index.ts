@@ -34,7 +34,7 @@ export { sweepChartRows, trialCurves, CHART_COST_MEASURES, type ChartCostMeasure
 export { objectiveOfSweep, objectiveTaskOfSweep, getSweepObjective, type SweepObjective, type SweepObjectiveSource } from './objective';
 export { sweepReportData, type SweepReportData, type SweepReportOptions } from './report-data';
 export { sweepAnalysisRows, type SweepAnalysisRows, type SweepAnalysisOptions } from './sweep-analysis';
-export { resumeSweep, canResumeSweep, type ResumeSweepOptions, type ResumeSweepResult, type ResumedTrial } from './resume';
+export { resumeSweep, sweepResumeState, type ResumeSweepOptions, type ResumeSweepResult, type ResumedTrial, type ResumeState } from './resume';
 export {
   submitExternalSweep, askTrial, tellTrial, ASK_OWNER, DEFAULT_ASK_LEASE_MS,
   type AskedTrial, type AskOptions, type TellInput, type TellResult,

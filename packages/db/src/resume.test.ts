@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidFieldError, NotFoundError, SweepStateError } from './errors';
 import { TrialQueue } from './queue/trial-queue';
-import { canResumeSweep, resumeSweep } from './resume';
+import { resumeSweep, sweepResumeState } from './resume';
 import { submitSweep } from './sweep-submission';
 import { createTestDatabase, type TestDatabase } from './testing';
 
@@ -62,7 +62,7 @@ describe('resumeSweep', () => {
     expect(await runAll((i) => plan[i])).toBe(4);
     expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
     const before = await snapshot(sweep.id);
-    expect(await canResumeSweep(t.db, sweep.id)).toBe(true);
+    expect(await sweepResumeState(t.db, sweep.id)).toEqual({ resumable: true, retryable: 2, trials: 4, adaptive: false, maxTrials: null });
 
     const r = await resumeSweep(t.db, sweep.id);
     expect(r.status).toBe('queued');
@@ -77,7 +77,7 @@ describe('resumeSweep', () => {
     }
     const s = await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } });
     expect(s).toMatchObject({ status: 'queued', finishedAt: null });
-    expect(await canResumeSweep(t.db, sweep.id)).toBe(false);
+    expect((await sweepResumeState(t.db, sweep.id)).resumable).toBe(false);
 
     // the retries run like any trial; the sweep finishes again, the originals still untouched
     expect(await runAll(() => 'complete')).toBe(2);
@@ -101,7 +101,7 @@ describe('resumeSweep', () => {
     expect(await runAll(() => 'complete')).toBe(6);
     expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
     await expect(resumeSweep(t.db, sweep.id)).rejects.toThrow('sweep: nothing to resume');
-    expect(await canResumeSweep(t.db, sweep.id)).toBe(true);
+    expect(await sweepResumeState(t.db, sweep.id)).toMatchObject({ resumable: true, retryable: 0, trials: 6, adaptive: true, maxTrials: 6 });
 
     const r = await resumeSweep(t.db, sweep.id, { maxTrials: 10 });
     expect(r).toMatchObject({ status: 'running', requeued: [], maxTrials: { from: 6, to: 10 } });

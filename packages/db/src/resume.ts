@@ -125,17 +125,35 @@ export async function resumeSweep(db: Db, sweepId: string, opts: ResumeSweepOpti
   });
 }
 
+export interface ResumeState {
+  /** Whether resumeSweep can do something now (the dashboard shows "Resume"). */
+  resumable: boolean;
+  /** Failed or cancelled trials without a retry yet (0 for an external sweep: it is asked again). */
+  retryable: number;
+  /** Rows the sweep has (an adaptive sweep's new budget must exceed it). */
+  trials: number;
+  adaptive: boolean;
+  /** The stored spec's budget.maxTrials. */
+  maxTrials: number | null;
+}
+
 /**
- * Whether the dashboard offers "Resume": a finished sweep with a failed or cancelled trial not
- * retried yet (not for an external sweep), or an adaptive one (whose budget can be raised).
+ * What `resumeSweep` would find: resumable for a finished sweep with none of its trials active
+ * and a failed or cancelled trial to retry, or adaptive (its budget can always be raised).
+ * @throws NotFoundError
  */
-export async function canResumeSweep(db: Db, sweepId: string): Promise<boolean> {
-  const { rows } = await getPool(db).query<{ ok: boolean }>(
-    `SELECT s."status" IN ('completed', 'failed', 'cancelled')
-       AND NOT EXISTS (SELECT 1 FROM "Trial" a WHERE a."sweepId" = s."id" AND a."status" IN ('queued', 'running'))
-       AND (s."spec"->'strategy'->>'type' = 'tpe'
-         OR (NOT s."external" AND EXISTS (SELECT 1 FROM "Trial" t WHERE t."sweepId" = s."id" AND t."status" IN ('failed', 'cancelled')
-               AND NOT EXISTS (SELECT 1 FROM "Trial" r WHERE r."retryOfId" = t."id")))) AS ok
+export async function sweepResumeState(db: Db, sweepId: string): Promise<ResumeState> {
+  const { rows } = await getPool(db).query<{ status: SweepStatus; external: boolean; adaptive: boolean; maxTrials: number | null; trials: number; active: number; retryable: number }>(
+    `SELECT s."status", s."external", COALESCE(s."spec"->'strategy'->>'type' = 'tpe', false) AS adaptive,
+       (s."spec"->'budget'->>'maxTrials')::int AS "maxTrials",
+       (SELECT count(*)::int FROM "Trial" t WHERE t."sweepId" = s."id") AS trials,
+       (SELECT count(*)::int FROM "Trial" t WHERE t."sweepId" = s."id" AND t."status" IN ('queued', 'running')) AS active,
+       (SELECT count(*)::int FROM "Trial" t WHERE t."sweepId" = s."id" AND t."status" IN ('failed', 'cancelled')
+          AND NOT EXISTS (SELECT 1 FROM "Trial" r WHERE r."retryOfId" = t."id")) AS retryable
      FROM "Sweep" s WHERE s."id" = $1`, [sweepId]);
-  return rows[0]?.ok ?? false;
+  const r = rows[0];
+  if (!r) throw new NotFoundError('sweep', sweepId);
+  const retryable = r.external ? 0 : r.retryable;
+  const finished = r.status !== 'queued' && r.status !== 'running' && r.active === 0;
+  return { resumable: finished && (retryable > 0 || r.adaptive), retryable, trials: r.trials, adaptive: r.adaptive, maxTrials: r.maxTrials };
 }

@@ -1,6 +1,6 @@
 // GET /api/sweeps — list (search, status, paging, newest first); POST /api/sweeps — create from a spec.
 import { z } from 'zod';
-import { listSweeps, SweepStatus, submitSweep } from '@peft-lab/db';
+import { listSweeps, SweepStatus, submitExternalSweep, submitSweep } from '@peft-lab/db';
 import { getDb } from '../../../lib/db';
 import { csvList, intParam, parseQuery } from '../../../lib/query';
 import { json, route } from '../../../lib/responses';
@@ -21,8 +21,16 @@ export const GET = route(async (request) => {
   return json({ ...page, items: page.items.map((s) => ({ ...s, objective: { metric: s.objective.metric, direction: s.objective.direction } })) });
 });
 
+const createQuery = z.strictObject({ external: z.enum(['true', 'false']).optional() });
+
 export const POST = route(async (request) => {
+  // ?external=true: trained elsewhere (ask-and-tell), as `peft-lab sweep create --external`.
+  const { external } = parseQuery(request.url, createQuery);
   const spec = await readSpecBody(request);
+  if (external === 'true') {
+    const { sweep } = await submitExternalSweep(getDb(), spec);
+    return json({ id: sweep.id, trials: 0, external: true }, { status: 201, headers: { location: `/api/sweeps/${sweep.id}` } });
+  }
   checkedTrialCount(spec);
   // The same submission as `peft-lab sweep create`: model and task resolved, the parsed spec stored.
   const { sweep, trialIds } = await submitSweep(getDb(), spec);

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Suspense } from 'react';
-import { getSweep, NotFoundError, sweepMethods } from '@peft-lab/db';
+import { getSweep, NotFoundError, sweepMethods, sweepResumeState } from '@peft-lab/db';
 import { getDb } from '@/lib/db';
 import { formatDate } from '@/lib/pages/format';
 import { sweepObjective } from '@/lib/pages/sweep-objective';
@@ -9,6 +9,7 @@ import { StatusBadge } from '@/components/status-badge';
 import { ProgressBar } from '@/components/progress-bar';
 import { LiveRefresh } from '@/components/live-refresh';
 import { CancelButton } from '@/components/cancel-button';
+import { ResumeButton } from '@/components/resume-button';
 import { SweepCharts } from '@/components/sweep-charts';
 import { TrialTable, type TrialTableParams } from '@/components/trial-table';
 
@@ -35,7 +36,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
   const [{ id }, sp] = await Promise.all([params, searchParams]);
   const db = getDb();
   const sweep = await load(id);
-  const [objective, methods] = await Promise.all([sweepObjective(db, id), sweepMethods(db, id)]);
+  const [objective, methods, resume] = await Promise.all([sweepObjective(db, id), sweepMethods(db, id), sweepResumeState(db, id)]);
   const active = sweep.status === 'queued' || sweep.status === 'running' || sweep.counts.queued + sweep.counts.running > 0;
   const spec = sweep.spec as { description?: string; baseModel?: string };
   return (
@@ -46,6 +47,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
           <span>Export:</span>
           {FORMATS.map(([f, label]) => <a key={f} className="button" href={`/api/sweeps/${id}/export?format=${f}`} download>{label}</a>)}
           {active && <CancelButton url={`/api/sweeps/${id}/cancel`} label="Cancel sweep" confirmText={`Cancel sweep ${sweep.name}? Queued trials will not run.`} />}
+          {!active && resume.resumable && <ResumeButton sweepId={id} retryable={resume.retryable} adaptive={resume.adaptive ? { trials: resume.trials, maxTrials: resume.maxTrials } : undefined} />}
         </div>
       </div>
       {spec.description && <p>{spec.description}</p>}

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '@peft-lab/db';
-import { SweepFailedError } from '../errors.js';
+import { CliInputError, SweepFailedError } from '../errors.js';
 import { positiveInt, readInputFile } from '../paths.js';
 import { printTable } from '../table.js';
 
@@ -16,12 +16,13 @@ export function register(program: Command): void {
     .description('validate a sweep spec (YAML or JSON) and queue its trials; prints the sweep id')
     .argument('<file>', 'sweep spec file')
     .option('--json', 'print { id, trials } as JSON')
+    .option('--external', 'trained elsewhere (ask-and-tell): an adaptive (tpe) sweep whose trials `sweep ask` hands out and `sweep tell` records; workers never take them')
     .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
     .action(async (file: string, o) => {
       const text = readInputFile('FILE', file);
       await withDatabase(o, async ({ db }) => {
-        const { sweep: s, trialIds } = await submitSweepFile(db, file, text);
-        console.log(o.json ? JSON.stringify({ id: s.id, name: s.name, trials: trialIds.length }) : s.id);
+        const { sweep: s, trialIds } = await submitSweepFile(db, file, text, { external: o.external === true });
+        console.log(o.json ? JSON.stringify({ id: s.id, name: s.name, trials: trialIds.length, external: s.external }) : s.id);
       });
     });
 
@@ -92,6 +93,8 @@ export function register(program: Command): void {
       });
     });
 
+  registerResumeAskTell(sweep);
+
   sweep
     .command('cancel')
     .description('cancel a sweep: queued trials at once, running ones at their next heartbeat')
@@ -106,9 +109,78 @@ export function register(program: Command): void {
     });
 }
 
-async function submitSweepFile(db: Db, file: string, text: string) {
-  const { submitSweep } = await import('@peft-lab/db');
+/** `sweep resume`, `sweep ask`, `sweep tell`: what the db functions of the same names do, printed. */
+function registerResumeAskTell(sweep: Command): void {
+  sweep
+    .command('resume')
+    .description('re-queue the failed and cancelled trials of a finished sweep as new attempts (old results kept); --max-trials raises an adaptive sweep\'s budget')
+    .argument('<id>', 'sweep id')
+    .option('--max-trials <n>', 'adaptive (tpe) sweeps: the new budget.maxTrials, above the trials the sweep has')
+    .option('--json', 'machine-readable output')
+    .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
+    .action(async (id: string, o) => {
+      const { resumeSweep } = await import('@peft-lab/db');
+      await withDatabase(o, async ({ db }) => {
+        const r = await resumeSweep(db, id, { maxTrials: o.maxTrials === undefined ? undefined : cliNumber(o.maxTrials) });
+        if (o.json) return void console.log(JSON.stringify(r, null, 2));
+        const retried = r.requeued.map((x) => `#${x.retryOfIndex} → #${x.index}`).join(', ');
+        console.log(`sweep ${id} resumed (${r.status}): ${r.requeued.length} trials re-queued${retried ? ` (${retried})` : ''}${r.maxTrials ? `; budget.maxTrials ${r.maxTrials.from} → ${r.maxTrials.to}` : ''}`);
+      });
+    });
+
+  sweep
+    .command('ask')
+    .description('external sweeps: suggest and reserve the next trial; prints it as JSON (trialId, index, method, hyperparameters, training, seed)')
+    .argument('<id>', 'sweep id (created with sweep create --external)')
+    .option('--lease-hours <h>', 'how long the trial stays reserved before it fails untold (default 168, at most 596)')
+    .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
+    .action(async (id: string, o) => {
+      const { askTrial } = await import('@peft-lab/db');
+      const leaseMs = o.leaseHours === undefined ? undefined : leaseHours(o.leaseHours);
+      await withDatabase(o, async ({ db }) => {
+        console.log(JSON.stringify(await askTrial(db, id, { leaseMs }), null, 2));
+      });
+    });
+
+  sweep
+    .command('tell')
+    .description('external sweeps: record what an asked trial gave, so the next ask learns from it')
+    .argument('<id>', 'sweep id')
+    .argument('<trial>', 'trial id (as ask printed it)')
+    .option('--value <v>', 'the objective value')
+    .option('--values <list>', 'every objective value, comma-separated in the sweep\'s objectives order')
+    .option('--failed', 'the training failed')
+    .option('--pruned', 'stopped early (with --value: the value it stopped at)')
+    .option('--reason <text>', 'why it failed or was pruned')
+    .option('--json', 'machine-readable output')
+    .option('--data-dir <dir>', 'PEFT Lab home (embedded PostgreSQL) when DATABASE_URL is unset')
+    .action(async (id: string, trial: string, o) => {
+      const { tellTrial } = await import('@peft-lab/db');
+      await withDatabase(o, async ({ db }) => {
+        // Strings as given: tellTrial names the field and the text it could not read as a number.
+        const r = await tellTrial(db, id, trial, { value: o.value, values: o.values, failed: o.failed, pruned: o.pruned, reason: o.reason });
+        if (o.json) return void console.log(JSON.stringify(r, null, 2));
+        const values = r.values.some((v) => v !== null) ? `: ${r.values.join(', ')}` : '';
+        console.log(`trial #${r.index} (${r.trialId}) ${r.status}${values}; sweep ${r.sweepStatus}`);
+      });
+    });
+}
+
+/** An integer option as a number; anything else as the text, for the db's `field: rule` message. */
+function cliNumber(raw: string): number {
+  return (/^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw) as number;
+}
+
+function leaseHours(raw: string): number {
+  const h = Number(raw);
+  if (!Number.isFinite(h) || h <= 0 || h * 3_600_000 > 2 ** 31 - 1) throw new CliInputError('--lease-hours', raw, 'must be a number of hours in (0, 596]');
+  return Math.round(h * 3_600_000);
+}
+
+async function submitSweepFile(db: Db, file: string, text: string, opts: { external?: boolean } = {}) {
+  const { submitSweep, submitExternalSweep } = await import('@peft-lab/db');
   try {
+    if (opts.external) return { ...(await submitExternalSweep(db, text)), trialIds: [] as string[] };
     return await submitSweep(db, text);
   } catch (err) {
     // Spec and resource errors name the path inside the file; prefix the file so each line stands alone.
