@@ -51,3 +51,4 @@ export {
   type MethodImportance,
 } from './importance/index.js';
 export { bestSoFar, bestAtTrialCounts, type HistoryTrial, type HistoryPoint } from './optimisation-history.js';
+export { paretoFront2d, type TwoObjectivePoint } from './pareto-front.js';
