@@ -39,3 +39,4 @@ export {
   submitExternalSweep, askTrial, tellTrial, ASK_OWNER, DEFAULT_ASK_LEASE_MS,
   type AskedTrial, type AskOptions, type TellInput, type TellResult,
 } from './ask-tell';
+export { sweepTrialAdapters, trialAdapter, type TrialAdapter, type TrialAdapterFile, type SweepTrialAdaptersOptions } from './trial-adapters';

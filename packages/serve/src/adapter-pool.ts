@@ -5,9 +5,11 @@
  * engine's `setActiveAdapter` switches between them, which is only a hooks swap for unmerged
  * methods — that is the switch time `GET /v1/stats` reports.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { detachPeft, setActiveAdapter, type HeadKind, type MethodName, type SequencePooling } from '@peft-lab/engine';
-import { AdapterNameTakenError, BadRequestError, UnknownAdapterError } from './errors.js';
+import { AdapterMismatchError, AdapterNameTakenError, BadRequestError, UnknownAdapterError } from './errors.js';
 import { checkAdapterFitsBase, loadAdapterOnto, readAdapterDir, type AdapterDirInfo } from './load-adapter.js';
 import type { ServedModel } from './served-model.js';
 import type { ServeStats } from './serve-stats.js';
@@ -27,6 +29,8 @@ export interface AdapterSource {
   pooling?: SequencePooling;
   /** Seed of a classification head the checkpoint lacks and the adapter does not save (the trial's seed). */
   seed?: number;
+  /** The checkpoint directory the adapter was trained on, when known (a sweep's base model): another one than the served is refused. */
+  baseModelDir?: string;
   /** Shown in `GET /v1/adapters` (trial id, method, metric…). */
   meta?: Record<string, unknown>;
   /** Called when the adapter is removed (an artifact's temporary directory). */
@@ -65,6 +69,11 @@ export const ADAPTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** `adapter: "base"` runs the causal-LM base model without an adapter. */
 export const BASE_ADAPTER = 'base';
 
+const sameDir = (a: string, b: string) => {
+  const real = (d: string) => (existsSync(d) ? realpathSync(d) : resolve(d));
+  return real(a) === real(b);
+};
+
 export class AdapterPool {
   /** Insertion order = recency: a used entry is moved to the end. */
   private readonly entries = new Map<string, Entry>();
@@ -90,6 +99,9 @@ export class AdapterPool {
   add(name: string, source: AdapterSource): AdapterListing {
     if (!ADAPTER_NAME.test(name) || name === BASE_ADAPTER) throw new BadRequestError('name', `${JSON.stringify(name)} must match ${ADAPTER_NAME} and not be "${BASE_ADAPTER}"`);
     if (this.entries.has(name)) throw new AdapterNameTakenError(name);
+    if (source.baseModelDir && !sameDir(source.baseModelDir, this.served.dir)) {
+      throw new AdapterMismatchError(name, `it was trained on ${source.baseModelDir}, the server runs ${this.served.dir}`);
+    }
     const info = readAdapterDir(name, source.dir);
     const entry: Entry = { name, source, info, loaded: null, loads: 0 };
     this.load(entry);
