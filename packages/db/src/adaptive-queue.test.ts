@@ -108,4 +108,76 @@ describe('adaptive sweeps', () => {
     expect(second.status === 'reserved' && second.trial.index).toBe(1);
     expect(await reserve()).toEqual({ status: 'busy', reason: 'max-parallel' });
   });
+
+  describe('32 concurrent claimers, each with its own pool', () => {
+    let queues: TrialQueue[] = [];
+    let dbs: Db[] = [];
+    beforeAll(() => {
+      dbs = Array.from({ length: 32 }, () => connectDb({ connection: t.connection, shared: false, poolSize: 2 }));
+      queues = dbs.map((db) => new TrialQueue(db));
+    });
+    afterAll(() => Promise.all(dbs.map((db) => db.$disconnect())));
+
+    /** Every claimer: claim → complete with a value computed from the trial, until the sweep is finished. */
+    async function runClaimers(sweepId: string) {
+      let held = 0;
+      let maxHeld = 0;
+      const claimer = async (w: number) => {
+        for (;;) {
+          const lease = await queues[w].claimNextTrial(`w${w}`, 60_000);
+          if (!lease) {
+            const { rows } = await getPool(dbs[w]).query<{ status: string }>('SELECT "status" FROM "Sweep" WHERE "id" = $1', [sweepId]);
+            if (rows[0].status !== 'queued' && rows[0].status !== 'running') return;
+            // a worker waits seconds after an empty claim; a short pause keeps 28 idle claimers from starving the busy ones
+            await sleep(20);
+            continue;
+          }
+          maxHeld = Math.max(maxHeld, ++held);
+          await sleep(lease.trial.index % 3); // a little training: leases overlap
+          held--;
+          await queues[w].completeTrial(lease, { eval_accuracy: accuracyOf(lease) });
+        }
+      };
+      await Promise.all(queues.map((_, w) => claimer(w)));
+      return { maxHeld };
+    }
+
+    /** Most trials of the sweep running at one instant, from their [startedAt, finishedAt) intervals. */
+    async function maxOverlap(sweepId: string) {
+      const rows = await t.db.trial.findMany({ where: { sweepId }, select: { startedAt: true, finishedAt: true } });
+      // at one instant a finish comes before a start: the slot was given back first
+      const events = rows.flatMap((r) => [[r.startedAt!.getTime(), 1], [r.finishedAt!.getTime(), -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let running = 0;
+      let most = 0;
+      for (const [, d] of events) most = Math.max(most, (running += d));
+      return most;
+    }
+
+    async function checkTrials(sweepId: string, n: number) {
+      const rows = await t.db.trial.findMany({ where: { sweepId }, orderBy: { index: 'asc' } });
+      expect(rows.length).toBe(n);
+      expect(rows.map((r) => r.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(new Set(rows.map((r) => (r.hyperparameters as { configKey: string }).configKey)).size).toBe(n);
+      expect(rows.every((r) => r.status === 'completed')).toBe(true);
+      const sweep = await t.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+      expect(sweep.status).toBe('completed');
+      expect(sweep.runningCount).toBe(0);
+    }
+
+    it('maxTrials 200: exactly 200 trials, indices 0..199, no duplicate configuration', async () => {
+      const { sweep } = await submitSweep(t.db, tpeSpec(200, { startupTrials: 10 }), { skipResourceCheck: true });
+      await runClaimers(sweep.id);
+      await checkTrials(sweep.id, 200);
+    });
+
+    it('maxTrials 200, maxParallel 4: never more than 4 running', async () => {
+      const { sweep } = await submitSweep(t.db, tpeSpec(200, { startupTrials: 10, maxParallel: 4 }), { skipResourceCheck: true });
+      const { maxHeld } = await runClaimers(sweep.id);
+      await checkTrials(sweep.id, 200);
+      expect(maxHeld).toBeLessThanOrEqual(4);
+      expect(await maxOverlap(sweep.id)).toBeLessThanOrEqual(4);
+    });
+  });
 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

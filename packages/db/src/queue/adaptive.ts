@@ -20,7 +20,7 @@ export type ReserveResult =
    * Nothing to hand out now, ask again later: the sweep is at maxParallel, or its budget is
    * taken (or its finite space tried) while some of its trials are still queued or running.
    */
-  | { status: 'busy'; reason: 'max-parallel' | 'trials-active' }
+  | { status: 'busy'; reason: 'max-parallel' | 'trials-active' | 'locked' }
   /** The sweep is final (`sweepStatus`): it was already, or this call found nothing left to suggest and finished it. */
   | { status: 'finished'; sweepStatus: SweepStatus }
   /** With `dryRun`: the trial a reservation would store now (nothing stored). */
@@ -34,6 +34,12 @@ export interface ReserveOptions {
    * nothing is left (how a finished trial's finaliser settles an adaptive sweep).
    */
   dryRun?: boolean;
+  /**
+   * Another reservation of the sweep holds its lock: return busy ('locked') at once instead of
+   * waiting for it (FOR UPDATE SKIP LOCKED). For sweeps at their maxParallel, where the waiter
+   * would mostly find the slot taken.
+   */
+  skipLocked?: boolean;
 }
 
 interface SweepRow {
@@ -94,8 +100,9 @@ export async function reserveSuggestedTrial(client: pg.PoolClient, sweepId: stri
   const { rows: sweeps } = await client.query<SweepRow>(
     `SELECT s."id", s."spec", s."status", s."task", s."datasetId", d."taskKind", s."maxParallel", s."runningCount"
      FROM "Sweep" s LEFT JOIN "Dataset" d ON d."id" = s."datasetId"
-     WHERE s."id" = $1 FOR UPDATE OF s`, [sweepId]);
+     WHERE s."id" = $1 FOR UPDATE OF s${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [sweepId]);
   const sweep = sweeps[0];
+  if (!sweep && opts.skipLocked && (await client.query('SELECT 1 FROM "Sweep" WHERE "id" = $1', [sweepId])).rowCount) return { status: 'busy', reason: 'locked' };
   if (!sweep) throw new NotFoundError('sweep', sweepId);
   const spec = validateSweepSpec(sweep.spec);
   if (!isAdaptive(spec)) throw new InvalidArgumentError('sweepId', sweepId, `is not an adaptive sweep (strategy ${spec.strategy.type}: its trials were stored at submission)`);
@@ -119,10 +126,12 @@ export async function reserveSuggestedTrial(client: pg.PoolClient, sweepId: stri
     `INSERT INTO "Trial" ("id", "sweepId", "index", "method", "hyperparameters", "seed", "maxAttempts", "progressTotal",
         "status", "leaseOwner", "leaseToken", "leaseExpiresAt", "startedAt")
      VALUES (gen_random_uuid()::text, $1, $2, $3, $4::jsonb, $5, $6, $7,
-        'running', $8, gen_random_uuid(), now() + $9::int * interval '1 millisecond', now())
+        'running', $8, gen_random_uuid(), now() + $9::int * interval '1 millisecond', clock_timestamp())
      RETURNING *`,
     [sweepId, rows.length, record.method, JSON.stringify(record.hyperparameters), record.seed, record.maxAttempts, record.progressTotal ?? null, owner, leaseMs],
   );
+  // startedAt is the insert's own time, not the transaction's (now()), which began before the
+  // lock wait: a trial then never seems to start before the one whose slot it took finished.
   // As the claim statement does: a slot of maxParallel (the trigger gives it back when the
   // trial leaves running), and the sweep starts with its first trial.
   await client.query(

@@ -190,7 +190,7 @@ export const FINALIZE_SWEEP = {
  */
 export const ADAPTIVE_CANDIDATES = {
   name: 'peft_adaptive_candidates_v2',
-  text: `SELECT s."id" FROM "Sweep" s
+  text: `SELECT s."id", s."maxParallel" FROM "Sweep" s
   WHERE s."status" IN ('queued', 'running') AND ${SWEEP_IS_ADAPTIVE}
     AND NOT s."external"
     AND (s."maxParallel" IS NULL OR s."runningCount" < s."maxParallel")

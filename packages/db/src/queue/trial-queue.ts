@@ -131,9 +131,12 @@ export class TrialQueue {
 
   /** Tries the adaptive sweeps that may have budget, oldest first, until one hands out a trial. */
   private async claimSuggestedTrial(workerId: string, leaseMs: number): Promise<Trial | null> {
-    const { rows } = await this.pool.query<{ id: string }>({ ...SQL.ADAPTIVE_CANDIDATES, values: [ADAPTIVE_CANDIDATES] });
-    for (const { id } of rows) {
-      const r = await inTransaction(this.pool, (client) => reserveSuggestedTrial(client, id, workerId, leaseMs));
+    const { rows } = await this.pool.query<{ id: string; maxParallel: number | null }>({ ...SQL.ADAPTIVE_CANDIDATES, values: [ADAPTIVE_CANDIDATES] });
+    for (const { id, maxParallel } of rows) {
+      // Without a limit, waiting for the reservation ahead (milliseconds) nearly always pays:
+      // a trial is left after it. Under maxParallel, the slot it saw free is mostly gone then.
+      const skipLocked = maxParallel !== null;
+      const r = await inTransaction(this.pool, (client) => reserveSuggestedTrial(client, id, workerId, leaseMs, { skipLocked }));
       if (r.status === 'reserved') return r.trial;
     }
     return null;
