@@ -1,0 +1,200 @@
+/**
+ * The search benchmark's synthetic objectives: conditional method spaces (several method
+ * entries, each with its own hyperparameters and its own learning rate) shaped like PEFT sweeps
+ * (LoRA's good lr ~10× full fine-tuning's, an alpha/r ratio, prefix length, adapter bottleneck),
+ * plus Gaussian observation noise. Plain data, so search.ts builds our sweep spec from it and
+ * search_optuna.py the same space define-by-run.
+ *
+ * value = base + Σ terms (+ noise·N(0, 1)); a term is
+ * - peak: weight·exp(−½((t(x) − t(at)) / width)²), t = log10 for `log` (else identity);
+ * - ratio: a peak on log10(a / b) (alpha / r);
+ * - choice: bonus[String(x)] (string lists joined by commas).
+ */
+
+export type ParamSpace =
+  | { min: number; max: number; scale?: 'log'; type?: 'int'; step?: number }
+  | { choices: (number | string | boolean | string[])[] };
+
+export interface BenchParam {
+  name: string;
+  group: 'method' | 'training';
+  space: ParamSpace;
+  /** Only sampled when another parameter has this value (the method's own declaration says so too). */
+  when?: { param: string; equals: number | string | boolean };
+}
+
+export type Term =
+  | { peak: string; at: number; width: number; weight: number; log?: boolean }
+  | { ratio: [string, string]; at: number; width: number; weight: number }
+  | { choice: string; bonus: Record<string, number> };
+
+export interface BenchMethod {
+  method: string;
+  base: number;
+  params: BenchParam[];
+  terms: Term[];
+}
+
+export interface BenchProblem {
+  name: string;
+  direction: 'maximize' | 'minimize';
+  noise: number;
+  methods: BenchMethod[];
+}
+
+const lr = (min: number, max: number): BenchParam => ({ name: 'lr', group: 'training', space: { min, max, scale: 'log' } });
+const peakLr = (at: number, width: number, weight: number): Term => ({ peak: 'lr', at, width, weight, log: true });
+
+export const PROBLEMS: BenchProblem[] = [
+  {
+    name: 'lora-prefix-accuracy',
+    direction: 'maximize',
+    noise: 0.005,
+    methods: [
+      { method: 'full', base: 0.8, params: [lr(1e-6, 1e-2)], terms: [peakLr(3e-5, 0.4, 0.08)] },
+      {
+        method: 'lora',
+        base: 0.8,
+        params: [
+          { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } },
+          { name: 'alpha', group: 'method', space: { min: 1, max: 128, scale: 'log' } },
+          { name: 'dropout', group: 'method', space: { min: 0, max: 0.3 } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [
+          peakLr(5e-4, 0.35, 0.1),
+          { peak: 'r', at: 16, width: 0.5, weight: 0.02, log: true },
+          { ratio: ['alpha', 'r'], at: 2, width: 0.4, weight: 0.03 },
+          { peak: 'dropout', at: 0.1, width: 0.1, weight: 0.01 },
+        ],
+      },
+      {
+        method: 'prefix',
+        base: 0.78,
+        params: [
+          { name: 'prefixLength', group: 'method', space: { min: 1, max: 64, type: 'int' } },
+          { name: 'reparameterize', group: 'method', space: { choices: [true, false] } },
+          { name: 'reparamHidden', group: 'method', space: { choices: [64, 128, 256, 512] }, when: { param: 'reparameterize', equals: true } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [
+          peakLr(3e-3, 0.3, 0.08),
+          { peak: 'prefixLength', at: 24, width: 8, weight: 0.03 },
+          { choice: 'reparameterize', bonus: { true: 0.02 } },
+          { choice: 'reparamHidden', bonus: { '256': 0.01, '512': 0.005 } },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'adapter-prompt-loss',
+    direction: 'minimize',
+    noise: 0.02,
+    methods: [
+      { method: 'full', base: 1.2, params: [lr(1e-6, 1e-2)], terms: [peakLr(2e-5, 0.5, -0.5)] },
+      {
+        method: 'lora',
+        base: 1.2,
+        params: [{ name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } }, lr(1e-6, 1e-2)],
+        terms: [peakLr(1e-3, 0.4, -0.55), { peak: 'r', at: 8, width: 0.6, weight: -0.05, log: true }],
+      },
+      {
+        method: 'adapter',
+        base: 1.2,
+        params: [
+          { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } },
+          { name: 'placement', group: 'method', space: { choices: ['houlsby', 'pfeiffer'] } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [peakLr(1e-3, 0.3, -0.5), { peak: 'bottleneck', at: 64, width: 0.5, weight: -0.1, log: true }, { choice: 'placement', bonus: { pfeiffer: -0.03 } }],
+      },
+      {
+        method: 'prompt',
+        base: 1.2,
+        params: [
+          { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } },
+          { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
+          lr(1e-5, 1e-1),
+        ],
+        terms: [peakLr(3e-2, 0.3, -0.4), { peak: 'promptLength', at: 40, width: 20, weight: -0.1 }, { choice: 'init', bonus: { vocab: -0.05 } }],
+      },
+    ],
+  },
+  {
+    name: 'lora-adapter-targets',
+    direction: 'maximize',
+    noise: 0.01,
+    methods: [
+      {
+        method: 'full',
+        base: 0.78,
+        params: [lr(1e-6, 1e-2), { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } }],
+        terms: [peakLr(2e-5, 0.3, 0.12), { peak: 'warmupRatio', at: 0.1, width: 0.1, weight: 0.02 }],
+      },
+      {
+        method: 'lora',
+        base: 0.7,
+        params: [
+          { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } },
+          { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } },
+          { name: 'dropout', group: 'method', space: { min: 0, max: 0.5, step: 0.05 } },
+          { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj'], ['c_attn', 'c_fc', 'c_proj']] } },
+          { name: 'useRslora', group: 'method', space: { choices: [true, false] } },
+          lr(1e-5, 1e-1),
+          { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } },
+        ],
+        terms: [
+          peakLr(1e-3, 0.3, 0.15),
+          { ratio: ['alpha', 'r'], at: 2, width: 0.3, weight: 0.05 },
+          { peak: 'r', at: 32, width: 0.4, weight: 0.03, log: true },
+          { choice: 'targetModules', bonus: { 'c_attn,c_fc,c_proj': 0.04, 'c_attn,c_proj': 0.02 } },
+          { choice: 'useRslora', bonus: { true: 0.01 } },
+          { peak: 'warmupRatio', at: 0.1, width: 0.05, weight: 0.02 },
+          { peak: 'dropout', at: 0.1, width: 0.1, weight: 0.01 },
+        ],
+      },
+      {
+        method: 'adapter',
+        base: 0.72,
+        params: [
+          { name: 'bottleneck', group: 'method', space: { min: 2, max: 512, scale: 'log', type: 'int' } },
+          { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } },
+          lr(1e-5, 1e-1),
+          { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } },
+        ],
+        terms: [
+          peakLr(2e-3, 0.3, 0.15),
+          { peak: 'bottleneck', at: 48, width: 0.4, weight: 0.04, log: true },
+          { choice: 'activation', bonus: { gelu: 0.02, swish: 0.015 } },
+          { peak: 'warmupRatio', at: 0.05, width: 0.05, weight: 0.02 },
+        ],
+      },
+      {
+        method: 'prefix',
+        base: 0.7,
+        params: [{ name: 'prefixLength', group: 'method', space: { min: 1, max: 128, type: 'int' } }, lr(1e-5, 1e-1)],
+        terms: [peakLr(1e-2, 0.3, 0.1), { peak: 'prefixLength', at: 30, width: 15, weight: 0.02 }],
+      },
+    ],
+  },
+];
+
+const key = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
+
+/** The noise-free objective of one configuration (values by parameter name). */
+export function trueValue(m: BenchMethod, values: Readonly<Record<string, unknown>>): number {
+  let v = m.base;
+  for (const t of m.terms) {
+    if ('choice' in t) {
+      if (values[t.choice] !== undefined) v += t.bonus[key(values[t.choice])] ?? 0;
+    } else if ('ratio' in t) {
+      const z = (Math.log10((values[t.ratio[0]] as number) / (values[t.ratio[1]] as number)) - Math.log10(t.at)) / t.width;
+      v += t.weight * Math.exp(-0.5 * z * z);
+    } else {
+      const f = (x: number) => (t.log ? Math.log10(x) : x);
+      const z = (f(values[t.peak] as number) - f(t.at)) / t.width;
+      v += t.weight * Math.exp(-0.5 * z * z);
+    }
+  }
+  return v;
+}
