@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { z, ZodError } from 'zod';
+import { isPeftLabError } from '@peft-lab/errors';
 import { BadRequestError, ServeRequestError, UnauthorizedError } from './errors.js';
 import type { AdapterPool, AdapterSource } from './adapter-pool.js';
 import type { PredictQueue } from './predict-queue.js';
@@ -48,6 +49,19 @@ export interface ServeApiOptions {
 }
 
 class HttpError extends ServeRequestError {}
+
+/** The resolver's own errors (the database's): not found → 404, other bad input → 422, naming the artifact. */
+async function resolveArtifact(resolve: ArtifactResolver, ref: string): Promise<AdapterSource> {
+  try {
+    return await resolve(ref);
+  } catch (err) {
+    if (err instanceof ServeRequestError || !isPeftLabError(err)) throw err;
+    const e = err as Error & { code: string; badInput?: boolean };
+    if (e.code === 'NOT_FOUND') throw new HttpError('SERVE_UNKNOWN_ARTIFACT', 404, `artifact: ${e.message}`, { cause: err });
+    if (e.badInput) throw new HttpError('SERVE_BAD_ARTIFACT', 422, `artifact: ${e.message}`, { cause: err });
+    throw err;
+  }
+}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -101,7 +115,7 @@ export function serveApiHandler(o: ServeApiOptions): (req: IncomingMessage, res:
       let source: AdapterSource;
       if (body.dir !== undefined) source = { kind: 'dir', ref: body.dir, dir: body.dir };
       else if (!o.resolveArtifact) throw new BadRequestError('artifact', 'this server has no database to read artifacts from (start it with --sweep, or give dir)');
-      else source = await o.resolveArtifact(body.artifact!);
+      else source = await resolveArtifact(o.resolveArtifact, body.artifact!);
       try {
         return send(res, 201, pool.add(body.name, source));
       } catch (err) {

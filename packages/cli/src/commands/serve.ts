@@ -64,7 +64,6 @@ export function register(program: Command): void {
       const { startServe, ServeRequestError } = await import('@peft-lab/serve');
       type Source = import('@peft-lab/serve').AdapterSource;
       const { artifactAdapterSource, sweepAdapterSources } = await import('../serve-sources.js');
-      const { isPeftLabError } = await import('@peft-lab/errors');
 
       const adapters: { name: string; source: Source }[] = dirAdapters.map((a) => ({ name: a.name, source: { kind: 'dir', ref: a.dir, dir: a.dir } }));
       if (o.sweep) adapters.push(...(await sweepAdapterSources((await database()).db, o.sweep, { bestPerMethod: o.bestPerMethod === true, trialIds })));
@@ -73,17 +72,7 @@ export function register(program: Command): void {
       try {
         running = await startServe({
           modelDir, modelName, adapters, maxAdapters, port, host: o.host, token,
-          resolveArtifact: async (ref) => {
-            try {
-              return await artifactAdapterSource((await database()).db, ref);
-            } catch (err) {
-              // The database's not-found and bad-argument errors are the client's: 404 / 422.
-              const code = isPeftLabError(err) ? (err as { code: string }).code : '';
-              if (code === 'NOT_FOUND') throw new ServeRequestError('SERVE_UNKNOWN_ARTIFACT', 404, `artifact: ${(err as Error).message}`);
-              if (code === 'INVALID_ARGUMENT') throw new ServeRequestError('SERVE_BAD_ARTIFACT', 422, `artifact: ${(err as Error).message}`);
-              throw err;
-            }
-          },
+          resolveArtifact: async (ref) => artifactAdapterSource((await database()).db, ref),
         });
       } catch (err) {
         for (const a of adapters) a.source.cleanup?.();
