@@ -77,7 +77,9 @@ export async function TrialTable({ db, sweepId, objective, methods, params }: { 
               <th scope="col">Hyperparameters</th>{header('seed', 'Seed', 'num')}
               <th scope="col" className="num">Progress</th>
               {header('metric', objective.metric, 'num')}
-              <th scope="col" className="num">Trainable %</th><th scope="col">Backend</th><th scope="col"><span className="sr-only">Actions</span></th>
+              <th scope="col" className="num">Trainable %</th>
+              <th scope="col" className="num" title="Trained minus base causal-LM loss on held-out general text (nats/token)">Forgetting</th>
+              <th scope="col">Backend</th><th scope="col"><span className="sr-only">Actions</span></th>
             </tr></thead>
             <tbody>
               {items.map((t: Trial) => {
@@ -95,12 +97,13 @@ export async function TrialTable({ db, sweepId, objective, methods, params }: { 
                     <td className="num">{progress(t)}</td>
                     <td className="num">{formatNumber(m, 4)}</td>
                     <td className="num">{formatPercent(c.trainablePercent)}</td>
+                    <td className="num">{formatNumber(c.forgettingLoss, 3)}</td>
                     <td>{t.backend ?? '—'}</td>
                     <td>{unfinished && <CancelButton url={`/api/trials/${t.id}/cancel`} label={`Cancel #${t.index}`} />}</td>
                   </tr>
                 );
               })}
-              {items.length === 0 && <tr><td colSpan={11} className="muted">No trial matches.</td></tr>}
+              {items.length === 0 && <tr><td colSpan={12} className="muted">No trial matches.</td></tr>}
             </tbody>
           </table>
         </div>

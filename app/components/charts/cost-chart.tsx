@@ -5,7 +5,7 @@ import { formatNumber, methodColor, methodLabel } from '@/lib/pages/format';
 import { ChartFrame } from './chart-frame';
 
 const SHORT: Record<string, string> = {
-  'Trainable parameters': 'Trainable %', 'Peak memory': 'Peak memory', Throughput: 'Tokens/s', 'Inference latency (batch 1)': 'Latency', 'Stored per task': 'Stored',
+  'Trainable parameters': 'Trainable %', 'Peak memory': 'Peak memory', Throughput: 'Tokens/s', 'Inference latency (batch 1)': 'Latency', 'Stored per task': 'Stored', Forgetting: 'Forgetting',
 };
 
 /** Each cost as a multiple of full fine-tuning's (log y; 1× = the same), with the absolute medians in a table. */

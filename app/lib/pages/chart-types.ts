@@ -16,6 +16,8 @@ export interface ParetoPoint {
   params: number;
   metric: number;
   front: boolean;
+  /** Trained minus base causal-LM loss on held-out general text (nats/token); null: not measured. */
+  forgetting: number | null;
 }
 export interface ParetoData {
   points: ParetoPoint[];

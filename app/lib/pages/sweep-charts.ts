@@ -50,6 +50,7 @@ const COST_LABELS: Record<ChartCostMeasure, { measure: string; unit: string }> =
   tokensPerSec: { measure: 'Throughput', unit: 'tokens/s' },
   latencyMsBatch1: { measure: 'Inference latency (batch 1)', unit: 'ms' },
   storedMiB: { measure: 'Stored per task', unit: 'MiB' },
+  forgettingLoss: { measure: 'Forgetting', unit: 'nats/token' },
 };
 
 function costRows(rs: SweepChartRows['costs']): CostRow[] {
@@ -117,7 +118,7 @@ async function aggregate(db: Db, sweepId: string, objective: Objective): Promise
     objective,
     backends: r.backends,
     pareto: {
-      points: r.pareto.map(([index, method, params, metric, front]) => ({ index, method, params, metric, front })),
+      points: r.pareto.map(([index, method, params, metric, front, , forgetting]) => ({ index, method, params, metric, front, forgetting: forgetting ?? null })),
       total: r.pareto[0]?.[5] ?? 0,
       fullFtMetric: r.fullMetric,
     },

@@ -38,6 +38,11 @@ export interface TrialCosts {
   latencyMergedMsBatch1: number | null;
   storedBytes: number | null;
   wallTimeS: number | null;
+  /** Same-trial latency overheads (median per-round ratio to the base model timed interleaved): adapted, merged. */
+  latencyRatioBatch1: number | null;
+  latencyMergedRatioBatch1: number | null;
+  /** Trained minus base causal-LM loss on held-out general text (nats/token). */
+  forgettingLoss: number | null;
 }
 
 export function trialCosts(measurements: unknown): TrialCosts {
@@ -63,6 +68,9 @@ export function trialCosts(measurements: unknown): TrialCosts {
     latencyMergedMsBatch1: first(m, ['latencyMergedMsBatch1', 'latency.mergedBatch1Ms']),
     storedBytes: first(m, ['storedBytes']),
     wallTimeS: first(m, ['wallTimeS']) ?? (wallMs !== null ? wallMs / 1000 : null),
+    latencyRatioBatch1: first(m, ['latencyRatioBatch1']),
+    latencyMergedRatioBatch1: first(m, ['latencyMergedRatioBatch1']),
+    forgettingLoss: first(m, ['forgettingLoss', 'forgetting.delta']),
   };
 }
 

@@ -5,7 +5,7 @@
 import { getPool, type Db } from './client';
 
 /** Cost measures per method (medians over completed trials), from `measurements` (packages/report names). */
-export const CHART_COST_MEASURES = ['trainablePercent', 'peakMiB', 'tokensPerSec', 'latencyMsBatch1', 'storedMiB'] as const;
+export const CHART_COST_MEASURES = ['trainablePercent', 'peakMiB', 'tokensPerSec', 'latencyMsBatch1', 'storedMiB', 'forgettingLoss'] as const;
 export type ChartCostMeasure = (typeof CHART_COST_MEASURES)[number];
 
 /** A JSON number as float8, NULL for anything else (a string or object must not abort the query). */
@@ -18,6 +18,8 @@ const COST_SQL: Record<ChartCostMeasure, string> = {
   tokensPerSec: num(m('tokensPerSec')),
   latencyMsBatch1: `COALESCE(${num(m('latencyMsBatch1'))}, ${num(`t."measurements" -> 'latency' -> 'batch1Ms'`)})`,
   storedMiB: `${num(m('storedBytes'))} / 1048576`,
+  // Trained minus base causal-LM loss on held-out general text (worker measurementsOf).
+  forgettingLoss: num(m('forgettingLoss')),
 };
 
 export interface SweepChartOptions {
@@ -42,8 +44,8 @@ export interface SweepChartRows {
   backends: { backend: string; n: number }[];
   /** Mean metric of the completed full fine-tuning trials. */
   fullMetric: number | null;
-  /** [index, method, trainable params, metric, on the front, total points] by params. */
-  pareto: [number, string, number, number, boolean, number][];
+  /** [index, method, trainable params, metric, on the front, total points, forgetting (null: not measured)] by params. */
+  pareto: [number, string, number, number, boolean, number, number | null][];
   /** The best configuration of each method by mean score over seeds. */
   stats: { method: string; hyperparameters: Hp; mean: number; std: number | null; n: number }[];
   costs: (Record<ChartCostMeasure, number | null> & { method: string })[];
@@ -72,7 +74,7 @@ function onePass(o: Required<Omit<SweepChartOptions, 'summaryKey' | 'direction' 
   dm AS (SELECT * FROM d WHERE metric IS NOT NULL),
   pf AS (
     -- Front: walking by trainable params ascending, a trial is on it when it beats every cheaper one.
-    SELECT "index", "method", params, metric,
+    SELECT "index", "method", params, metric, "forgettingLoss",
            score > COALESCE(max(score) OVER (ORDER BY params, score DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '-Infinity') AS front,
            row_number() OVER (ORDER BY params, "index") AS rn, count(*) OVER ()::int AS n
     FROM dm WHERE params > 0),
@@ -86,7 +88,7 @@ function onePass(o: Required<Omit<SweepChartOptions, 'summaryKey' | 'direction' 
     (SELECT count(*)::int FROM d) AS completed,
     (SELECT json_agg(x ORDER BY x.n DESC) FROM (SELECT "backend", count(*)::int AS n FROM a WHERE "backend" IS NOT NULL GROUP BY 1) x) AS backends,
     (SELECT avg(metric) FROM d WHERE "method" = 'full') AS full_metric,
-    (SELECT json_agg(json_build_array("index", "method", params, metric, front, n) ORDER BY params)
+    (SELECT json_agg(json_build_array("index", "method", params, metric, front, n, "forgettingLoss") ORDER BY params)
        FROM pf WHERE front OR rn % GREATEST(1, ceil(n / ${o.maxParetoPoints}.0))::int = 0) AS pareto,
     (SELECT json_agg(x) FROM (SELECT DISTINCT ON ("method") "method", "hyperparameters", mean, std, n FROM g ORDER BY "method", score DESC) x) AS stats,
     (SELECT json_agg(x) FROM (

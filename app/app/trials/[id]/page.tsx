@@ -70,7 +70,9 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
             <dt>Throughput</dt><dd>{c.tokensPerSec === null ? '—' : `${formatNumber(c.tokensPerSec)} tokens/s`}</dd>
             <dt>Wall time</dt><dd>{c.wallTimeS === null ? '—' : `${formatNumber(c.wallTimeS)} s`}</dd>
             <dt>Inference latency (batch 1)</dt><dd>{c.latencyMsBatch1 === null ? '—' : `${formatNumber(c.latencyMsBatch1)} ms`}{c.latencyMergedMsBatch1 !== null ? ` (merged: ${formatNumber(c.latencyMergedMsBatch1)} ms)` : ''}</dd>
+            {c.latencyRatioBatch1 !== null && <><dt>Latency overhead vs base (same trial)</dt><dd>{formatNumber(c.latencyRatioBatch1, 3)}× unmerged{c.latencyMergedRatioBatch1 !== null ? `, ${formatNumber(c.latencyMergedRatioBatch1, 3)}× merged` : ''} (median per-round ratio, timed interleaved with the base model)</dd></>}
             <dt>Stored per task</dt><dd>{formatBytes(c.storedBytes)}</dd>
+            <dt>Forgetting</dt><dd>{c.forgettingLoss === null ? '—' : `${formatNumber(c.forgettingLoss, 4)} nats/token`} <span className="muted">(trained minus base causal-LM loss on held-out general text{typeof (trial.measurements as { forgettingNote?: unknown } | null)?.forgettingNote === 'string' ? `; ${(trial.measurements as { forgettingNote: string }).forgettingNote}` : ''})</span></dd>
           </dl>
           {Object.keys(other).length > 0 && (
             <details><summary>All measured values</summary>
