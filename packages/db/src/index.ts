@@ -8,7 +8,7 @@ export { applyMigrations, readMigrations, MIGRATIONS_DIR, type MigrationResult, 
 export * from './trial-state';
 export { TrialQueue, type TrialLease, type HeartbeatResult, type RequeueResult } from './queue/trial-queue';
 export * from './queue/inputs';
-export { reserveSuggestedTrial, trialHistory, type ReserveResult, type ReserveOptions } from './queue/adaptive';
+export { reserveSuggestedTrial, suggestionHistory, type ReserveResult, type ReserveOptions } from './queue/adaptive';
 export { inTransaction } from './queue/insert-trials';
 export * from './queries';
 export { listSweeps, bestPerMethod, countsBySweep, type SweepListItem, type BestOfMethod, type ListSweepsOptions, type TrialCounts } from './sweep-list';

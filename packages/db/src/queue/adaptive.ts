@@ -113,7 +113,7 @@ export async function reserveSuggestedTrial(client: pg.PoolClient, sweepId: stri
     `SELECT "index", "method", "seed", "hyperparameters", "status", "summary", "measurements"
      FROM "Trial" WHERE "sweepId" = $1 ORDER BY "index"`, [sweepId]);
   const task = objectiveTaskOfSweep({ task: sweep.task, datasetId: sweep.datasetId, dataset: sweep.taskKind ? { taskKind: sweep.taskKind } : null });
-  const history = trialHistory(spec, rows, task);
+  const history = suggestionHistory(spec, rows, task);
   const next = suggestTrial(spec, history, { task });
   if (!next) {
     if (rows.some((r) => r.status === 'queued' || r.status === 'running')) return { status: 'busy', reason: 'trials-active' };
@@ -147,7 +147,7 @@ export async function reserveSuggestedTrial(client: pg.PoolClient, sweepId: stri
  * The history suggestTrial reads, from a sweep's trial rows ordered by index.
  * @param task the sweep's task (objectiveTaskOfSweep), for the default objective's direction and metric
  */
-export function trialHistory(spec: SweepSpec, rows: readonly HistoryRow[], task: ObjectiveTask = {}): TrialOutcome[] {
+export function suggestionHistory(spec: SweepSpec, rows: readonly HistoryRow[], task: ObjectiveTask = {}): TrialOutcome[] {
   const objectives = sweepObjectives(spec, task);
   return rows.map((r) => {
     const state = OUTCOME_STATE[r.status];
