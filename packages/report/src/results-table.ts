@@ -30,7 +30,7 @@ function withRatio(value: string, ratio: number | null | undefined, isBaseline: 
 
 /** "1.25× base [1.24–1.27]": a same-trial ratio and its inter-quartile range. */
 function sameTrialRatio(r: number | null, q1: number | null, q3: number | null): string {
-  return `${formatRatio(r)} base${q1 !== null && q3 !== null ? ` [${formatRatio(q1).replace('×', '')}–${formatRatio(q3)}]` : ''}`;
+  return `${formatRatio(r)} base${q1 !== null && q3 !== null ? ` [${formatRatio(q1).replace('×', '')}–${formatRatio(q3).replace('×', '')}]` : ''}`;
 }
 
 function latencyCell(m: MethodAggregate): string {
