@@ -1,10 +1,14 @@
 import type { TrialCounts } from '@peft-lab/db';
 
-/** done/running/queued/failed as one stacked bar, with the numbers in text for screen readers and tooltips. */
+/**
+ * done/running/queued/failed as one stacked bar, with the numbers in text for screen readers and tooltips.
+ * Out of `planned`: an adaptive sweep's budget.maxTrials while it still suggests trials.
+ */
 export function ProgressBar({ counts }: { counts: TrialCounts }) {
-  const t = Math.max(1, counts.total);
+  const planned = counts.planned ?? counts.total;
+  const t = Math.max(1, planned);
   const other = counts.cancelled + counts.pruned;
-  const text = `${counts.completed} done, ${counts.running} running, ${counts.queued} queued, ${counts.failed} failed${other ? `, ${other} cancelled or pruned` : ''} of ${counts.total}`;
+  const text = `${counts.completed} done, ${counts.running} running, ${counts.queued} queued, ${counts.failed} failed${other ? `, ${other} cancelled or pruned` : ''} of ${planned}`;
   return (
     <div>
       <div className="progress" role="img" aria-label={text} title={text}>
@@ -13,7 +17,7 @@ export function ProgressBar({ counts }: { counts: TrialCounts }) {
         <span className="bar-failed" style={{ width: `${(100 * counts.failed) / t}%` }} />
         <span className="bar-other" style={{ width: `${(100 * other) / t}%` }} />
       </div>
-      <small>{counts.completed}/{counts.total} done · {counts.running} running · {counts.queued} queued · {counts.failed} failed</small>
+      <small>{counts.completed}/{planned} done · {counts.running} running · {counts.queued} queued · {counts.failed} failed</small>
     </div>
   );
 }

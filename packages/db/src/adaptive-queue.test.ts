@@ -5,6 +5,8 @@ import { connectDb, getPool, type Db } from './client';
 import { reserveSuggestedTrial } from './queue/adaptive';
 import { inTransaction } from './queue/insert-trials';
 import { TrialQueue, type TrialLease } from './queue/trial-queue';
+import { getSweep } from './queries';
+import { listSweeps } from './sweep-list';
 import { submitSweep } from './sweep-submission';
 import { createTestDatabase, type TestDatabase } from './testing';
 
@@ -69,6 +71,21 @@ describe('adaptive sweeps', () => {
     expect(new Set(rows.map((r) => (r.hyperparameters as { configKey: string }).configKey)).size).toBe(5);
     // The startup trials: one per method entry in order (the full baseline among them).
     expect(rows.slice(0, 2).map((r) => r.method)).toEqual(['lora', 'full']);
+  });
+
+  it('counts: an open adaptive sweep is planned to budget.maxTrials, a finished one to its trials', async () => {
+    const spec = { ...tpeSpec(10, { startupTrials: 1 }), training: { maxSteps: 3 }, methods: [{ method: 'lora', space: { r: [4, 8] } }] };
+    const { sweep } = await submitSweep(t.db, spec, { skipResourceCheck: true });
+    expect((await getSweep(t.db, sweep.id)).counts).toMatchObject({ total: 0, planned: 10 });
+    const lease = (await queue.claimNextTrial('w1', 60_000))!;
+    expect((await getSweep(t.db, sweep.id)).counts).toMatchObject({ running: 1, total: 1, planned: 10 });
+    const listed = (await listSweeps(t.db, { q: spec.name })).items[0];
+    expect(listed.counts).toMatchObject({ running: 1, total: 1, planned: 10 });
+    await queue.completeTrial(lease, { eval_accuracy: 0.5 });
+    for (let i = 0; i < 2; i++) await queue.completeTrial((await queue.claimNextTrial('w1', 60_000))!, { eval_accuracy: 0.6 });
+    // 3 configurations (r 4, r 8, the full baseline): finished early, 3 of 3
+    expect((await getSweep(t.db, sweep.id)).counts).toMatchObject({ completed: 3, total: 3, planned: 3 });
+    expect((await getSweep(t.db, sweep.id)).status).toBe('completed');
   });
 
   it('a sweep whose every trial failed ends failed', async () => {

@@ -177,6 +177,7 @@ export async function getSweepMethodSummary(db: Db, sweepId: string): Promise<Me
     const m = get(r.method);
     m.counts[r.status] = r.n;
     m.counts.total += r.n;
+    m.counts.planned += r.n;
   }
   for (const r of stats.rows) get(r.method).metrics[r.key] = { n: r.n, mean: r.mean, std: r.std, min: r.min, max: r.max };
   return [...out.values()].sort((a, b) => a.method.localeCompare(b.method));

@@ -5,25 +5,46 @@ import { getPool, type Db } from './client';
 import { InvalidArgumentError } from './errors';
 import type { SweepStatus, TrialStatus } from './generated/enums';
 import { objectiveOfSweep, type SweepObjective } from './objective';
+import { SWEEP_IS_ADAPTIVE, SWEEP_MAX_TRIALS } from './queue/adaptive-sql';
 
 /** Trials of a sweep per status. */
-export type TrialCounts = Record<TrialStatus, number> & { total: number };
+export type TrialCounts = Record<TrialStatus, number> & {
+  /** Trial rows the sweep has (the sum of the statuses). */
+  total: number;
+  /**
+   * Trials the sweep will have: `total`, except for an adaptive (tpe) sweep still queued or
+   * running, whose trials are suggested one at a time — budget.maxTrials then (or `total`
+   * when retries went past it). Progress is "completed of planned".
+   */
+  planned: number;
+};
 
-export const emptyCounts = (): TrialCounts => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, pruned: 0, total: 0 });
+export const emptyCounts = (): TrialCounts => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, pruned: 0, total: 0, planned: 0 });
 
 /** Trial counts per status of each sweep (every id gets an entry). */
 export async function countsBySweep(db: Db, sweepIds: string[]): Promise<Map<string, TrialCounts>> {
   const map = new Map(sweepIds.map((id) => [id, emptyCounts()]));
   if (sweepIds.length === 0) return map;
-  const { rows } = await getPool(db).query<{ sweepId: string; status: TrialStatus; n: number }>(
-    `SELECT "sweepId", "status", count(*)::int AS n FROM "Trial" WHERE "sweepId" = ANY($1::text[]) GROUP BY 1, 2`,
-    [sweepIds],
-  );
-  for (const r of rows) {
+  const pool = getPool(db);
+  const [counts, budgets] = await Promise.all([
+    pool.query<{ sweepId: string; status: TrialStatus; n: number }>(
+      `SELECT "sweepId", "status", count(*)::int AS n FROM "Trial" WHERE "sweepId" = ANY($1::text[]) GROUP BY 1, 2`,
+      [sweepIds],
+    ),
+    // An open adaptive sweep's rows are only the trials suggested so far: its budget is in the spec.
+    pool.query<{ id: string; maxTrials: number }>(
+      `SELECT s."id", ${SWEEP_MAX_TRIALS} AS "maxTrials" FROM "Sweep" s
+       WHERE s."id" = ANY($1::text[]) AND ${SWEEP_IS_ADAPTIVE} AND s."status" IN ('queued', 'running')`,
+      [sweepIds],
+    ),
+  ]);
+  for (const r of counts.rows) {
     const c = map.get(r.sweepId)!;
     c[r.status] = r.n;
     c.total += r.n;
   }
+  const maxTrials = new Map(budgets.rows.map((r) => [r.id, r.maxTrials]));
+  for (const [id, c] of map) c.planned = Math.max(c.total, maxTrials.get(id) ?? 0);
   return map;
 }
 

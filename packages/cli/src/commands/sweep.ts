@@ -46,7 +46,9 @@ export function register(program: Command): void {
       const { writeReports } = await import('../reports.js');
       await withDatabase(o, async ({ db }) => {
         const { sweep: s, trialIds } = await submitSweepFile(db, file, text);
-        console.log(`sweep ${s.id} (${s.name}): ${trialIds.length} trials`);
+        const adaptive = (s.spec as { strategy?: { type?: string } }).strategy?.type === 'tpe';
+        const budget = (s.spec as { budget?: { maxTrials?: number } }).budget?.maxTrials;
+        console.log(`sweep ${s.id} (${s.name}): ${adaptive ? `adaptive, up to ${budget} trials suggested one at a time` : `${trialIds.length} trials`}`);
         const finished = async () => isSweepFinished((await getSweep(db, s.id)).status);
         const summary = await runWorker({
           db, concurrency, leaseMs, backend: o.backend, log: createLogger({ file: o.logFile, level: workerEnv().PEFT_LAB_LOG_LEVEL ?? 'warn' }),
@@ -84,7 +86,7 @@ export function register(program: Command): void {
           return;
         }
         const c = s.counts;
-        console.log(`${s.name} (${s.id}): ${s.status} — ${c.completed}/${c.total} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`);
+        console.log(`${s.name} (${s.id}): ${s.status} — ${c.completed}/${c.planned} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`);
         const rows = trials.map((t) => {
           const v = (t.summary as Record<string, number> | null)?.[objective.summaryKey];
           return [String(t.index), t.method, t.status, `${t.progressStep}${t.progressTotal ? `/${t.progressTotal}` : ''}`, typeof v === 'number' ? v.toFixed(4) : '', String(t.attempt), (t.error ?? '').slice(0, 60)];
