@@ -140,8 +140,14 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('[data-chart="method-bars"] .recharts-bar-rectangle').count()).toBe(3);
     expect(await page.locator('[data-chart="costs"]').getAttribute('data-chart-state')).toBe('ready');
     expect(await page.getByTestId('backend-note').innerText()).toMatch(new RegExp(`backend: ${summary.backend.name}`));
+    // Optimisation history: the best-so-far line, labelled with the strategy; importance: 3 completed trials are too few (11 needed).
+    expect(await page.locator('[data-chart="history"] h3').innerText()).toBe('Optimisation history (strategy grid)');
+    expect(await page.locator('[data-chart="history"]').getAttribute('data-chart-state')).toBe('ready');
+    expect(await page.locator('[data-chart="history"] .recharts-line-curve').count()).toBe(1);
+    expect(await page.locator('[data-chart="importance"]').getAttribute('data-chart-state')).toBe('ready');
+    expect(await page.getByTestId('importance-message').innerText()).toBe('not enough trials: needs 11 completed, has 3.');
     // Every chart says what its axes are.
-    for (const id of ['pareto', 'curves', 'method-bars', 'costs']) {
+    for (const id of ['pareto', 'curves', 'method-bars', 'costs', 'history']) {
       expect(await page.locator(`[data-chart="${id}"] .recharts-label`).count(), id).toBeGreaterThanOrEqual(2);
     }
     await page.waitForTimeout(300);
@@ -216,6 +222,8 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${app.url}/compare?sweep=${id}`);
     await expect.poll(() => page.locator('[data-chart="compare-bars"]').getAttribute('data-chart-state')).toBe('ready');
     expect(await page.locator('table').first().innerText()).toMatch(/LoRA/);
+    await expect.poll(() => page.locator('[data-chart="compare-history"]').getAttribute('data-chart-state')).toBe('ready');
+    expect(await page.locator('[data-chart="compare-history"] .recharts-legend-item-text').innerText()).toBe('browser-e2e (grid)');
     await shot('compare-1280');
     await page.goto(sweepUrl);
     const boxes = page.getByRole('checkbox', { name: /Compare trial/ });

@@ -9,6 +9,9 @@ import { ParallelCoordinates } from './charts/parallel-coordinates';
 import { MethodBarsChart } from './charts/method-bars-chart';
 import { CostChart } from './charts/cost-chart';
 import { EffectChart } from './charts/effect-chart';
+import { ImportanceChart } from './charts/importance-chart';
+import { HistoryChart } from './charts/history-chart';
+import { ObjectivesChart } from './charts/objectives-chart';
 
 export function backendSource(backends: { backend: string; n: number }[]): string {
   if (backends.length === 0) return 'Backend: not recorded yet (no trial has run).';
@@ -22,7 +25,9 @@ export async function SweepCharts({ db, sweepId, objective, finishedSignature }:
     <>
       <p className="backend-note" data-testid="backend-note">{source}</p>
       <div className="charts">
-        <ParetoChart data={d.pareto} objective={d.objective} source={source} />
+        {d.objectives ? <ObjectivesChart data={d.objectives} source={source} /> : <ParetoChart data={d.pareto} objective={d.objective} source={source} />}
+        <HistoryChart series={[d.history]} objective={d.objective} source={source} />
+        <ImportanceChart scopes={d.importance} objective={d.objective} source={source} />
         <LearningCurvesChart series={d.curves} source={source} />
         <MethodBarsChart stats={d.methodStats} objective={d.objective} source={source} />
         <CostChart rows={d.costs} source={source} />

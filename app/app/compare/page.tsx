@@ -8,6 +8,7 @@ import { formatBytes, formatDate, formatNumber, formatPercent, methodLabel } fro
 import type { CurveSeries, MethodStat } from '@/lib/pages/chart-types';
 import { MethodBarsChart } from '@/components/charts/method-bars-chart';
 import { LearningCurvesChart } from '@/components/charts/learning-curves-chart';
+import { HistoryChart } from '@/components/charts/history-chart';
 import { backendSource } from '@/components/sweep-charts';
 import { StatusBadge } from '@/components/status-badge';
 import { METHOD_NAMES } from '@peft-lab/engine/methods';
@@ -88,7 +89,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         <div className="charts">
           <MethodBarsChart id="compare-bars" stats={metricNames.length === 1 ? stats : []} objective={loaded[0]?.charts.objective ?? { metric: 'metric', key: null, direction: 'maximize' }} source={backendSource(backends)} />
         </div>
-        {metricNames.length > 1 && <p className="muted">The sweeps optimise different metrics ({metricNames.join(', ')}): no common bar chart.</p>}
+        <div className="charts">
+          <HistoryChart id="compare-history" series={metricNames.length === 1 ? loaded.map((l) => ({ ...l.charts.history, label: l.sweep.name })) : []}
+            objective={loaded[0]?.charts.objective ?? { metric: 'metric', key: null, direction: 'maximize' }} source={backendSource(backends)} />
+        </div>
+        {metricNames.length > 1 && <p className="muted">The sweeps optimise different metrics ({metricNames.join(', ')}): no common bar chart or history.</p>}
       </section>
     );
   }

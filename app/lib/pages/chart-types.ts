@@ -86,4 +86,50 @@ export interface SweepChartsData {
   costs: CostRow[];
   effects: EffectSeries[];
   completed: number;
+  /** PED-ANOVA over all methods, then per method. */
+  importance: ImportanceScope[];
+  history: HistorySeries;
+  /** Null unless the spec has two or more objectives. */
+  objectives: ObjectivesData | null;
+}
+
+export interface ImportanceBar {
+  /** `method`, `lora.r`, `lr` … */
+  param: string;
+  /** Share of the total, in [0, 1]. */
+  importance: number;
+  /** Completed trials that had the parameter, and how many of them were in the top 10 %. */
+  trials: number;
+  topTrials: number;
+}
+export interface ImportanceScope {
+  /** 'all' (every method; the method is a parameter) or a method name (that method's trials only). */
+  scope: string;
+  /** Set instead of bars: "not enough trials: needs 11 completed, has 4". */
+  message: string | null;
+  bars: ImportanceBar[];
+  /** Varying parameters with too few trials of their own to be scored. */
+  unscored: { param: string; trials: number }[];
+  completed: number;
+}
+
+export interface HistoryPoint { index: number; value: number | null; best: number | null }
+export interface HistorySeries {
+  /** The sweep's name on the compare page; empty on the sweep page. */
+  label: string;
+  /** grid | random | tpe */
+  strategy: string;
+  points: HistoryPoint[];
+  /** Trials in the sweep (the points are its improvements plus a sample). */
+  total: number;
+}
+
+export interface ObjectivePoint { index: number; method: string; x: number; y: number; front: boolean }
+/** A multi-objective sweep's first two objectives against each other, the non-dominated front marked. */
+export interface ObjectivesData {
+  x: { metric: string; direction: 'maximize' | 'minimize' };
+  y: { metric: string; direction: 'maximize' | 'minimize' };
+  points: ObjectivePoint[];
+  /** Completed trials with both values, before downsampling. */
+  total: number;
 }

@@ -8,6 +8,7 @@ import type { CostRow, CurveSeries, EffectSeries, Objective, ParallelAxis, Paral
 import { METHOD_DECLARATIONS, METHOD_NAMES, chartParameters } from '@peft-lab/engine/methods';
 import { formatHyperparameters } from './format';
 import { sweepObjective } from './sweep-objective';
+import { loadSweepAnalysis } from './sweep-analysis';
 
 const MAX_PARETO_POINTS = 300;
 const TOP_PARALLEL_LINES = 50;
@@ -113,7 +114,7 @@ async function aggregate(db: Db, sweepId: string, objective: Objective): Promise
     maxParetoPoints: MAX_PARETO_POINTS, topParallelLines: TOP_PARALLEL_LINES, maxParallelLines: MAX_PARALLEL_LINES, maxCurveTrials: MAX_CURVE_TRIALS,
   });
   const picks = [...r.best, ...r.running];
-  const series = await trialCurves(db, picks.map((t) => t.id), CURVE_POINTS);
+  const [series, analysis] = await Promise.all([trialCurves(db, picks.map((t) => t.id), CURVE_POINTS), loadSweepAnalysis(db, sweepId, objective)]);
   return {
     objective,
     backends: r.backends,
@@ -128,6 +129,7 @@ async function aggregate(db: Db, sweepId: string, objective: Objective): Promise
     costs: costRows(r.costs),
     effects: effectSeries(r.effects),
     completed: r.completed,
+    ...analysis,
   };
 }
 
