@@ -88,6 +88,16 @@ describe('adaptive sweeps', () => {
     expect((await getSweep(t.db, sweep.id)).status).toBe('completed');
   });
 
+  it('a stored spec the rules refuse stalls its own sweep, not the claim', async () => {
+    const broken = await submitSweep(t.db, tpeSpec(5), { skipResourceCheck: true });
+    const spec = { ...(broken.spec as object), strategy: { type: 'tpe', seed: 1, startupTrials: 0, candidates: 24 } };
+    await t.db.sweep.update({ where: { id: broken.sweep.id }, data: { spec } });
+    const good = await submitSweep(t.db, tpeSpec(5), { skipResourceCheck: true });
+    const lease = await queue.claimNextTrial('w1', 60_000);
+    expect(lease?.sweepId).toBe(good.sweep.id);
+    expect(await t.db.trial.count({ where: { sweepId: broken.sweep.id } })).toBe(0);
+  });
+
   it('a sweep whose every trial failed ends failed', async () => {
     const { sweep } = await submitSweep(t.db, tpeSpec(3, { startupTrials: 2 }), { skipResourceCheck: true });
     for (let i = 0; i < 3; i++) await queue.failTrial((await queue.claimNextTrial('w1', 60_000))!, 'boom');

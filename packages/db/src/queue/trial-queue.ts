@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { storeArtifact, type StoreArtifactInput, type StoredArtifact } from '../artifacts';
 import { collectOrphanBlobsOn } from '../blobs';
 import { getPool, type Db } from '../client';
+import { isPeftLabError } from '@peft-lab/errors';
 import { InvalidArgumentError, LeaseLostError, NotFoundError, TrialFinishedError } from '../errors';
 import type { Artifact, Trial, Worker } from '../generated/client';
 import type { ArtifactKind } from '../generated/enums';
@@ -136,7 +137,16 @@ export class TrialQueue {
       // Without a limit, waiting for the reservation ahead (milliseconds) nearly always pays:
       // a trial is left after it. Under maxParallel, the slot it saw free is mostly gone then.
       const skipLocked = maxParallel !== null;
-      const r = await inTransaction(this.pool, (client) => reserveSuggestedTrial(client, id, workerId, leaseMs, { skipLocked }));
+      let r;
+      try {
+        r = await inTransaction(this.pool, (client) => reserveSuggestedTrial(client, id, workerId, leaseMs, { skipLocked }));
+      } catch (err) {
+        // A stored spec the current rules refuse (SpecValidationError) or a sweep deleted
+        // meanwhile stalls that sweep, not every worker: the claim moves on. Database errors
+        // (never PeftLabErrors) reach the worker's reconnect logic as before.
+        if (isPeftLabError(err)) continue;
+        throw err;
+      }
       if (r.status === 'reserved') return r.trial;
     }
     return null;
