@@ -29,7 +29,7 @@ export class UnauthorizedError extends ServeRequestError {
 /** 404: no adapter (or route) of that name. */
 export class UnknownAdapterError extends ServeRequestError {
   constructor(readonly adapter: string, known: string[]) {
-    super('SERVE_UNKNOWN_ADAPTER', 404, `adapter ${JSON.stringify(adapter)} is not loaded (loaded: ${known.join(', ') || 'none'}; POST /v1/adapters to load one)`);
+    super('SERVE_UNKNOWN_ADAPTER', 404, `adapter ${JSON.stringify(adapter)}: no such adapter on this server (adapters: ${known.join(', ') || 'none'}, and base; POST /v1/adapters to load one)`);
   }
 }
 

@@ -35,6 +35,7 @@ export interface RunningServe {
   server: Server;
   served: ServedModel;
   pool: AdapterPool;
+  queue: PredictQueue;
   stats: ServeStats;
   adapters: AdapterListing[];
   close(): Promise<void>;
@@ -52,7 +53,7 @@ export async function startServe(o: StartServeOptions): Promise<RunningServe> {
     const host = o.host ?? '127.0.0.1';
     let closed: Promise<void> | undefined;
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server, served, pool, stats, adapters,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server, served, pool, queue, stats, adapters,
       close: () => (closed ??= new Promise<void>((resolve) => {
         server.closeAllConnections?.();
         server.close(() => resolve());
