@@ -62,7 +62,7 @@ describe('measurements', { timeout: 30_000 }, () => {
       { name: 'adapted' as const },
       { name: 'merged' as const, enter: () => { current = 'merged'; order.push('merge'); }, leave: () => { current = 'adapted'; order.push('unmerge'); } },
     ];
-    const t = await interleavedTimings(variants, { b1: work(1), b8: work(8) }, { rounds: 4, warmup: 1, now: () => clock });
+    const t = await interleavedTimings(variants, { b1: work(1), b8: work(8) }, { rounds: 4, warmup: 1, repeats: 1, now: () => clock });
     const oneRound = ['enter base', 'base:b1', 'base:b8', 'adapted:b1', 'adapted:b8', 'merge', 'merged:b1', 'merged:b8', 'unmerge'];
     expect(order).toEqual(Array(5).fill(oneRound).flat());
     // Warmup (round 0) dropped; round 2 is the slow one.
@@ -74,6 +74,22 @@ describe('measurements', { timeout: 30_000 }, () => {
     expect(perRoundRatio(t.merged.b8, t.base.b8)).toEqual({ median: 1, q1: 1, q3: 1 });
     expect(perRoundRatio([1, 2, 3, 4], [1, 1, 1, 1])).toEqual({ median: 2.5, q1: 1.75, q3: 3.25 });
     expect(quantile([4, 1, 3, 2, 5], 0.25)).toBe(2);
+  });
+
+  it('a settling variant gets one untimed pass after entering; each round keeps the fastest of 2 repeats', async () => {
+    let clock = 0;
+    const order: string[] = [];
+    let n = 0;
+    // Every 3rd pass is hit by another process's burst (+100 ms); the settling pass costs 50.
+    const work = async () => { order.push('run'); n++; clock += n % 3 === 0 ? 110 : 10; };
+    const variants = [
+      { name: 'base' as const, enter: () => order.push('enter base') },
+      { name: 'merged' as const, settle: true, enter: () => order.push('merge') },
+    ];
+    const t = await interleavedTimings(variants, { b1: work }, { rounds: 2, warmup: 0, now: () => clock });
+    expect(order).toEqual(['enter base', 'run', 'run', 'merge', 'run', 'run', 'run', 'enter base', 'run', 'run', 'merge', 'run', 'run', 'run']);
+    expect(t.base.b1).toEqual([10, 10]);
+    expect(t.merged.b1).toEqual([10, 10]);
   });
 
   it('times a method that cannot merge as base and adapted only (real forward passes)', async () => {
