@@ -66,6 +66,11 @@ const ADAPTIVE_CANDIDATES = 8;
  * - A trial runs at most once at a time: `claimNextTrial` moves one `queued` trial to
  *   `running` in a single statement (`FOR UPDATE SKIP LOCKED`) and hands out a lease
  *   (owner, random token, expiry). A lost claim race returns `null`, never throws.
+ * - Adaptive (tpe) sweeps have no queued rows: when no queued trial is claimable,
+ *   `claimNextTrial` creates the next suggested trial of one, already claimed, under that
+ *   sweep row's lock (`reserveSuggestedTrial`, queue/adaptive.ts), so concurrent claims never
+ *   duplicate an index or configuration nor exceed `budget.maxTrials` or `maxParallel`.
+ *   Queued trials of any sweep go first.
  * - Every write that depends on a lease (heartbeat, metrics, checkpoints, complete, fail,
  *   prune, release, markCancelled) checks owner, token, `running` and expiry in the same
  *   statement as the write. If the lease is gone it throws `LeaseLostError`; if the trial
@@ -79,7 +84,7 @@ const ADAPTIVE_CANDIDATES = 8;
  *   in `heartbeat` and acknowledges with `markCancelled`.
  * - Metric writes are idempotent per (trial, name, step): a retried batch stores nothing twice.
  * - A sweep's `maxParallel` is never exceeded; a sweep becomes completed/failed when its
- *   last trial finishes.
+ *   last trial finishes (an adaptive one: when nothing is left to suggest either).
  * - Times are the database's clock (`now()`), so hosts with skewed clocks agree on expiry.
  */
 export class TrialQueue {
