@@ -116,7 +116,8 @@ export function predictBatch(
   }
   return rows.map((_, b) => ({
     topK: indices[b].map((id, i) => ({ token: tokenizer.decode([id]), id, probability: values[b][i] })),
-    continuation: tokenizer.decode(added[b]),
+    // The tokenizer refuses to decode no ids.
+    continuation: added[b].length ? tokenizer.decode(added[b]) : '',
     continuationIds: added[b],
   }));
 }

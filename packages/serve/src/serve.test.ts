@@ -157,8 +157,9 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
   });
 
   it('the base model answers as adapter "base", and a peft-saved LoRA fixture loads beside the trained ones', async () => {
-    const base = await post(s, '/v1/predict', { adapter: 'base', texts: ['hello'] });
+    const base = await post(s, '/v1/predict', { adapter: 'base', texts: ['hello'], maxNewTokens: 0 });
     expect(base.status).toBe(200);
+    expect((await base.json()).predictions[0]).toMatchObject({ continuation: '', continuationIds: [] });
     // One token: the classification pooling still runs.
     const one = await post(s, '/v1/predict', { adapter: 'spam-lora', texts: ['a'] });
     expect(one.status).toBe(200);
