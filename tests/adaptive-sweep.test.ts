@@ -1,18 +1,27 @@
 // An adaptive (tpe) sweep trained end to end by a real worker on a real embedded PostgreSQL:
 // no trials at submission, each one suggested when a worker slot claims (queue/adaptive.ts
 // of @peft-lab/db), trained by the engine from the stored hyperparameters, to maxTrials.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSweep, submitSweep } from '@peft-lab/db';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import { runWorker, silentLogger } from '@peft-lab/worker';
+import { runCli } from './helpers/run-cli';
 import { registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 
 let t: TestDatabase;
+let dir: string;
 beforeAll(async () => {
   t = await createTestDatabase();
   await registerTinyFixtures(t.db);
+  dir = mkdtempSync(join(tmpdir(), 'peft-lab-adaptive-'));
 }, 120_000);
-afterAll(() => t?.cleanup());
+afterAll(async () => {
+  await t?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('adaptive sweep with a worker', () => {
   it('a tpe sweep of 5 trials (2 startup) runs to completion: distinct trials, all completed, sweep completed', async () => {
@@ -52,4 +61,29 @@ describe('adaptive sweep with a worker', () => {
     expect(final.finishedAt).not.toBeNull();
     expect(final.counts).toMatchObject({ completed: 5, total: 5, planned: 5 });
   });
+
+  it('peft-lab sweep create / status / run: progress is n of maxTrials', async () => {
+    const env = { DATABASE_URL: t.url };
+    const spec = tinySpec(
+      'tpe-cli',
+      [{ method: 'lora', space: { r: [2, 4, 8] } }],
+      { maxSteps: 2, evalEvery: 2, lr: { min: 1e-3, max: 1e-2, scale: 'log' } },
+      { strategy: { type: 'tpe', seed: 2, startupTrials: 2 }, budget: { maxTrials: 3 } },
+    );
+    const file = join(dir, 'tpe.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const created = await runCli(['sweep', 'create', file], env);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    const status = await runCli(['sweep', 'status', id], env);
+    expect(status.stdout, status.stderr).toMatch(/: queued — 0\/3 completed, 0 running, 0 queued/);
+    await t.db.sweep.update({ where: { id }, data: { status: 'cancelled' } }); // the run below is its own sweep
+
+    const run = await runCli(['sweep', 'run', file, '--lease-ms', '5000', '--no-progress'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/adaptive, up to 3 trials suggested one at a time/);
+    expect(run.stdout).toMatch(/sweep completed: 3 completed, 0 failed/);
+    const runId = /^sweep (\S+) \(/m.exec(run.stdout)![1];
+    expect((await runCli(['sweep', 'status', runId], env)).stdout).toMatch(/: completed — 3\/3 completed/);
+  }, 180_000);
 });
