@@ -98,6 +98,30 @@ describe('adaptive sweeps', () => {
     expect(await t.db.trial.count({ where: { sweepId: broken.sweep.id } })).toBe(0);
   });
 
+  it('a suggested trial whose lease expired is requeued and claimed again, not suggested anew', async () => {
+    const { sweep } = await submitSweep(t.db, tpeSpec(2, { startupTrials: 1 }), { skipResourceCheck: true });
+    const first = (await queue.claimNextTrial('dead', 60_000))!;
+    expect((await queue.requeueExpiredLeases(new Date(Date.now() + 120_000))).requeued).toEqual([first.trialId]);
+    const again = (await queue.claimNextTrial('w2', 60_000))!;
+    expect([again.trialId, again.trial.attempt]).toEqual([first.trialId, 1]);
+    const second = (await queue.claimNextTrial('w3', 60_000))!;
+    expect(second.trial.index).toBe(1);
+    expect(await queue.claimNextTrial('w4', 60_000)).toBeNull(); // budget of 2 taken
+    await queue.completeTrial(again, { eval_accuracy: 0.5 });
+    await queue.completeTrial(second, { eval_accuracy: 0.6 });
+    expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
+  });
+
+  it('a cancelled adaptive sweep suggests nothing more', async () => {
+    const { sweep } = await submitSweep(t.db, tpeSpec(5, { startupTrials: 1 }), { skipResourceCheck: true });
+    const lease = (await queue.claimNextTrial('w1', 60_000))!;
+    expect(await queue.cancelSweep(sweep.id)).toEqual({ cancelled: 0, signalled: 1 });
+    expect(await queue.claimNextTrial('w2', 60_000)).toBeNull();
+    await queue.markCancelled(lease);
+    const s = await getSweep(t.db, sweep.id);
+    expect([s.status, s.counts.total, s.counts.planned]).toEqual(['cancelled', 1, 1]);
+  });
+
   it('a sweep whose every trial failed ends failed', async () => {
     const { sweep } = await submitSweep(t.db, tpeSpec(3, { startupTrials: 2 }), { skipResourceCheck: true });
     for (let i = 0; i < 3; i++) await queue.failTrial((await queue.claimNextTrial('w1', 60_000))!, 'boom');
