@@ -117,6 +117,19 @@ describe('ask and tell', () => {
     expect(await t.db.trial.findUniqueOrThrow({ where: { id: a.trialId } })).toMatchObject({ status: 'failed', error: 'lease expired 1 times' });
     expect(await queue.claimNextTrial('worker-1', 60_000)).toBeNull();
     await expect(tellTrial(t.db, sweep.id, a.trialId, { value: 0.5 })).rejects.toBeInstanceOf(TrialFinishedError);
+    // without a worker to settle expiries, ask does it: an expired reservation is failed first
+    const { sweep: s2 } = await submitExternalSweep(t.db, TPE(3));
+    const stale = await askTrial(t.db, s2.id, { leaseMs: 300 });
+    await new Promise((r) => setTimeout(r, 600));
+    const late = await tellTrial(t.db, s2.id, stale.trialId, { value: 0.5 }).catch((x) => x);
+    expect(late).toBeInstanceOf(SweepStateError);
+    expect(late.message).toMatch(/^trial: trial .*'s reservation expired at .*; nothing stored \(ask again\)/);
+    expect(await t.db.trial.findUniqueOrThrow({ where: { id: stale.trialId } })).toMatchObject({ status: 'failed', summary: null });
+    const stale2 = await askTrial(t.db, s2.id, { leaseMs: 300 });
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await askTrial(t.db, s2.id)).index).toBe(2);
+    expect((await t.db.trial.findUniqueOrThrow({ where: { id: stale2.trialId } })).status).toBe('failed');
+
     // the budget counts it; the next ask is the last one
     const b = await askTrial(t.db, sweep.id);
     expect(b.index).toBe(1);
@@ -124,6 +137,15 @@ describe('ask and tell', () => {
     expect(busy.message).toMatch(/^sweep: sweep .*: budget.maxTrials 2 is taken, 1 of them asked and not told yet/);
     await tellTrial(t.db, sweep.id, b.trialId, { value: 0.5 });
     expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
+  });
+
+  it('concurrent asks get distinct trials and never exceed maxTrials', async () => {
+    const { sweep } = await submitExternalSweep(t.db, TPE(6));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => askTrial(t.db, sweep.id)));
+    const asked = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(asked.map((a) => a.index).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(new Set(asked.map((a) => a.configKey)).size).toBe(6);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(SweepStateError);
   });
 
   it('refused: asking a worker sweep, an external sweep that is not adaptive', async () => {

@@ -9,8 +9,8 @@
 //   and maxParallel rules as a worker's claim, stored `running` under a lease owned by
 //   ASK_OWNER. The lease is long (DEFAULT_ASK_LEASE_MS, 7 days) and a reservation has ONE
 //   attempt, so one never told fails with "lease expired 1 times" when the queue's expiry sweep
-//   (requeueExpiredLeases, run by workers and `peft-lab up`) passes it — it is never handed to a
-//   worker — and the next ask learns that it failed.
+//   (requeueExpiredLeases: run by workers, `peft-lab up`, and each ask here) passes it — it is
+//   never handed to a worker — and the next ask learns that it failed.
 // - A told value lands where every reader looks: a task metric in `summary[eval_<metric>]`
 //   (final_loss: `summary.final_loss`), a cost in `measurements` (`trainableParams`,
 //   `peakBytes`, `latencyMsBatch1`… : the objective's summaryKey), so `objectiveValue`, the
@@ -97,6 +97,9 @@ export async function askTrial(db: Db, sweepId: string, opts: AskOptions = {}): 
   }
   const sweep = await externalSweep(db, sweepId);
   const spec = sweep.spec as unknown as SweepSpec;
+  // An ask-and-tell user may run no worker (whose loop settles expired leases): settle them
+  // here, so a reservation past its expiry is failed and counted as such before suggesting.
+  await new TrialQueue(db).requeueExpiredLeases();
   // One attempt: an expired reservation fails instead of going back to the queue, where a worker would take it.
   const r = await inTransaction(getPool(db), (client) => reserveSuggestedTrial(client, sweepId, ASK_OWNER, leaseMs, { maxAttempts: 1 }));
   if (r.status === 'finished') {
@@ -184,6 +187,7 @@ export async function tellTrial(db: Db, sweepId: string, trialId: string, input:
     else await queue.failTrial(lease, told.reason ?? 'told failed', 'external');
   } catch (err) {
     if (err instanceof LeaseLostError) {
+      await queue.requeueExpiredLeases();
       throw new SweepStateError('trial', `trial ${trialId}'s reservation expired at ${trial.leaseExpiresAt.toISOString()}; nothing stored (ask again)`);
     }
     throw err;
