@@ -74,11 +74,25 @@ describe('runWorker', () => {
       expect(m.totalParams).toBeGreaterThanOrEqual(m.trainableParams);
       expect(m.tokensPerSec).toBeGreaterThan(0);
       expect(m.latencyMsBatch1).toBeGreaterThan(0);
+      // Timed interleaved with the base model in the same trial: the ratios and their quartiles.
+      expect(m.latencyRatioBatch1).toBeGreaterThan(0);
+      expect(m.latencyRatioBatch8).toBeGreaterThan(0);
+      expect(m.latencyRatioBatch1Q1).toBeLessThanOrEqual(m.latencyRatioBatch1);
+      expect(m.latencyRatioBatch1Q3).toBeGreaterThanOrEqual(m.latencyRatioBatch1);
+      expect(m.latencyBaseMsBatch1).toBeGreaterThan(0);
+      // A classifier on the built-in GPT-2 is scored through its tied LM head.
+      expect(Number.isFinite(m.forgettingLoss), `${trial.method}: ${(m as Record<string, unknown>).forgettingNote}`).toBe(true);
+      expect(m.forgettingAdaptedLoss - m.forgettingBaseLoss).toBeCloseTo(m.forgettingLoss, 10);
       expect(await steps(trial.id, 'train/loss')).toEqual(range(1, 10));
       expect(await steps(trial.id, 'train/lr')).toEqual(range(1, 10));
       expect(await steps(trial.id, 'eval/accuracy')).toEqual([5, 10]);
     }
     const [full, lora, prefix] = trials.map((x) => x.measurements as Record<string, number>);
+    expect(lora.latencyMergedRatioBatch1).toBeGreaterThan(0);
+    expect(prefix.latencyMergedRatioBatch1 ?? null).toBeNull();
+    // All three measured the base on the same sample before training.
+    expect(lora.forgettingBaseLoss).toBe(full.forgettingBaseLoss);
+    expect(prefix.forgettingBaseLoss).toBe(full.forgettingBaseLoss);
     expect(full.trainablePercent).toBeCloseTo(100, 5);
     // Each trial's own peak (buffers counted once), although full fine-tuning ran first in this process.
     expect(lora.peakBytes).toBeLessThan(full.peakBytes);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { computeBackendLabel, selectBackend, type BackendInfo, type BackendPreference } from '@peft-lab/engine';
 import { TrialQueue, type Db } from '@peft-lab/db';
+import { pretrainCorpus } from '@peft-lab/data';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff, isConnectionError, sleep, untilConnected } from './backoff.js';
@@ -77,6 +78,9 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerRunSummary> 
 
   const backend = await selectBackend({ prefer: o.backend, log: (line) => log.warn(line) });
   log.info({ workerId, backend: computeBackendLabel(), concurrency, leaseMs }, 'worker starting');
+  // The forgetting sample (run-trial.ts) is cut from the pretraining corpus, read once per
+  // process: seconds of synchronous CPU that, inside a trial, would stall its lease heartbeat.
+  pretrainCorpus();
 
   const requestStop = (why: string) => {
     if (shutdown.requested) return;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelHooks, TransformerModel } from '../types.js';
 import { maskedCrossEntropySum, nextTokenLabels } from '../train/losses.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 /** The fixed sample: token ids, every row the same length (≥ 2). */
 export interface ForgettingSampleInput {
@@ -72,6 +73,7 @@ export async function languageModelLoss(model: TransformerModel, sequences: numb
     } finally {
       part.dispose();
     }
+    await yieldToEventLoop();
   }
   return sum / count;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInputs, PeftAttachment, TransformerModel } from '../types.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,6 +111,8 @@ export async function interleavedTimings<V extends string, W extends string>(
       } finally {
         v.leave?.();
       }
+      // Between variants, outside any timed pass: the caller's timers (a lease heartbeat) run.
+      await yieldToEventLoop();
     }
   }
   return times;
