@@ -98,16 +98,26 @@ export function serveApiHandler(o: ServeApiOptions): (req: IncomingMessage, res:
   const { pool, queue, stats, served } = o;
   const logError = o.logError ?? ((err: unknown) => console.error('peft-lab serve:', err));
 
+  /** Reads, checks and queues one predict request; the queue counts it as in flight until then (it may join a batch). */
+  async function queuePredict(req: IncomingMessage) {
+    queue.arriving();
+    try {
+      const body = predictRequestSchema.parse(await readJson(req));
+      const { head } = pool.describe(body.adapter);
+      return { adapter: body.adapter, head, pending: queue.predict(body.adapter, body.texts, { topK: body.topK, maxNewTokens: body.maxNewTokens }) };
+    } finally {
+      queue.arrived();
+    }
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
     if (o.token && !authorized(req, o.token)) throw new UnauthorizedError();
     if (path === '/v1/predict' && req.method === 'POST') {
-      const body = predictRequestSchema.parse(await readJson(req));
-      const { head } = pool.describe(body.adapter);
-      const predictions = await queue.predict(body.adapter, body.texts, { topK: body.topK, maxNewTokens: body.maxNewTokens });
-      return send(res, 200, { adapter: body.adapter, head, predictions });
+      const { adapter, head, pending } = await queuePredict(req);
+      return send(res, 200, { adapter, head, predictions: await pending });
     }
     if (path === '/v1/adapters' && req.method === 'GET') return send(res, 200, { model: served.name, maxAdapters: pool.maxAdapters, adapters: pool.list() });
     if (path === '/v1/adapters' && req.method === 'POST') {

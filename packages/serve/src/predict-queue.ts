@@ -22,13 +22,30 @@ interface Waiting {
 export class PredictQueue {
   private readonly waiting: Waiting[] = [];
   private scheduled = false;
+  /** Predict requests whose bodies are still being read (`arriving` … `arrived`). */
+  private inFlight = 0;
 
+  /**
+   * @param maxWaitMs how long the oldest request may wait for requests still being read to join
+   *   its batch; only while some are in flight, so a lone request never waits.
+   */
   constructor(
     private readonly served: ServedModel,
     private readonly pool: AdapterPool,
     private readonly stats: ServeStats,
     private readonly maxBatchTexts = 32,
+    private readonly maxWaitMs = 5,
   ) {}
+
+  /** A predict request started arriving (the HTTP layer calls this before reading its body). */
+  arriving(): void {
+    this.inFlight++;
+  }
+
+  /** …and was queued or refused. */
+  arrived(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
 
   /**
    * Tokenizes and checks `texts` now (so a bad text fails alone), then queues them.
@@ -54,6 +71,17 @@ export class PredictQueue {
     // setImmediate, not a microtask: requests whose bodies arrive meanwhile join the batch.
     setImmediate(() => {
       this.scheduled = false;
+      const oldest = this.waiting[0];
+      // Bodies of concurrent requests are parsed over several loop turns after a forward has
+      // blocked the loop: give them a few milliseconds to join, or each would run alone.
+      if (oldest && this.inFlight > 0 && performance.now() - oldest.arrived < this.maxWaitMs) {
+        this.scheduled = true;
+        setTimeout(() => {
+          this.scheduled = false;
+          this.schedule();
+        }, 1);
+        return;
+      }
       this.runOne();
       if (this.waiting.length) this.schedule();
     });
