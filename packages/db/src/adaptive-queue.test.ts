@@ -2,7 +2,9 @@
 // created already claimed under the sweep's lock (queue/adaptive.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectDb, getPool, type Db } from './client';
-import { reserveSuggestedTrial } from './queue/adaptive';
+import { validateSweepSpec } from '@peft-lab/sweeps';
+import type { TrialStatus } from './generated/enums';
+import { reserveSuggestedTrial, suggestionHistory } from './queue/adaptive';
 import { inTransaction } from './queue/insert-trials';
 import { TrialQueue, type TrialLease } from './queue/trial-queue';
 import { getSweep } from './queries';
@@ -120,6 +122,28 @@ describe('adaptive sweeps', () => {
     await queue.markCancelled(lease);
     const s = await getSweep(t.db, sweep.id);
     expect([s.status, s.counts.total, s.counts.planned]).toEqual(['cancelled', 1, 1]);
+  });
+
+  it('suggestionHistory: states, values of every objective, a pruned trial\'s step', () => {
+    const spec = validateSweepSpec({ ...tpeSpec(5), objectives: [{ metric: 'accuracy' }, { metric: 'trainable_params' }] });
+    const row = (index: number, status: TrialStatus, summary: Record<string, unknown> | null, measurements: Record<string, unknown> | null = null) => ({
+      index, method: 'lora', seed: 0, status, summary, measurements,
+      hyperparameters: { r: 4, alpha: 8, training: { lr: 1e-3, maxSteps: 3 }, configKey: `k${index}`, isBaseline: false, entry: 0 },
+    });
+    const h = suggestionHistory(spec, [
+      row(0, 'completed', { eval_accuracy: 0.9, steps: 3 }, { trainableParams: 1234 }),
+      row(1, 'pruned', { eval_accuracy: 0.4, steps: 2 }),
+      row(2, 'failed', { eval_accuracy: 0.8 }),
+      row(3, 'cancelled', null),
+      row(4, 'queued', null),
+      row(5, 'running', null),
+    ]);
+    expect(h.map((o) => o.state)).toEqual(['completed', 'pruned', 'failed', 'failed', 'running', 'running']);
+    expect(h.map((o) => o.values)).toEqual([[0.9, 1234], [0.4, null], [null, null], [null, null], [null, null], [null, null]]);
+    expect(h.map((o) => o.value)).toEqual([0.9, 0.4, null, null, null, null]);
+    expect(h[1].step).toBe(2);
+    expect(h[0].step).toBeUndefined();
+    expect(h[0].trial).toEqual({ index: 0, method: 'lora', hyperparameters: { r: 4, alpha: 8 }, training: { lr: 1e-3, maxSteps: 3 }, seed: 0, isBaseline: false, entry: 0, configKey: 'k0' });
   });
 
   it('a sweep whose every trial failed ends failed', async () => {

@@ -78,7 +78,8 @@ interface HistoryRow {
  * History: the sweep's trial rows by index; state completed → completed, pruned → pruned,
  * failed / cancelled → failed, queued / running → running (counted against the budget,
  * never suggested again); values from `objectiveValue` of each of `sweepObjectives(spec,
- * task)` over the row's summary and measurements (completed and pruned rows only).
+ * task)` over the row's summary and measurements (completed and pruned rows only); a pruned
+ * row's `step` (how far it got: TPE ranks pruned trials by it) is its summary's `steps`.
  *
  * When suggestTrial gives nothing (budget.maxTrials reached, or every configuration of a
  * finite space tried) and none of the sweep's trials is queued or running, the sweep is
@@ -154,7 +155,9 @@ export function suggestionHistory(spec: SweepSpec, rows: readonly HistoryRow[], 
     const values = state === 'completed' || state === 'pruned'
       ? objectives.map((o) => objectiveValue(o, { summary: r.summary, measurements: r.measurements }))
       : objectives.map(() => null);
-    return { trial: storedTrial(r), value: values[0], values, state };
+    // A pruned trial's summary is its last evaluation's (the worker's summarize at the stop) and `steps` how far it got.
+    const steps = state === 'pruned' ? r.summary?.steps : undefined;
+    return { trial: storedTrial(r), value: values[0], values, state, ...(typeof steps === 'number' ? { step: steps } : {}) };
   });
 }
 
