@@ -144,4 +144,21 @@ describe('tpeSuggest', () => {
       else expect(s.values).not.toHaveProperty('r');
     }
   });
+
+  it('through suggestTrial: failed, pruned (with step), running trials and two objectives', () => {
+    const mo = parseSweepSpec(yaml.replace('task: spam', 'task: spam\nobjectives: [{ metric: accuracy }, { metric: trainable_params }]'));
+    const history: TrialOutcome[] = [];
+    for (let t = suggestTrial(mo, history); t; t = suggestTrial(mo, history)) {
+      const i = t.index;
+      const acc = score(t.method, { ...t.hyperparameters, ...t.training });
+      const cost = t.method === 'lora' ? (t.hyperparameters.r as number) * 1000 : t.method === 'full' ? 1e6 : 5000;
+      if (i % 7 === 3) history.push({ trial: t, value: null, values: [null, null], state: 'failed' });
+      else if (i % 7 === 5) history.push({ trial: t, value: acc - 0.1, values: [acc - 0.1, cost], state: 'pruned', step: 20 });
+      else if (i % 11 === 10) history.push({ trial: t, value: null, values: [null, null], state: 'running' });
+      else history.push({ trial: t, value: acc, values: [acc, cost], state: 'completed' });
+    }
+    expect(history).toHaveLength(40);
+    expect(new Set(history.map((h) => h.trial.configKey)).size).toBe(40);
+    for (const { trial } of history) if (trial.method !== 'lora') expect(trial.hyperparameters).not.toHaveProperty('r');
+  });
 });
