@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -154,6 +155,20 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
     [a, b, a, b, a].forEach((t, k) => {
       expect((out[k][0] as { continuationIds: number[] }).continuationIds).toEqual(t.expected[k % 3].greedy);
     });
+  });
+
+  it('over HTTP, concurrent requests from another process for two adapters run in fewer forwards than requests', async () => {
+    // The client in its own process: in this one, its sockets would need the loop the forwards block.
+    const script = `const u=${JSON.stringify(s.url)};Promise.all(Array.from({length:16},(_,i)=>fetch(u+'/v1/predict',{method:'POST',body:JSON.stringify({adapter:i%2?'lora-a':'lora-b',texts:['the cat sat on'],maxNewTokens:0})}).then(r=>r.status))).then(x=>console.log(JSON.stringify(x)))`;
+    const before = s.stats.forwardBatch.count;
+    const out = await new Promise<string>((done) => {
+      const child = spawn(process.execPath, ['-e', script]);
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.on('close', () => done(text));
+    });
+    expect(JSON.parse(out)).toEqual(Array(16).fill(200));
+    expect(s.stats.forwardBatch.count - before).toBeLessThan(16);
   });
 
   it('the base model answers as adapter "base", and a peft-saved LoRA fixture loads beside the trained ones', async () => {
