@@ -55,6 +55,8 @@ describe('Resume on the sweep page', () => {
     await resumeButton().click();
     await expect.poll(() => db.trial.count({ where: { sweepId: sweep.id, status: 'queued' } })).toBe(2);
     await expect.poll(() => resumeButton().count()).toBe(0);
+    // the retries are rows of their own, linked to the trials they retry
+    await expect.poll(() => page.getByRole('link', { name: 'retry', exact: true }).count()).toBe(2);
     const rows = await db.trial.findMany({ where: { sweepId: sweep.id }, orderBy: { index: 'asc' } });
     expect(rows.map((r) => r.status)).toEqual(['completed', 'failed', 'cancelled', 'queued', 'queued']);
     expect(rows.slice(3).map((r) => r.retryOfId)).toEqual([rows[1].id, rows[2].id]);
@@ -76,6 +78,14 @@ describe('Resume on the sweep page', () => {
     await resumeButton().click();
     await expect.poll(async () => (await db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('running');
     expect(((await db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).spec as { budget: { maxTrials: number } }).budget.maxTrials).toBe(4);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('an external (ask-and-tell) sweep says it is trained elsewhere', async () => {
+    const { submitExternalSweep } = await import('@peft-lab/db');
+    const { sweep } = await submitExternalSweep(db, 'name: elsewhere\ntask: spam\ntraining: { maxSteps: 5 }\nmethods: [{ method: lora, space: { r: [2, 4, 8] } }]\nstrategy: { type: tpe, seed: 1, startupTrials: 1 }\nbudget: { maxTrials: 2 }');
+    await page.goto(`${app.url}/sweeps/${sweep.id}`);
+    await expect.poll(() => page.getByLabel('Sweep summary').innerText()).toContain('elsewhere (ask-and-tell)');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -89,7 +89,7 @@ export async function TrialTable({ db, sweepId, objective, methods, params }: { 
                 return (
                   <tr key={t.id} data-status={t.status}>
                     <td><input type="checkbox" name="trial" value={t.id} aria-label={`Compare trial ${t.index}`} /></td>
-                    <td><Link href={`/trials/${t.id}`}>#{t.index}</Link></td>
+                    <td><Link href={`/trials/${t.id}`}>#{t.index}</Link>{t.retryOfId && <> <Link href={`/trials/${t.retryOfId}`} className="muted" title="sweep resume: this trial retries a failed or cancelled one, which keeps its results">retry</Link></>}</td>
                     <td><StatusBadge status={t.status} />{t.error && <span className="error-text" title={t.error}> !</span>}</td>
                     <td>{methodLabel(t.method)}</td>
                     <td className="hp">{hpLine(t.hyperparameters)}</td>

@@ -54,6 +54,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
       <ul className="stats" aria-label="Sweep summary">
         <li><span>Task</span><strong>{sweep.task}</strong></li>
         <li><span>Base model</span><strong>{sweep.baseModel?.name ?? spec.baseModel ?? 'builtin'}</strong></li>
+        {sweep.external && <li><span>Trained</span><strong>elsewhere (ask-and-tell)</strong></li>}
         <li><span>Objective</span><strong>{objective.metric} ({objective.direction === 'maximize' ? '↑' : '↓'})</strong></li>
         <li><span>Created</span><strong>{formatDate(sweep.createdAt)}</strong></li>
         <li><span>Finished</span><strong>{formatDate(sweep.finishedAt)}</strong></li>
