@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { askTrial, submitExternalSweep, tellTrial } from './ask-tell';
 import { InvalidFieldError, NotFoundError, SweepStateError, TrialFinishedError } from './errors';
 import { getSweepObjective } from './objective';
+import { sweepReportData } from './report-data';
+import { sweepChartRows } from './sweep-charts';
 import { TrialQueue } from './queue/trial-queue';
 import { resumeSweep } from './resume';
 import { submitSweep } from './sweep-submission';
@@ -50,6 +52,13 @@ describe('ask and tell', () => {
     const objective = await getSweepObjective(t.db, sweep.id);
     expect(rows.map((r) => objectiveValue(objective, r as never))).toEqual(told);
     expect(rows[0].summary).toEqual({ eval_accuracy: told[0] });
+    // reports and charts read it as a worker's result
+    const report = await sweepReportData(t.db, sweep.id);
+    expect(report.objective).toEqual({ metric: 'accuracy', direction: 'maximize' });
+    expect(report.trials.map((x) => x.summary?.eval_accuracy)).toEqual(told);
+    const charts = await sweepChartRows(t.db, sweep.id, { summaryKey: objective.summaryKey, direction: objective.direction, effectKeys: ['r'] });
+    expect(charts.completed).toBe(8);
+    expect(charts.parallel[0].metric).toBe(Math.max(...told));
 
     // the budget is spent
     const e = await askTrial(t.db, sweep.id).catch((x) => x);
