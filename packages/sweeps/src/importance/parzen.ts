@@ -1,4 +1,4 @@
-// The 1-D Parzen estimators PED-ANOVA compares, as Optuna's
+// The 1-D Parzen estimators PED-ANOVA compares, as Optuna 5's
 // `importance/_ped_anova/scott_parzen_estimator.py` builds them: values are counted on a
 // grid (numbers) or per choice (categories), one kernel per occupied cell weighted by its
 // count, plus one wide prior kernel of weight `priorWeight`; the density is read on the grid.
@@ -11,15 +11,17 @@ export type ParamDomain =
 /** Grid cells of a numeric domain (Optuna's n_steps = 50 for floats). */
 export const GRID_STEPS = 50;
 
-/** The grid points of a numeric domain, in its own scale (log values for log domains). */
+/**
+ * The grid points of a numeric domain, in its own scale (log values for log domains), as
+ * Optuna 5 lays them: 50 points; an integer domain with fewer values gets one per value, a
+ * log-scaled integer domain ceil(log2(high − low + 1)) + 1.
+ */
 export function numericGrid(d: Extract<ParamDomain, { kind: 'numeric' }>): number[] {
   const lo = d.log ? Math.log(d.low) : d.low;
   const hi = d.log ? Math.log(d.high) : d.high;
   let n = GRID_STEPS;
-  if (d.integer && d.log) n = Math.min(GRID_STEPS, Math.max(2, Math.ceil(Math.log2(d.high - d.low + 1))));
-  else if (d.integer && d.high - d.low + 1 <= GRID_STEPS) {
-    return Array.from({ length: d.high - d.low + 1 }, (_, i) => d.low + i);
-  }
+  if (d.integer && d.log) n = Math.min(GRID_STEPS, Math.ceil(Math.log2(d.high - d.low + 1)) + 1);
+  else if (d.integer) n = Math.min(GRID_STEPS, d.high - d.low + 1);
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
 
@@ -41,10 +43,9 @@ export function cellCounts(d: ParamDomain, values: readonly (number | string)[])
   const counts = new Array<number>(grid.length).fill(0);
   for (const v of values) {
     const x = d.log ? Math.log(v as number) : (v as number);
-    // searchsorted(grid, x - step / 2, 'left'): the first point at or above it
-    let i = grid.findIndex((g) => g >= x - step / 2);
-    if (i < 0) i = grid.length - 1;
-    counts[i]++;
+    // the nearest point; a value midway between two counts at the lower one
+    const i = Math.ceil((x - grid[0]) / step - 0.5);
+    counts[Math.min(grid.length - 1, Math.max(0, i))]++;
   }
   return counts;
 }

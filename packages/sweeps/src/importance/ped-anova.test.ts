@@ -3,6 +3,10 @@ import { createRng } from '../prng.js';
 import { parameterImportance, parameterImportanceByMethod, type ImportanceTrial } from './ped-anova.js';
 import { quantileFilter, trialsNeeded } from './quantile-filter.js';
 import { cellCounts, parzenPmf } from './parzen.js';
+// Optuna 5.0.0's numbers for a fixed study (x float [0, 1], r int log [1, 64], c categorical,
+// y float [0, 10] set only when c = a): made by the script in its `$comment`, run with
+// `.venv-ref/bin/pip install optuna==5.0.0`.
+import optuna5 from './optuna-5-reference.json';
 
 const LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
 const pick = <T,>(rng: ReturnType<typeof createRng>, xs: readonly T[]) => xs[rng.int(xs.length)];
@@ -84,11 +88,31 @@ describe('parameterImportance (PED-ANOVA)', () => {
     expect(parameterImportance(plainSweep(11), { direction: 'maximize' }).ok).toBe(true);
   });
 
-  it('lists a conditional parameter with too few trials of its own instead of scoring it', () => {
+  it('matches Optuna 5 (conditional PED-ANOVA, normalised) on the same trials, both directions', () => {
+    const trials = optuna5.trials.map((t) => ({ method: 'lora', hyperparameters: t.params, value: t.value }));
+    for (const direction of ['maximize', 'minimize'] as const) {
+      const r = parameterImportance(trials, { direction });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const expected = optuna5.expected[direction] as Record<string, number>;
+      expect(r.importances.map((p) => p.param)).toEqual(Object.keys(expected).map((k) => `lora.${k}`));
+      for (const p of r.importances) expect(p.importance, `${direction} ${p.param}`).toBeCloseTo(expected[p.param.slice(5)], 6);
+      expect(r.importances.find((p) => p.param === 'lora.y')!.trials).toBe(10);
+    }
+  });
+
+  it('scores a parameter set in 2 trials; one set in fewer region trials is listed, not scored', () => {
     const trials = plainSweep(40);
-    trials.slice(0, 5).forEach((t, i) => { (t.hyperparameters as Record<string, unknown>).useRslora = i % 2 === 0; });
+    (trials[0].hyperparameters as Record<string, unknown>).useRslora = true;
+    (trials[1].hyperparameters as Record<string, unknown>).useRslora = false;
     const r = parameterImportance(trials, { direction: 'maximize' });
-    expect(r.ok && r.unscored).toEqual([{ param: 'lora.useRslora', trials: 5, message: 'not enough trials: needs 11 completed with lora.useRslora, has 5' }]);
+    expect(r.ok && r.importances.find((p) => p.param === 'lora.useRslora')?.trials).toBe(2);
+    expect(r.ok && r.unscored).toEqual([]);
+    // the region as the best half: a parameter of the worst trials drops out of it
+    const worst = [...trials].sort((a, b) => (a.value as number) - (b.value as number)).slice(0, 3);
+    worst.forEach((t, i) => { (t.hyperparameters as Record<string, unknown>).dora = i === 0 ? 'x' : 'y'; });
+    const half = parameterImportance(trials, { direction: 'maximize', regionQuantile: 0.5 });
+    expect(half.ok && half.unscored).toEqual([{ param: 'lora.dora', trials: 0, message: 'not enough trials: lora.dora is set in 0 of 20' }]);
   });
 
   it('says so when nothing varies', () => {

@@ -1,23 +1,29 @@
 /**
  * Hyperparameter importance by PED-ANOVA (Watanabe, Bansal, Hutter 2023,
- * https://arxiv.org/abs/2304.10255), as Optuna's default `PedAnovaImportanceEvaluator`
- * (`optuna/importance/_ped_anova/`) computes it: for each parameter, a 1-D Parzen estimator
- * of the top trials (the best `targetQuantile`, 10 %) and one of the region (the best
- * `regionQuantile`, all trials), both on the same grid; the importance is the Pearson
- * divergence of the top density from the region's, Σ p_region (p_top / p_region − 1)²,
- * normalised to sum 1 over the parameters.
+ * https://arxiv.org/abs/2304.10255), as Optuna 5's default `PedAnovaImportanceEvaluator`
+ * (`optuna/importance/_ped_anova/`) computes it: the top trials (the best `targetQuantile`,
+ * 10 %) and the region (the best `regionQuantile`, all trials); per parameter, a 1-D Parzen
+ * estimator of the top trials and one of the region on the same grid, and the Pearson
+ * divergence Σ p_region (p_top / p_region − 1)² between them; normalised to sum 1 over the
+ * parameters (get_param_importances' normalize).
  *
- * Why PED-ANOVA and not fANOVA: fANOVA needs a random forest fitted over every trial's full
- * parameter vector — randomised (a seeded forest still depends on the library), slow on
- * thousands of trials, and a conditional space (r exists only for LoRA) leaves holes the
- * forest must impute. PED-ANOVA is closed-form and deterministic, costs O(trials × grid),
- * and scores each parameter on the trials where it exists, so method-specific parameters
- * need no imputation.
+ * Conditional parameters (r exists only for LoRA, reparamHidden only with reparameterize) as
+ * Optuna 5 does it (conditional PED-ANOVA, https://arxiv.org/abs/2601.20800): a parameter is
+ * scored on the region trials that have it (its active regime, kept when it holds ≥ 2), against
+ * the top trials among those, and the divergence is weighted α² / β (α: the share of the top
+ * trials that have it, β: the share of the region) — a knob that only some top trials have
+ * counts for that much.
  *
- * Departures from Optuna, because stored trials carry no search space: a parameter's domain
- * is the range (or the set) of values its trials took (parameters.ts domainOf), and a number
- * spanning a factor 50 or more is read on a log scale. A conditional parameter's region and
- * top are taken among the trials that have it.
+ * Why PED-ANOVA and not fANOVA: fANOVA fits a random forest over every trial's full parameter
+ * vector — randomised, slow on thousands of trials, and a conditional space leaves holes the
+ * forest must impute. PED-ANOVA is closed-form and deterministic, costs O(trials × grid), needs
+ * no forest and handles conditional parameters exactly, as above.
+ *
+ * Departures from Optuna, because stored trials carry no search space: a parameter's domain is
+ * the range (or the set) of values its completed trials took (parameters.ts domainOf), a number
+ * spanning a factor 50 or more is read on a log scale, integers count as an integer domain.
+ * And the top must hold at least `minTopTrials` (2) by the quantile alone: with fewer trials
+ * the result says how many are needed instead of giving numbers.
  */
 import { METHOD_NAMES } from '../hyperparameters.js';
 import { cellCounts, parzenPmf } from './parzen.js';
@@ -25,6 +31,9 @@ import { domainOf, trialParameters, type ParamScalar } from './parameters.js';
 import { quantileFilter, trialsNeeded } from './quantile-filter.js';
 
 /** A trial as the sweep stores it. */
+/** A regime (the trials that have a parameter) is scored when it holds this many (Optuna's min_n_trials_in_regime). */
+const MIN_TRIALS_IN_REGIME = 2;
+
 export interface ImportanceTrial {
   method: string;
   /** Method hyperparameters, the `training` block and the bookkeeping keys (configKey, label…), as stored. */
@@ -52,9 +61,9 @@ export interface ParameterImportance {
   param: string;
   /** Share of the total (the scored parameters' importances sum to 1). */
   importance: number;
-  /** Completed trials that had the parameter. */
+  /** Region trials (completed, all of them at regionQuantile 1) that had the parameter. */
   trials: number;
-  /** Of those, how many were in the top. */
+  /** Of those, how many were top trials. */
   topTrials: number;
 }
 
@@ -65,7 +74,7 @@ export type ImportanceResult =
     needed: number;
     /** Most important first (ties by name). */
     importances: ParameterImportance[];
-    /** Varying parameters with too few trials of their own (e.g. reparamHidden in 4 trials). */
+    /** Varying parameters set in fewer than 2 region trials (Optuna drops such a regime). */
     unscored: { param: string; trials: number; message: string }[];
   }
   | { ok: false; reason: 'not-enough-trials' | 'nothing-varies'; completed: number; needed: number; message: string };
@@ -85,8 +94,8 @@ export function parameterImportance(trials: readonly ImportanceTrial[], opts: Im
   const regionQuantile = opts.regionQuantile ?? 1;
   const minTop = opts.minTopTrials ?? 2;
   const priorWeight = opts.priorWeight ?? 1;
-  if (!(targetQuantile > 0 && targetQuantile <= regionQuantile && regionQuantile <= 1)) {
-    throw new RangeError(`targetQuantile and regionQuantile must satisfy 0 < targetQuantile ≤ regionQuantile ≤ 1 (got ${targetQuantile}, ${regionQuantile})`);
+  if (!(targetQuantile > 0 && targetQuantile < regionQuantile && regionQuantile <= 1)) {
+    throw new RangeError(`targetQuantile and regionQuantile must satisfy 0 < targetQuantile < regionQuantile ≤ 1 (got ${targetQuantile}, ${regionQuantile})`);
   }
   const needed = trialsNeeded(targetQuantile, minTop);
   const sign = opts.direction === 'minimize' ? 1 : -1;
@@ -97,30 +106,38 @@ export function parameterImportance(trials: readonly ImportanceTrial[], opts: Im
     return { ok: false, reason: 'not-enough-trials', completed: done.length, needed, message: `not enough trials: needs ${needed} completed, has ${done.length}` };
   }
 
+  const target = quantileFilter(done.map((t) => t.loss), targetQuantile, minTop);
+  const region = quantileFilter(done.map((t) => t.loss), regionQuantile, minTop);
+  const targetCount = target.filter(Boolean).length;
+  const regionCount = region.filter(Boolean).length;
   const names = [...new Set(done.flatMap((t) => [...t.params.keys()]))].sort();
   const scored: ParameterImportance[] = [];
   const unscored: { param: string; trials: number; message: string }[] = [];
   for (const param of names) {
-    const having = done.filter((t) => t.params.has(param));
-    const values = having.map((t) => t.params.get(param) as ParamScalar);
-    const domain = domainOf(values);
+    const domain = domainOf(done.filter((t) => t.params.has(param)).map((t) => t.params.get(param) as ParamScalar));
     if (!domain) continue;
-    if (having.length < needed) {
-      unscored.push({ param, trials: having.length, message: `not enough trials: needs ${needed} completed with ${param}, has ${having.length}` });
+    // the active regime: region trials that have the parameter
+    const regime = done.map((t, i) => ({ t, top: target[i] })).filter(({ t }, i) => region[i] && t.params.has(param));
+    if (regime.length < MIN_TRIALS_IN_REGIME) {
+      unscored.push({ param, trials: regime.length, message: `not enough trials: ${param} is set in ${regime.length} of ${regionCount}` });
       continue;
     }
-    const losses = having.map((t) => t.loss);
-    const top = quantileFilter(losses, targetQuantile, minTop);
-    const region = quantileFilter(losses, regionQuantile, minTop);
-    const pTop = parzenPmf(domain, cellCounts(domain, values.filter((_, i) => top[i])), priorWeight);
-    const pRegion = parzenPmf(domain, cellCounts(domain, values.filter((_, i) => region[i])), priorWeight);
+    const values = regime.map(({ t }) => t.params.get(param) as ParamScalar);
+    const topValues = values.filter((_, i) => regime[i].top);
     let divergence = 0;
-    for (let i = 0; i < pTop.length; i++) {
-      const a = pTop[i] + 1e-12;
-      const b = pRegion[i] + 1e-12;
-      divergence += b * (a / b - 1) ** 2;
+    if (topValues.length > 0) {
+      const pTop = parzenPmf(domain, cellCounts(domain, topValues), priorWeight);
+      const pRegion = parzenPmf(domain, cellCounts(domain, values), priorWeight);
+      for (let i = 0; i < pTop.length; i++) {
+        const a = pTop[i] + 1e-12;
+        const b = pRegion[i] + 1e-12;
+        divergence += b * (a / b - 1) ** 2;
+      }
+      const alpha = topValues.length / targetCount;
+      const beta = regime.length / regionCount;
+      divergence *= ((alpha * alpha) / beta) * (targetCount / regionCount) ** 2;
     }
-    scored.push({ param, importance: divergence, trials: having.length, topTrials: top.filter(Boolean).length });
+    scored.push({ param, importance: divergence, trials: regime.length, topTrials: topValues.length });
   }
   if (scored.length === 0 && unscored.length === 0) {
     return { ok: false, reason: 'nothing-varies', completed: done.length, needed, message: `nothing varies: the ${done.length} completed trials share every parameter` };
