@@ -59,7 +59,7 @@ function table(scope: string, r: ImportanceResult): ImportanceTable {
   if (!r.ok) return { scope, message: r.message, header, rows: [], shares: [], unscored: null };
   const rows = r.importances.map((p) => [p.param, `${(p.importance * 100).toFixed(1)} %`, `${p.trials} (${p.topTrials})`]);
   const unscored = r.unscored.length
-    ? `Not scored, fewer than ${r.needed} completed trials have them: ${r.unscored.map((u) => `${u.param} (${u.trials})`).join(', ')}.`
+    ? `Not scored, set in fewer than 2 trials: ${r.unscored.map((u) => `${u.param} (${u.trials})`).join(', ')}.`
     : null;
   return { scope, message: null, header, rows, shares: r.importances.map((p) => p.importance), unscored };
 }
@@ -77,7 +77,7 @@ export function importanceTables(input: ReportInput): ImportanceTable[] {
 /** What the importance numbers are and where they come from (one sentence for both formats). */
 export function importanceSource(input: ReportInput): string {
   const completed = input.trials.filter((t) => t.status === 'completed' && trialMetric(t, input.objective.metric) !== null).length;
-  return `PED-ANOVA (as Optuna's PedAnovaImportanceEvaluator): how much each parameter's distribution in the top 10 % of trials by ${input.objective.metric} differs from its distribution over all completed trials (Pearson divergence of 1-D Parzen estimates), as a share of the total; from ${completed} completed trials of this sweep. A method's own parameters are named method.parameter and scored on the trials that have them.`;
+  return `PED-ANOVA (as Optuna 5's PedAnovaImportanceEvaluator): how much each parameter's distribution in the top 10 % of trials by ${input.objective.metric} differs from its distribution over all completed trials (Pearson divergence of 1-D Parzen estimates), as a share of the total; from ${completed} completed trials of this sweep. A method's own parameters are named method.parameter and scored on the trials that have them, weighted by how many top trials have them.`;
 }
 
 /** Best objective so far after the first n trials (by index), at 1, 5, 10, 25, … and the last trial. */
