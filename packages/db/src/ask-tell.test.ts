@@ -84,7 +84,8 @@ describe('ask and tell', () => {
     // the next ask learns from it: a new index, a new configuration
     const b = await askTrial(t.db, sweep.id);
     expect(b.index).toBe(1);
-    await tellTrial(t.db, sweep.id, b.trialId, { pruned: true, values: [0.5, 800], reason: 'worse than median' });
+    await expect(tellTrial(t.db, sweep.id, b.trialId, { pruned: true, values: [0.5, 800] })).rejects.toThrow('values: a pruned trial keeps its task metrics only (accuracy)');
+    await tellTrial(t.db, sweep.id, b.trialId, { pruned: true, reason: 'worse than median' });
     expect(await t.db.trial.findUniqueOrThrow({ where: { id: b.trialId } })).toMatchObject({ status: 'pruned', error: 'pruned: worse than median' });
   });
 

@@ -180,6 +180,10 @@ export async function tellTrial(db: Db, sweepId: string, trialId: string, input:
     if ((COST_METRICS as readonly string[]).includes(o.metric)) measurements[o.summaryKey] = v;
     else summary[o.summaryKey] = v;
   });
+  if (told.status === 'pruned' && Object.keys(measurements).length) {
+    // pruneTrial stores a summary only: a cost would be dropped without a word.
+    throw new InvalidFieldError(told.field, `a pruned trial keeps its task metrics only (${objectives.filter((o) => !(COST_METRICS as readonly string[]).includes(o.metric)).map((o) => o.metric).join(', ') || 'none in this sweep'}); tell it --pruned without values, or --failed`);
+  }
   const queue = new TrialQueue(db);
   try {
     if (told.status === 'completed') await queue.completeTrial(lease, summary, Object.keys(measurements).length ? measurements : undefined, 'external');
