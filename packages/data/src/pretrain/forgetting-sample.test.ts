@@ -8,7 +8,7 @@ import { forgettingSample } from './forgetting-sample.js';
 import { isHeldOutDocument } from './packed-chunks.js';
 
 beforeAll(async () => {
-  await selectBackend('auto');
+  await selectBackend();
 });
 
 describe('forgettingSample', () => {
