@@ -149,6 +149,23 @@ describe('ask and tell', () => {
     expect((await t.db.sweep.findUniqueOrThrow({ where: { id: sweep.id } })).status).toBe('completed');
   });
 
+  it('repeatable: the same spec and seed told the same results suggests the same trials in the same order', async () => {
+    const drive = async () => {
+      const { sweep } = await submitExternalSweep(t.db, TPE(7));
+      const keys: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const a = await askTrial(t.db, sweep.id);
+        keys.push(a.configKey);
+        if (i === 2) await tellTrial(t.db, sweep.id, a.trialId, { failed: true });
+        else await tellTrial(t.db, sweep.id, a.trialId, { value: trainElsewhere(a.training) });
+      }
+      return keys;
+    };
+    const first = await drive();
+    expect(await drive()).toEqual(first);
+    expect(new Set(first).size).toBe(7);
+  });
+
   it('concurrent asks get distinct trials and never exceed maxTrials', async () => {
     const { sweep } = await submitExternalSweep(t.db, TPE(6));
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => askTrial(t.db, sweep.id)));
