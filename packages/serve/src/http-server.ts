@@ -135,8 +135,14 @@ export function serveApiHandler(o: ServeApiOptions): (req: IncomingMessage, res:
     }
     const one = /^\/v1\/adapters\/([^/]+)$/.exec(path);
     if (one && req.method === 'DELETE') {
-      pool.remove(decodeURIComponent(one[1]));
-      return send(res, 200, { removed: decodeURIComponent(one[1]) });
+      let name: string;
+      try {
+        name = decodeURIComponent(one[1]);
+      } catch {
+        throw new BadRequestError('NAME', `${JSON.stringify(one[1])} is not a valid URL path segment`);
+      }
+      pool.remove(name);
+      return send(res, 200, { removed: name });
     }
     if (path === '/v1/stats' && req.method === 'GET') {
       return send(res, 200, {

@@ -145,6 +145,14 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
     expect(stats.bytesPerAdapter.p50).toBeGreaterThan(0);
   });
 
+  it('leaves no tensor behind: a round of predictions for every adapter keeps numTensors', async () => {
+    const round = () => Promise.all(trained.map((t) => s.queue.predict(t.name, TEXTS, { topK: 3, maxNewTokens: 2 })));
+    await round();
+    const before = tf.memory().numTensors;
+    await round();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('runs requests that wait together as one forward per adapter, never mixing adapters', async () => {
     const [a, b] = trained;
     const before = s.stats.forwardBatch.count;
@@ -211,6 +219,11 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
       ['not an adapter directory', () => post(s, '/v1/adapters', { name: 'empty', dir: work }), 422, /adapter_config.json is missing/],
       ['name taken', () => post(s, '/v1/adapters', { name: 'lora-a', dir: trained[0].dir }), 409, /already loaded/],
       ['no such route', () => fetch(`${s.url}/v1/nothing`), 404, /no such route/],
+      ['body not an object', () => post(s, '/v1/predict', '[1, 2]'), 400, /^body: /],
+      ['texts not strings', () => post(s, '/v1/predict', { adapter: 'lora-a', texts: [3] }), 400, /^texts\.0: /],
+      ['empty text', () => post(s, '/v1/predict', { adapter: 'lora-a', texts: [''] }), 400, /texts\[0\]: has no tokens/],
+      ['bad name encoding', () => fetch(`${s.url}/v1/adapters/%E0%A4%A`, { method: 'DELETE' }), 400, /NAME: .* is not a valid URL path segment/],
+      ['unknown adapter to delete', () => fetch(`${s.url}/v1/adapters/nope`, { method: 'DELETE' }), 404, /adapter "nope": no such adapter/],
     ];
     for (const [what, call, status, message] of cases) {
       const r = await call();
