@@ -50,6 +50,18 @@ describe('forgetting', { timeout: 60_000 }, () => {
     lm.dispose();
   });
 
+  it('Llama-likes: a tied head serves a classifier (qwen2-tiny), an untied lm_head is not loaded for one (llama-tiny): null', async () => {
+    const { model: tied } = loadHfModel(join(FIXTURES, 'qwen2-tiny'), { head: 'sequence-classification', numLabels: 2, seed: 1 });
+    const { model: tiedLm } = loadHfModel(join(FIXTURES, 'qwen2-tiny'), { head: 'causal-lm' });
+    const seqs = sample(tied.config.vocabSize);
+    expect(await languageModelLoss(tied, seqs)).toBeCloseTo((await languageModelLoss(tiedLm, seqs))!, 5);
+    const { model: untied } = loadHfModel(join(FIXTURES, 'llama-tiny'), { head: 'sequence-classification', numLabels: 2, seed: 1 });
+    expect(await languageModelLoss(untied, sample(untied.config.vocabSize))).toBeNull();
+    const { model: untiedLm } = loadHfModel(join(FIXTURES, 'llama-tiny'), { head: 'causal-lm' });
+    expect(Number.isFinite(await languageModelLoss(untiedLm, sample(untiedLm.config.vocabSize)))).toBe(true);
+    for (const m of [tied, tiedLm, untied, untiedLm]) m.dispose();
+  });
+
   it('a BERT-like classifier has no LM head: null with the reason', async () => {
     const { model } = loadHfModel(join(FIXTURES, 'bert-tiny-cls'), { head: 'sequence-classification', numLabels: 3 });
     expect(await languageModelLoss(model, sample(model.config.vocabSize))).toBeNull();
