@@ -182,5 +182,10 @@ describe('ask and tell', () => {
     const grid = 'name: g\ntask: spam\ntraining: { maxSteps: 5 }\nmethods: [{ method: lora, space: { r: [2, 4] } }]';
     await expect(submitExternalSweep(t.db, grid)).rejects.toThrow(/^strategy.type: an external \(ask-and-tell\) sweep must be adaptive/);
     await expect(askTrial(t.db, sweep.id, { leaseMs: 0 })).rejects.toThrow(/^leaseMs: must be an integer/);
+    const { sweep: ext } = await submitExternalSweep(t.db, TPE(3));
+    await new TrialQueue(t.db).cancelSweep(ext.id);
+    await expect(askTrial(t.db, ext.id)).rejects.toThrow(/^sweep: sweep .* is cancelled; nothing more to ask \(peft-lab sweep resume .* continues it\)$/);
+    await resumeSweep(t.db, ext.id);
+    expect((await askTrial(t.db, ext.id)).index).toBe(0);
   });
 });

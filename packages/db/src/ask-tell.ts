@@ -103,7 +103,9 @@ export async function askTrial(db: Db, sweepId: string, opts: AskOptions = {}): 
   // One attempt: an expired reservation fails instead of going back to the queue, where a worker would take it.
   const r = await inTransaction(getPool(db), (client) => reserveSuggestedTrial(client, sweepId, ASK_OWNER, leaseMs, { maxAttempts: 1 }));
   if (r.status === 'finished') {
-    throw new SweepStateError('sweep', `sweep ${sweepId} is ${r.sweepStatus}: its budget.maxTrials ${spec.budget.maxTrials} is spent${r.sweepStatus === 'cancelled' ? '' : ' or its space tried'}; nothing more to ask (peft-lab sweep resume ${sweepId} --max-trials N continues it)`);
+    throw new SweepStateError('sweep', r.sweepStatus === 'cancelled'
+      ? `sweep ${sweepId} is cancelled; nothing more to ask (peft-lab sweep resume ${sweepId} continues it)`
+      : `sweep ${sweepId} is ${r.sweepStatus}: its budget.maxTrials ${spec.budget.maxTrials} is spent or its space tried; nothing more to ask (peft-lab sweep resume ${sweepId} --max-trials N continues it)`);
   }
   if (r.status === 'busy') {
     const reserved = await getPool(db).query<{ n: number }>(`SELECT count(*)::int AS n FROM "Trial" WHERE "sweepId" = $1 AND "status" = 'running'`, [sweepId]);
