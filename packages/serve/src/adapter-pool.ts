@@ -103,6 +103,9 @@ export class AdapterPool {
       throw new AdapterMismatchError(name, `it was trained on ${source.baseModelDir}, the server runs ${this.served.dir}`);
     }
     const info = readAdapterDir(name, source.dir);
+    if (source.labels && info.numLabels !== undefined && source.labels.length !== info.numLabels) {
+      throw new BadRequestError('labels', `${source.labels.length} names for the ${info.numLabels} classes adapter ${JSON.stringify(name)} scores`);
+    }
     const entry: Entry = { name, source, info, loaded: null, loads: 0 };
     this.load(entry);
     this.entries.set(name, entry);

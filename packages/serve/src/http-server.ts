@@ -30,7 +30,15 @@ export const predictRequestSchema = z.object({
 });
 
 export const loadAdapterRequestSchema = z
-  .object({ name: z.string().min(1), dir: z.string().min(1).optional(), artifact: z.string().min(1).optional() })
+  .object({
+    name: z.string().min(1),
+    dir: z.string().min(1).optional(),
+    artifact: z.string().min(1).optional(),
+    /** dir only (an artifact brings its task's): class names by index; default LABEL_i. */
+    labels: z.array(z.string().min(1)).min(1).optional(),
+    /** dir only: the decoder sequence-classification pooling it was trained with (adapter_config.json does not record it). */
+    pooling: z.enum(['last', 'mean']).optional(),
+  })
   .refine((b) => (b.dir === undefined) !== (b.artifact === undefined), { message: 'give exactly one of dir and artifact', path: ['dir'] });
 
 /** Turns an artifact reference (a trial id) into an adapter directory; given by the CLI, which reaches the database. */
@@ -123,7 +131,7 @@ export function serveApiHandler(o: ServeApiOptions): (req: IncomingMessage, res:
     if (path === '/v1/adapters' && req.method === 'POST') {
       const body = loadAdapterRequestSchema.parse(await readJson(req));
       let source: AdapterSource;
-      if (body.dir !== undefined) source = { kind: 'dir', ref: body.dir, dir: body.dir };
+      if (body.dir !== undefined) source = { kind: 'dir', ref: body.dir, dir: body.dir, labels: body.labels, pooling: body.pooling };
       else if (!o.resolveArtifact) throw new BadRequestError('artifact', 'this server has no database to read artifacts from (start it with --sweep, or give dir)');
       else source = await resolveArtifact(o.resolveArtifact, body.artifact!);
       try {

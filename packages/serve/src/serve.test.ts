@@ -216,6 +216,7 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
         writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, base_model_name_or_path: 'meta-llama/Llama-3.2-1B' }));
         return post(s, '/v1/adapters', { name: 'renamed', dir });
       }, 422, /base_model_name_or_path="meta-llama\/Llama-3.2-1B", the server runs "gpt2-tiny"/],
+      ['labels of another count', () => post(s, '/v1/adapters', { name: 'spam3', dir: trained.find((t) => t.name === 'spam-lora')!.dir, labels: ['a', 'b', 'c'] }), 400, /labels: 3 names for the 2 classes adapter "spam3" scores/],
       ['not an adapter directory', () => post(s, '/v1/adapters', { name: 'empty', dir: work }), 422, /adapter_config.json is missing/],
       ['name taken', () => post(s, '/v1/adapters', { name: 'lora-a', dir: trained[0].dir }), 409, /already loaded/],
       ['no such route', () => fetch(`${s.url}/v1/nothing`), 404, /no such route/],
@@ -233,6 +234,16 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
     }
     const listed = await (await fetch(`${s.url}/v1/adapters`)).json();
     expect(listed.adapters.map((a: { name: string }) => a.name)).not.toContain('qwen');
+    // Labels and pooling given with a directory.
+    const spam = trained.find((t) => t.name === 'spam-lora')!;
+    const named = await post(s, '/v1/adapters', { name: 'spam-mean', dir: spam.dir, labels: ['no', 'yes'], pooling: 'mean' });
+    expect(named.status).toBe(201);
+    expect((await named.json()).labels).toEqual(['no', 'yes']);
+    const p = (await (await post(s, '/v1/predict', { adapter: 'spam-mean', texts: [TEXTS[0]] })).json()).predictions[0];
+    expect(Object.keys(p.probabilities)).toEqual(['no', 'yes']);
+    // Mean pooling is another model over the same weights: not what 'last' (the training's) gives.
+    expect(Math.abs(p.probabilities.yes - spam.expected[0].probs[1])).toBeGreaterThan(1e-6);
+    await fetch(`${s.url}/v1/adapters/spam-mean`, { method: 'DELETE' });
   });
 });
 
