@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSweepWithTrials } from '@peft-lab/db';
 import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
 import { registerBaseModel, runWorker, silentLogger } from '@peft-lab/worker';
 import { REPO_ROOT, ensureAppBuilt, launchChromium, startApp, type RunningApp } from './helpers/start-app';
@@ -156,7 +157,7 @@ describe('dashboard in Chromium', () => {
 
   it('sorts and filters the trial table through the URL', async () => {
     await page.goto(`${sweepUrl}?sort=method&dir=desc`);
-    const methods = await page.locator('[data-testid="trial-table"] tbody tr td:nth-child(4)').allInnerTexts();
+    const methods = await page.locator('[data-testid="trial-table"] tbody tr td:nth-child(4)').allTextContents();
     expect(methods).toEqual(['Prefix', 'LoRA', 'Full FT']);
     await page.getByLabel('Method', { exact: true }).selectOption('lora');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -282,6 +283,43 @@ describe('dashboard in Chromium', () => {
       rmSync(scratch, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('draws importance bars per method and a two-objective front for a sweep with enough trials', async () => {
+    // 24 stored trials (no worker: the charts read rows): accuracy rises with LoRA's r; prefix trials trail.
+    const spec = { name: 'browser-analysis', strategy: { type: 'random', count: 12, seed: 0 },
+      objectives: [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'trainable_params', direction: 'minimize' }] };
+    const rows = Array.from({ length: 24 }, (_, i) => i < 16
+      ? { method: 'lora', hyperparameters: { r: 2 ** (i % 4), dropout: [0, 0.1][i % 2], training: { lr: [1e-3, 3e-3][(i >> 1) % 2] } }, seed: 0 }
+      : { method: 'prefix', hyperparameters: { prefixLength: [4, 8][i % 2], training: { lr: [1e-3, 3e-3][(i >> 1) % 2] } }, seed: 0 });
+    const { sweep, trialIds } = await createSweepWithTrials(t.db, { name: 'browser-analysis', spec, task: 'tiny-spam' }, rows);
+    for (const [i, id] of trialIds.entries()) {
+      const r = rows[i].hyperparameters as { r?: number; prefixLength?: number };
+      const accuracy = r.r !== undefined ? 0.6 + 0.05 * Math.log2(r.r) + (i % 3) / 1000 : 0.55 + (i % 3) / 1000;
+      const trainableParams = r.r !== undefined ? 1000 * r.r : 500 * r.prefixLength!;
+      await t.db.trial.update({ where: { id }, data: { status: 'completed', summary: { eval_accuracy: accuracy }, measurements: { trainableParams }, finishedAt: new Date() } });
+    }
+    await t.db.sweep.update({ where: { id: sweep.id }, data: { status: 'completed', finishedAt: new Date() } });
+    await page.goto(`${app.url}/sweeps/${sweep.id}`);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-chart]')).every((c) => c.getAttribute('data-chart-state')));
+    const importance = page.locator('[data-chart="importance"]');
+    expect(await importance.getAttribute('data-chart-state')).toBe('ready');
+    // over all methods: method, lora.r, lora.dropout, prefix.prefixLength, lr; the planted lora.r among them
+    expect(await importance.locator('.recharts-bar-rectangle').count()).toBeGreaterThanOrEqual(3);
+    expect(await importance.locator('.recharts-cartesian-axis-tick-value').allTextContents()).toContain('lora.r');
+    await importance.getByLabel('Importance over').selectOption('lora');
+    await expect.poll(() => importance.locator('.recharts-cartesian-axis-tick-value').allTextContents()).toEqual(expect.arrayContaining(['lora.r', 'lora.dropout', 'lr']));
+    // 8 prefix trials are too few on their own
+    await importance.getByLabel('Importance over').selectOption('prefix');
+    expect(await page.getByTestId('importance-message').innerText()).toBe('not enough trials: needs 11 completed, has 8.');
+    // two objectives: accuracy against trainable_params, the front marked
+    const pareto = page.locator('[data-chart="pareto"]');
+    expect(await pareto.locator('h3').innerText()).toBe('accuracy vs trainable_params (first two objectives)');
+    expect(await pareto.locator('.recharts-scatter-symbol').count()).toBeGreaterThanOrEqual(24);
+    expect(await pareto.locator('.recharts-scatter-line').count()).toBe(1);
+    expect(await page.locator('[data-chart="history"] h3').innerText()).toBe('Optimisation history (strategy random)');
+    await shot('sweep-analysis');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
 
 describe('dashboard with PEFT_LAB_TOKEN set', () => {

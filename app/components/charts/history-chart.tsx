@@ -7,6 +7,16 @@ import { ChartFrame } from './chart-frame';
 /** Series colours on the compare page (Okabe–Ito, after the method colours' order). */
 const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
 
+/** The y range of the drawn values, padded; a flat history gets a band around its one value (recharts' auto gives −1…3 for 1). */
+function yDomain(series: HistorySeries[]): [number, number] | ['auto', 'auto'] {
+  const vs = series.flatMap((s) => s.points.flatMap((p) => [p.best, p.value])).filter((v): v is number => v !== null);
+  if (vs.length === 0) return ['auto', 'auto'];
+  const lo = Math.min(...vs);
+  const hi = Math.max(...vs);
+  const pad = hi > lo ? (hi - lo) * 0.08 : Math.abs(hi) * 0.05 || 0.05;
+  return [Number((lo - pad).toPrecision(3)), Number((hi + pad).toPrecision(3))];
+}
+
 const seriesName = (s: HistorySeries) => (s.label ? `${s.label} (${s.strategy})` : `best so far (strategy ${s.strategy})`);
 
 /**
@@ -31,7 +41,7 @@ export function HistoryChart({ series, objective, source, id = 'history' }: { se
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis type="number" dataKey="index" domain={[0, 'dataMax']} allowDecimals={false}
             label={{ value: 'Trial index (suggestion order)', position: 'insideBottom', offset: -18 }} />
-          <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v)}
+          <YAxis type="number" domain={yDomain(single ? series : drawn)} tickFormatter={(v: number) => formatNumber(v)}
             label={{ value: `${objective.metric} (objective)`, angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
           <Tooltip formatter={(v) => formatNumber(Number(v), 4)} labelFormatter={(l) => `trial #${l}`} />
           <Legend verticalAlign="top" height={28} />

@@ -20,7 +20,7 @@ export function ImportanceChart({ scopes, objective, source, id = 'importance' }
   const data = (current?.bars ?? []).map((b) => ({ ...b, percent: b.importance * 100 }));
   return (
     <ChartFrame id={id} title="Hyperparameter importance"
-      caption={`PED-ANOVA (Optuna's default evaluator): how differently each parameter is distributed in the top 10 % of completed trials by ${objective.metric} than over all of them, as a share of the total. A method's own parameters (lora.r) are scored on the trials that have them.`}
+      caption={`PED-ANOVA (Optuna's default evaluator): how differently each parameter is distributed in the top 10 % of completed trials by ${objective.metric} than over all of them, as a share of the total. A method's own parameters (lora.r) are scored on the trials that have them, weighted by how many top trials have them.`}
       source={`${source} From ${current?.completed ?? 0} completed trials${current && current.scope !== 'all' ? ` of ${methodLabel(current.scope)}` : ''}.`} empty={empty}>
       <label className="inline">Trials{' '}
         <select value={current?.scope ?? 'all'} onChange={(e) => setPicked(e.target.value)} aria-label="Importance over">
@@ -45,7 +45,7 @@ export function ImportanceChart({ scopes, objective, source, id = 'importance' }
         </ResponsiveContainer>
       )}
       {current && current.unscored.length > 0 && (
-        <p className="chart-caption">Not scored (too few completed trials have them): {current.unscored.map((u) => `${u.param} (${u.trials})`).join(', ')}.</p>
+        <p className="chart-caption">Not scored (set in fewer than 2 trials): {current.unscored.map((u) => `${u.param} (${u.trials})`).join(', ')}.</p>
       )}
     </ChartFrame>
   );
