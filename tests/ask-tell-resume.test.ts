@@ -107,6 +107,10 @@ describe('ask-and-tell and resume over HTTP', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.requeued.map((r: { retryOfIndex: number; index: number }) => [r.retryOfIndex, r.index])).toEqual([[1, 3], [2, 4]]);
     expect(await db.trial.count({ where: { sweepId: sweep.id, status: 'queued' } })).toBe(2);
+    const status = await runCli(['sweep', 'status', sweep.id], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^3 \(retry of #1\)\s+lora\s+queued/m);
+    expect(status.stdout).toMatch(/^4 \(retry of #2\)\s+lora\s+queued/m);
     await db.trial.updateMany({ where: { sweepId: sweep.id, status: 'queued' }, data: { status: 'cancelled' } });
   });
 });

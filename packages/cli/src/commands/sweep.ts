@@ -81,15 +81,18 @@ export function register(program: Command): void {
         if (o.json) {
           console.log(JSON.stringify({
             id: s.id, name: s.name, status: s.status, task: s.task, counts: s.counts, objective: { metric: objective.metric, direction: objective.direction },
-            trials: trials.map((t) => ({ id: t.id, index: t.index, method: t.method, status: t.status, seed: t.seed, attempt: t.attempt, step: t.progressStep, total: t.progressTotal, backend: t.backend, error: t.error, summary: t.summary })),
+            trials: trials.map((t) => ({ id: t.id, index: t.index, method: t.method, status: t.status, seed: t.seed, attempt: t.attempt, retryOf: t.retryOfId, step: t.progressStep, total: t.progressTotal, backend: t.backend, error: t.error, summary: t.summary })),
           }, null, 2));
           return;
         }
         const c = s.counts;
         console.log(`${s.name} (${s.id}): ${s.status} — ${c.completed}/${c.planned} completed, ${c.running} running, ${c.queued} queued, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`);
+        const indexOf = new Map(trials.map((t) => [t.id, t.index]));
         const rows = trials.map((t) => {
           const v = (t.summary as Record<string, number> | null)?.[objective.summaryKey];
-          return [String(t.index), t.method, t.status, `${t.progressStep}${t.progressTotal ? `/${t.progressTotal}` : ''}`, typeof v === 'number' ? v.toFixed(4) : '', String(t.attempt), (t.error ?? '').slice(0, 60)];
+          // a `sweep resume` retry names the trial it retries
+          const retry = t.retryOfId ? ` (retry of #${indexOf.get(t.retryOfId) ?? '?'})` : '';
+          return [`${t.index}${retry}`, t.method, t.status, `${t.progressStep}${t.progressTotal ? `/${t.progressTotal}` : ''}`, typeof v === 'number' ? v.toFixed(4) : '', String(t.attempt), (t.error ?? '').slice(0, 60)];
         });
         printTable(['#', 'method', 'status', 'step', objective.metric, 'attempt', 'error'], rows);
       });
