@@ -96,6 +96,18 @@ describe('resumeSweep', () => {
     expect(second.requeued).toEqual([{ id: expect.any(String), index: 5, retryOf: first.requeued[0].id, retryOfIndex: 4 }]);
   });
 
+  it('two resumes at once: one re-queues, the other waits for its lock and is refused', async () => {
+    const { sweep } = await submitSweep(t.db, GRID, { skipResourceCheck: true });
+    await runAll((i) => (i % 2 ? 'fail' : 'complete'));
+    const results = await Promise.allSettled([resumeSweep(t.db, sweep.id), resumeSweep(t.db, sweep.id)]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(1);
+    expect((ok[0] as PromiseFulfilledResult<{ requeued: unknown[] }>).value.requeued).toHaveLength(2);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(SweepStateError);
+    expect(await t.db.trial.count({ where: { sweepId: sweep.id } })).toBe(6);
+  });
+
   it('an adaptive sweep raised from 6 to 10 trials goes on to 10', async () => {
     const { sweep } = await submitSweep(t.db, TPE(6), { skipResourceCheck: true });
     expect(await runAll(() => 'complete')).toBe(6);
