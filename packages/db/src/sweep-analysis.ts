@@ -25,12 +25,19 @@ export interface SweepAnalysisRows {
   total: number;
   /** [trial index, its value (completed trials only), best so far], by index: improvements, a sample and the last trial. */
   history: [number, number | null, number | null][];
-  /** Completed trials, by index, each with its stored hyperparameters and the primary value (null: not recorded). */
+  /**
+   * Completed trials, by index, each with its stored hyperparameters and the primary value (null: not recorded);
+   * `summary` and `measurements` only when the spec has two or more objectives (null otherwise).
+   */
   completed: { index: number; method: string; hyperparameters: unknown; summary: unknown; measurements: unknown; value: number | null }[];
 }
 
 const SQL = `
-  WITH a AS MATERIALIZED (
+  WITH multi AS (
+    -- summary and measurements travel only for a multi-objective spec (its objectives' values): they are most of a row
+    SELECT COALESCE(jsonb_typeof(s."spec"::jsonb -> 'objectives') = 'array' AND jsonb_array_length(s."spec"::jsonb -> 'objectives') >= 2, false) AS enabled
+    FROM "Sweep" s WHERE s."id" = $1),
+  a AS MATERIALIZED (
     SELECT t."index", t."method", t."hyperparameters", t."summary", t."measurements", t."status",
            CASE WHEN t."status" = 'completed' THEN COALESCE(${num(`t."summary" -> $2::text`)}, ${num(`t."measurements" -> $2::text`)}) END AS value
     FROM "Trial" t WHERE t."sweepId" = $1),
@@ -47,7 +54,8 @@ const SQL = `
     (SELECT json_agg(json_build_array("index", value, best) ORDER BY "index") FROM hk
        WHERE improved OR rn = n OR rn % GREATEST(1, ceil(n / $4::float8))::int = 0) AS history,
     (SELECT json_agg(json_build_object('index', "index", 'method', "method", 'hyperparameters', "hyperparameters",
-       'summary', "summary", 'measurements', "measurements", 'value', value) ORDER BY "index") FROM a WHERE "status" = 'completed') AS completed`;
+       'summary', CASE WHEN (SELECT enabled FROM multi) THEN "summary" END, 'measurements', CASE WHEN (SELECT enabled FROM multi) THEN "measurements" END,
+       'value', value) ORDER BY "index") FROM a WHERE "status" = 'completed') AS completed`;
 
 /** The analysis rows of one sweep (see SweepAnalysisRows). */
 export async function sweepAnalysisRows(db: Db, sweepId: string, opts: SweepAnalysisOptions): Promise<SweepAnalysisRows> {
