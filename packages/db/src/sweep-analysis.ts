@@ -35,7 +35,7 @@ export interface SweepAnalysisRows {
 const SQL = `
   WITH multi AS (
     -- summary and measurements travel only for a multi-objective spec (its objectives' values): they are most of a row
-    SELECT COALESCE(jsonb_typeof(s."spec"::jsonb -> 'objectives') = 'array' AND jsonb_array_length(s."spec"::jsonb -> 'objectives') >= 2, false) AS enabled
+    SELECT COALESCE(CASE WHEN jsonb_typeof(s."spec"::jsonb -> 'objectives') = 'array' THEN jsonb_array_length(s."spec"::jsonb -> 'objectives') >= 2 END, false) AS enabled
     FROM "Sweep" s WHERE s."id" = $1),
   a AS MATERIALIZED (
     SELECT t."index", t."method", t."hyperparameters", t."summary", t."measurements", t."status",
