@@ -8,6 +8,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { isPeftLabError } from '@peft-lab/errors';
 import { detachPeft, setActiveAdapter, type HeadKind, type MethodName, type SequencePooling } from '@peft-lab/engine';
 import { AdapterMismatchError, AdapterNameTakenError, BadRequestError, UnknownAdapterError } from './errors.js';
 import { checkAdapterFitsBase, loadAdapterOnto, readAdapterDir, type AdapterDirInfo } from './load-adapter.js';
@@ -143,7 +144,7 @@ export class AdapterPool {
     let model: TransformerModel;
     let target: string | null = name;
     if (name === BASE_ADAPTER) {
-      model = this.served.base;
+      model = this.headModel(BASE_ADAPTER, () => this.served.base);
       target = null;
     } else {
       const e = this.entries.get(name);
@@ -171,7 +172,7 @@ export class AdapterPool {
 
   private load(e: Entry): void {
     const { info, source } = e;
-    const model = this.served.model(info.head, info.numLabels, source.pooling, source.seed);
+    const model = this.headModel(e.name, () => this.served.model(info.head, info.numLabels, source.pooling, source.seed));
     checkAdapterFitsBase(e.name, info, model, this.served.aliases);
     const before = tf.memory().numBytes;
     const t0 = performance.now();
@@ -182,6 +183,16 @@ export class AdapterPool {
     e.loads++;
     this.stats.loadMs.add(loadMs);
     this.stats.adapterBytes.add(bytes);
+  }
+
+  /** The served model of a head; a head the model's family does not have is the adapter's misfit (422). */
+  private headModel(adapter: string, get: () => TransformerModel): TransformerModel {
+    try {
+      return get();
+    } catch (err) {
+      if (isPeftLabError(err) && (err as { code: string }).code === 'UNSUPPORTED_CONFIG') throw new AdapterMismatchError(adapter, (err as Error).message, { cause: err });
+      throw err;
+    }
   }
 
   private unload(e: Entry): void {

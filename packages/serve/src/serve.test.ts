@@ -247,6 +247,32 @@ describe('peft-lab serve', { timeout: 60_000 }, () => {
   });
 });
 
+describe('peft-lab serve: an encoder base (BERT)', { timeout: 60_000 }, () => {
+  it('serves a sequence-classification LoRA on a checkpoint without a causal-LM head; "base" is a 422 there', async () => {
+    const BERT = join(FIXTURES, 'bert-tiny-cls');
+    const { model, tokenizer } = loadHfModel(BERT);
+    const attachment = attachPeft(model, 'lora', { r: 2 }, 'bert-lora');
+    const ids = TEXTS.map((t) => tokenizer!.encode(t));
+    const r = await trainTrial({ model, attachment, task: 'sequence-classification', metric: 'accuracy', trainData: ids.map((inputIds, i) => ({ inputIds, label: i % 2 })), lr: 5e-2, batchSize: 2, maxSteps: 2, seed: 1, latency: false });
+    expect(r.status).toBe('completed');
+    const dir = join(work, 'bert-lora');
+    await saveAttachment(model, attachment, null, dir);
+    const want = reference(model, ids[0], 'sequence-classification').probs;
+    attachment.dispose();
+    model.dispose();
+    const s = await startServe({ modelDir: BERT, modelName: 'bert-tiny-cls', port: 0, logError: () => {}, adapters: [{ name: 'bert-lora', source: { kind: 'dir', ref: dir, dir } }] });
+    try {
+      const p = (await (await post(s, '/v1/predict', { adapter: 'bert-lora', texts: [TEXTS[0]] })).json()).predictions[0];
+      expect(maxDiff(want.map((_, i) => p.probabilities[`LABEL_${i}`]), want)).toBeLessThan(1e-5);
+      const base = await post(s, '/v1/predict', { adapter: 'base', texts: ['x y'] });
+      expect(base.status).toBe(422);
+      expect((await base.json()).error.message).toMatch(/adapter "base" does not fit the served base model: .*family bert supports sequence-classification/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('peft-lab serve: LRU cap and token', { timeout: 60_000 }, () => {
   it('keeps at most --max-adapters loaded, reloads an evicted one on request with the same output', async () => {
     const [a, b, c] = trained.filter((t) => t.head === 'causal-lm');

@@ -37,21 +37,25 @@ export class ServedModel {
     this.dir = o.dir;
     this.name = o.name;
     const t0 = performance.now();
-    const { model, tokenizer } = loadHfModel(o.dir, { head: 'causal-lm', frozenWeights: this.frozen });
+    // The checkpoint's own head first (an encoder such as BERT has no causal-LM head).
+    const { model, tokenizer } = loadHfModel(o.dir, { frozenWeights: this.frozen });
     this.loadMs = performance.now() - t0;
     if (!tokenizer) {
       model.dispose();
       throw new PeftLabError('SERVE_NO_TOKENIZER', `--model ${o.dir}: tokenizer.json is missing (the server tokenizes the texts it is sent)`);
     }
     this.tokenizer = tokenizer;
-    this.views.set(viewKey('causal-lm'), model);
+    this.views.set(model.head === 'causal-lm' ? viewKey('causal-lm') : viewKey(model.head, model.config.numLabels, undefined, 0), model);
     this.maxPositions = model.config.maxPositions;
     this.aliases = baseModelAliases(o.name, o.dir, readHfConfig(o.dir));
   }
 
-  /** The causal-LM model (the checkpoint as pretrained). */
+  /**
+   * The causal-LM model (the checkpoint as pretrained), built on first use.
+   * @throws UnsupportedConfigError for a family without a causal-LM head (BERT, RoBERTa, DistilBERT)
+   */
   get base(): TransformerModel {
-    return this.views.get(viewKey('causal-lm'))!;
+    return this.model('causal-lm');
   }
 
   /**
@@ -59,7 +63,7 @@ export class ServedModel {
    * the checkpoint lacks starts from `seed` (transformers' init), as in the trial that trained the adapter.
    */
   model(head: HeadKind, numLabels?: number, pooling?: SequencePooling, seed?: number): TransformerModel {
-    const key = head === 'causal-lm' ? viewKey(head) : viewKey(head, numLabels, pooling, seed);
+    const key = head === 'causal-lm' ? viewKey(head) : viewKey(head, numLabels, pooling, seed ?? 0);
     let m = this.views.get(key);
     if (!m) {
       m = loadHfModel(this.dir, { head, numLabels, pooling, seed, frozenWeights: this.frozen }).model;
