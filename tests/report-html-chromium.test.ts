@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium, offline', () =>
         return { id: svg.getAttribute('data-chart'), marks: marks.length, drawn: drawn.length, width: box.width, height: box.height };
       }),
     );
-    expect(charts.map((c) => c.id)).toEqual(['pareto', 'learning-curve-eval-accuracy', 'learning-curve-train-loss', 'cost']);
+    expect(charts.map((c) => c.id)).toEqual(['pareto', 'learning-curve-eval-accuracy', 'learning-curve-train-loss', 'cost', 'history']);
     for (const c of charts) {
       expect(c.width, `${c.id} width`).toBeGreaterThan(100);
       expect(c.height, `${c.id} height`).toBeGreaterThan(100);
@@ -66,7 +66,11 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium, offline', () =>
     }
     // One dot per completed trial in the Pareto chart.
     expect(await page.$$eval('svg[data-chart="pareto"] circle.point', (e) => e.length)).toBe(16);
-    expect(await page.$$eval('#claims tbody tr', (e) => e.length)).toBe(9);
+    // The optimisation history: one dot per completed trial, one best-so-far line.
+    expect(await page.$$eval('svg[data-chart="history"] circle.trial', (e) => e.length)).toBe(16);
+    expect(await page.$$eval('svg[data-chart="history"] polyline.best', (e) => e.length)).toBe(1);
+    // one row per claim (checkClaims: 10 since the forgetting claim)
+    expect(await page.$$eval('#claims tbody tr', (e) => e.length)).toBe(10);
     await page.screenshot({ path: join(outDir, 'report-html.png'), fullPage: true });
     expect(attempted).toEqual([]);
     await page.close();
@@ -74,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in Chromium, offline', () =>
 
   it('renders the sweep with gaps, saying which charts are missing', async () => {
     const { page, attempted } = await open(renderReport(fixture('sweep-missing'), 'html'));
-    expect(await page.$$eval('svg.chart', (s) => s.map((x) => x.getAttribute('data-chart')))).toEqual(['pareto']);
+    expect(await page.$$eval('svg.chart', (s) => s.map((x) => x.getAttribute('data-chart')))).toEqual(['pareto', 'history']);
     const missing = await page.$$eval('figure.chart-missing', (f) => f.map((x) => x.textContent ?? ''));
     expect(missing.some((t) => t.includes('no trial has recorded metric series'))).toBe(true);
     expect(missing.some((t) => t.includes('no full fine-tuning baseline'))).toBe(true);

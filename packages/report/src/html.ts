@@ -8,6 +8,7 @@ import { VERDICT_TEXT, formatClaimMeasurement, type ClaimResult } from './claims
 import { costChart, learningCurveCharts, paretoChart, type Chart } from './html-charts.js';
 import type { ReportInput } from './input.js';
 import { historySource, historyTable, importanceSource, importanceTables, type ImportanceTable } from './analysis.js';
+import { historyChart } from './history-chart.js';
 import { reportTitle, sweepSummary } from './report-text.js';
 import { resultsTable, statusTable, type ResultsTable } from './results-table.js';
 import { escapeXml as esc } from './svg.js';
@@ -102,6 +103,7 @@ ${importanceTables(input).map(importanceHtml).join('\n')}
 <section id="history">
 <h2>Optimisation history</h2>
 <p>${esc(historySource(input))}</p>
+${figure(historyChart(input))}
 ${history.rows.length ? tableHtml(history, 0) : '<p class="missing">No trials.</p>'}
 </section>
 <section id="claims">
