@@ -30,10 +30,10 @@ import { cellCounts, parzenPmf } from './parzen.js';
 import { domainOf, trialParameters, type ParamScalar } from './parameters.js';
 import { quantileFilter, trialsNeeded } from './quantile-filter.js';
 
-/** A trial as the sweep stores it. */
 /** A regime (the trials that have a parameter) is scored when it holds this many (Optuna's min_n_trials_in_regime). */
 const MIN_TRIALS_IN_REGIME = 2;
 
+/** A trial as the sweep stores it. */
 export interface ImportanceTrial {
   method: string;
   /** Method hyperparameters, the `training` block and the bookkeeping keys (configKey, label…), as stored. */
@@ -50,7 +50,7 @@ export interface ImportanceOptions {
   targetQuantile?: number;
   /** The region they are compared against: 1 = every trial (Optuna's region_quantile). */
   regionQuantile?: number;
-  /** The top must hold at least this many trials (Optuna's min_n_top_trials). */
+  /** The top quantile must hold at least this many trials, else "not enough trials" (Optuna 3's min_n_top_trials; 5 has none). */
   minTopTrials?: number;
   /** Weight of each estimator's prior kernel (Optuna's prior_weight). */
   priorWeight?: number;
