@@ -12,7 +12,14 @@ export class MergedWeights {
   /** The base variables merge swapped out, by weight name. */
   private readonly originals = new Map<string, tf.Variable>();
 
+  private swapped = false;
+
   constructor(private readonly model: TransformerModel) {}
+
+  /** Whether a merge is swapped in (swapIn succeeded and restore has not run since). */
+  get active(): boolean {
+    return this.swapped;
+  }
 
   /**
    * Swaps `updates` (weight name → merged tensor, owned by this call) into the model, after
@@ -30,14 +37,16 @@ export class MergedWeights {
       this.model.weights.set(name, tf.variable(t, false));
       t.dispose();
     }
+    this.swapped = true;
   }
 
-  /** Frees the merged variables and gives the model its original ones back. */
+  /** Frees the merged variables and gives the model its original ones back (nothing when none are swapped in). */
   restore(): void {
     for (const [name, original] of this.originals) {
       this.model.weights.get(name)!.dispose();
       this.model.weights.set(name, original);
     }
     this.originals.clear();
+    this.swapped = false;
   }
 }

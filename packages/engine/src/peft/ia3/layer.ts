@@ -9,13 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError, WeightShapeError } from '../../errors.js';
-import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
+import type { HostTensor } from '../../hf/safetensors.js';
 import { dense } from '../../models/shared/ops.js';
 import type { SavableAttachment } from '../save-attachment.js';
 import type { TransformerModel } from '../../types.js';
 import { matchTargetModules } from '../lora/layer.js';
 import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';
 import { MergedWeights } from '../merged-weights.js';
+import { adapterDirBytes, disposeModuleAttachment, moduleHooks, withHeadTensors, type ModuleAttachmentParts } from '../module-attachment.js';
 import { DEFAULT_IA3_FEEDFORWARD_MODULES, DEFAULT_IA3_TARGET_MODULES, Ia3ConfigSchema, type Ia3Config, type Ia3ConfigInput } from './config.js';
 
 /** (IA)³ nests the base under `base_model.model.` as LoRA does (a tuner model). */
@@ -100,9 +101,20 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
   }
   for (const [k, v] of heads.trainable) trainable.set(k, v);
 
-  let merged = false;
   const mergedWeights = new MergedWeights(model);
   const as2d = (t: tf.Tensor) => (t.rank === 2 ? t : t.reshape([-1, t.shape[t.rank - 1]!])) as tf.Tensor2D;
+  const parts: ModuleAttachmentParts<Ia3Module> = {
+    model, modules, heads, trainable, mergedWeights,
+    variables: (m) => [m.vector],
+    linear(m, x, y) {
+      if (!m.feedforward) return tf.mul(y, m.vector.reshape([-1]));
+      // peft: base_layer(x * l) — the scaled input through the frozen weight, bias unscaled.
+      const w = model.weights.get(`${m.name}.weight`) as tf.Tensor2D;
+      const b = model.weights.get(`${m.name}.bias`) as tf.Tensor1D | undefined;
+      const out = dense(tf.mul(as2d(x), m.vector) as tf.Tensor2D, w, b);
+      return y.rank === 2 ? out : out.reshape(y.shape);
+    },
+  };
 
   const attachment: Ia3Attachment = {
     method: 'ia3',
@@ -112,29 +124,11 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
     modules,
     savedModules: heads.modules,
     get merged() {
-      return merged;
+      return mergedWeights.active;
     },
-    hooks: {
-      // Merged, the vectors are in the weights: the base linears run plain. Saved heads always replace their outputs.
-      linearTouches: (name) => heads.has(name) || (!merged && modules.has(name)),
-      layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).map((m) => m.vector),
-      linear(name, x, y) {
-        if (heads.has(name)) return heads.apply(name, x, y);
-        const m = modules.get(name);
-        if (!m || merged) return y;
-        if (!m.feedforward) return tf.mul(y, m.vector.reshape([-1]));
-        // peft: base_layer(x * l) — the scaled input through the frozen weight, bias unscaled.
-        const w = model.weights.get(`${name}.weight`) as tf.Tensor2D;
-        const b = model.weights.get(`${name}.bias`) as tf.Tensor1D | undefined;
-        const out = dense(tf.mul(as2d(x), m.vector) as tf.Tensor2D, w, b);
-        return y.rank === 2 ? out : out.reshape(y.shape);
-      },
-    },
+    hooks: moduleHooks(parts),
     trainable,
-    storedBytes() {
-      const shapes = new Map([...attachment.adapterTensors()].map(([k, t]) => [k, t.shape]));
-      return safetensorsFileSize(shapes) + new TextEncoder().encode(JSON.stringify(attachment.adapterConfigJson(), null, 2)).length;
-    },
+    storedBytes: () => adapterDirBytes(attachment.adapterTensors(), attachment.adapterConfigJson()),
     /**
      * Folds the vectors into the weights ([in, out] layout: a feed-forward vector scales W's rows,
      * any other its columns and the bias), refusing non-finite results as peft's safe_merge.
@@ -142,7 +136,7 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
      * originals bit for bit (peft divides again, "can be inaccurate").
      */
     merge() {
-      if (merged) return;
+      if (mergedWeights.active) return;
       const list = [...modules.values()];
       const updates = tf.tidy(() => {
         const out: [string, tf.Tensor][] = [];
@@ -155,18 +149,14 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
         return out;
       });
       mergedWeights.swapIn(updates, (key) => `merge: NaN/Inf in the merged ${key}`);
-      merged = true;
     },
     unmerge() {
-      if (!merged) return;
       mergedWeights.restore();
-      merged = false;
     },
     adapterTensors() {
       const out = new Map<string, HostTensor>();
       for (const m of modules.values()) out.set(`${IA3_PREFIX}${m.name}.ia3_l`, { shape: m.vector.shape, data: m.vector.dataSync() as Float32Array });
-      for (const [k, t] of heads.tensors()) out.set(k, t);
-      return out;
+      return withHeadTensors(out, heads);
     },
     adapterConfigJson() {
       return {
@@ -186,12 +176,7 @@ export function createIa3Attachment(model: TransformerModel, input: Ia3ConfigInp
       };
     },
     dispose() {
-      if (merged) attachment.unmerge();
-      if (model.hooks === attachment.hooks) model.hooks = null;
-      for (const v of trainable.values()) if (!v.isDisposed) v.dispose();
-      trainable.clear();
-      modules.clear();
-      heads.dispose();
+      disposeModuleAttachment(parts, attachment.hooks);
     },
   };
   return attachment;

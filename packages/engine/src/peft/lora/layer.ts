@@ -8,13 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PeftConfigError, WeightShapeError } from '../../errors.js';
-import { safetensorsFileSize, type HostTensor } from '../../hf/safetensors.js';
+import type { HostTensor } from '../../hf/safetensors.js';
 import { dropout } from '../../models/shared/ops.js';
 import { loraAdd } from './lora-add.js';
 import { doraLinear, doraMergedWeight, doraWeightNorm } from './dora.js';
 import type { PeftAttachment, TransformerModel } from '../../types.js';
 import { createSavedHeads, defaultModulesToSave, LORA_SAVED_PREFIX, PEFT_TASK_TYPES } from '../modules-to-save.js';
 import { MergedWeights } from '../merged-weights.js';
+import { adapterDirBytes, disposeModuleAttachment, moduleHooks, withHeadTensors, type ModuleAttachmentParts } from '../module-attachment.js';
 import { DEFAULT_TARGET_MODULES, FUSED_TARGET_HINTS, LoraConfigSchema, type LoraConfig, type LoraConfigInput } from './config.js';
 
 export const PEFT_PREFIX = LORA_SAVED_PREFIX;
@@ -137,7 +138,6 @@ export function createLoraAttachment(
   }
 
   const heads = saved!;
-  let merged = false;
   const delta = (m: LoraModule) => tf.mul(tf.matMul(m.loraA, m.loraB, true, true), scaling);
   /** The merged weight of one module: W + ΔW, or DoRA's (m / ‖W + ΔW‖) ⊙ (W + ΔW). */
   const mergedWeight = (m: LoraModule) => {
@@ -146,6 +146,22 @@ export function createLoraAttachment(
   };
   const baseWeight = (m: LoraModule) => model.weights.get(`${m.name}.weight`)!;
   const mergedWeights = new MergedWeights(model);
+  const parts: ModuleAttachmentParts<LoraModule> = {
+    model, modules, heads, trainable, mergedWeights,
+    variables: (m) => (m.magnitude ? [m.loraA, m.loraB, m.magnitude] : [m.loraA, m.loraB]),
+    linear(m, x, y, training) {
+      const x2 = (x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]!])) as tf.Tensor2D;
+      const xin = training && config.dropout > 0 ? dropout(x2, config.dropout) : x2;
+      const y2 = (y.rank === 2 ? y : y.reshape([-1, y.shape[y.rank - 1]!])) as tf.Tensor2D;
+      const out = m.magnitude
+        ? doraLinear({
+            x: x2, y: y2, bias: model.weights.get(`${m.name}.bias`) as tf.Tensor1D | undefined, weight: baseWeight(m) as tf.Tensor2D,
+            loraA: m.loraA as tf.Tensor2D, loraB: m.loraB as tf.Tensor2D, magnitude: m.magnitude as tf.Tensor1D, scaling, dropped: xin === x2 ? undefined : xin,
+          })
+        : loraAdd(xin, y2, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, scaling);
+      return y.rank === 2 ? out : out.reshape(y.shape);
+    },
+  };
 
   const attachment: LoraAttachment = {
     method: 'lora',
@@ -156,33 +172,11 @@ export function createLoraAttachment(
     scaling,
     savedModules: heads.modules,
     get merged() {
-      return merged;
+      return mergedWeights.active;
     },
-    hooks: {
-      // Merged LoRA leaves the base linears' outputs alone (the delta is in the weights); saved heads always replace theirs.
-      linearTouches: (name) => heads.has(name) || (!merged && modules.has(name)),
-      layerVariables: (_layer, prefix) => [...modules.values()].filter((m) => m.name.startsWith(prefix)).flatMap((m) => (m.magnitude ? [m.loraA, m.loraB, m.magnitude] : [m.loraA, m.loraB])),
-      linear(name, x, y, training) {
-        if (heads.has(name)) return heads.apply(name, x, y);
-        const m = modules.get(name);
-        if (!m || merged) return y;
-        const x2 = (x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]!])) as tf.Tensor2D;
-        const xin = training && config.dropout > 0 ? dropout(x2, config.dropout) : x2;
-        const y2 = (y.rank === 2 ? y : y.reshape([-1, y.shape[y.rank - 1]!])) as tf.Tensor2D;
-        const out = m.magnitude
-          ? doraLinear({
-              x: x2, y: y2, bias: model.weights.get(`${name}.bias`) as tf.Tensor1D | undefined, weight: baseWeight(m) as tf.Tensor2D,
-              loraA: m.loraA as tf.Tensor2D, loraB: m.loraB as tf.Tensor2D, magnitude: m.magnitude as tf.Tensor1D, scaling, dropped: xin === x2 ? undefined : xin,
-            })
-          : loraAdd(xin, y2, m.loraA as tf.Tensor2D, m.loraB as tf.Tensor2D, scaling);
-        return y.rank === 2 ? out : out.reshape(y.shape);
-      },
-    },
+    hooks: moduleHooks(parts),
     trainable,
-    storedBytes() {
-      const shapes = new Map([...attachment.adapterTensors()].map(([k, t]) => [k, t.shape]));
-      return safetensorsFileSize(shapes) + new TextEncoder().encode(JSON.stringify(attachment.adapterConfigJson(), null, 2)).length;
-    },
+    storedBytes: () => adapterDirBytes(attachment.adapterTensors(), attachment.adapterConfigJson()),
     /**
      * Folds s·(B·A)ᵀ into each base weight ([in, out] layout; DoRA: rescaled per output column by
      * m / ‖W + ΔW‖, the norm from the unmerged base as peft takes it); refuses non-finite results like
@@ -190,16 +184,13 @@ export function createLoraAttachment(
      * and a shared base is never written.
      */
     merge() {
-      if (merged) return;
+      if (mergedWeights.active) return;
       const targets = [...modules.values()];
       const sums = tf.tidy(() => targets.map((m) => mergedWeight(m)));
       mergedWeights.swapIn(targets.map((m, i) => [`${m.name}.weight`, sums[i]]), (key) => `merge: NaN/Inf in the merged weight of ${key.replace(/\.weight$/, '')}`);
-      merged = true;
     },
     unmerge() {
-      if (!merged) return;
       mergedWeights.restore();
-      merged = false;
     },
     adapterTensors() {
       const out = new Map<string, HostTensor>();
@@ -208,8 +199,7 @@ export function createLoraAttachment(
         out.set(`${PEFT_PREFIX}${m.name}.lora_B.weight`, { shape: m.loraB.shape, data: m.loraB.dataSync() as Float32Array });
         if (m.magnitude) out.set(`${PEFT_PREFIX}${m.name}.lora_magnitude_vector`, { shape: m.magnitude.shape, data: m.magnitude.dataSync() as Float32Array });
       }
-      for (const [k, t] of heads.tensors()) out.set(k, t);
-      return out;
+      return withHeadTensors(out, heads);
     },
     adapterConfigJson() {
       return {
@@ -236,12 +226,7 @@ export function createLoraAttachment(
       };
     },
     dispose() {
-      if (merged) attachment.unmerge();
-      if (model.hooks === attachment.hooks) model.hooks = null;
-      for (const v of trainable.values()) v.dispose();
-      trainable.clear();
-      modules.clear();
-      heads.dispose();
+      disposeModuleAttachment(parts, attachment.hooks);
     },
   };
   return attachment;
