@@ -43,3 +43,14 @@ export class PeftConfigError extends PeftLabError {
     super('PEFT_CONFIG', message, options);
   }
 }
+
+/**
+ * A merged checkpoint was asked of a method that does not fold into the base weights: bottleneck
+ * adapters, prefix and prompt tuning change the forward pass itself (peft has no merge for them either).
+ */
+export class NotMergeableError extends PeftLabError {
+  readonly badInput = true;
+  constructor(readonly method: string) {
+    super('NOT_MERGEABLE', `method=${JSON.stringify(method)} cannot be merged into the base weights (only LoRA, DoRA and (IA)³ fold into them; ${method} adds modules or virtual tokens at run time): export the PEFT-format adapter instead and load it with peft's PeftModel.from_pretrained`);
+  }
+}

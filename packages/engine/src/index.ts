@@ -2,7 +2,7 @@ export {};
 export * from './errors.js';
 export { SafetensorsFile, CheckpointReader, serializeSafetensors, writeSafetensors, type HostTensor } from './hf/safetensors.js';
 export { loadTokenizer, tokenizerFromJson, saveTokenizer, type HfTokenizer } from './hf/tokenizer.js';
-export { loadHfModel, saveHfModel, readHfConfig, hfStateDict, type LoadHfModelOptions, type LoadedHfModel } from './hf/model-io.js';
+export { loadHfModel, saveHfModel, readHfConfig, hfStateDict, hfConfigJson, type LoadHfModelOptions, type LoadedHfModel } from './hf/model-io.js';
 export { FrozenWeightCache, type FrozenWeightLease } from './hf/frozen-weights.js';
 export { createModel, normalizeHfConfig, toHfConfig, headFromHfConfig, SUPPORTED_MODEL_TYPES } from './models/registry.js';
 export { selectBackend, resolveBackendPreference, backendPreferenceSchema, BackendSelectionError, type BackendInfo, type BackendName, type BackendPreference, type SelectBackendOptions } from './backend.js';
@@ -34,4 +34,5 @@ export { createTinyDecoder, type TinyDecoderOptions } from './train/tiny-decoder
 export * from './measure/index.js';
 export { computeBackendLabel, peftKernels, KERNELS_ENV } from './native/kernels.js';
 export { checkHfCheckpoint, CheckpointValidationError, type CheckpointCheck } from './hf/checkpoint-check.js';
+export { mergeAdapterIntoCheckpoint, writeMergedCheckpoint, isMergeableMethod, MERGEABLE_METHODS, CHECKPOINT_SIDE_FILES, type MergeAdapterOptions, type MergedCheckpoint } from './hf/merged-checkpoint.js';
 export type { HeadKind, NormalizedConfig, SequencePooling } from './types.js';

@@ -136,6 +136,17 @@ export function hfStateDict(model: TransformerModel): Map<string, HostTensor> {
  */
 export function saveHfModel(model: TransformerModel, tokenizer: HfTokenizer | null, dir: string): void {
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfigJson(model), null, 2));
+  writeSafetensors(join(dir, 'model.safetensors'), hfStateDict(model));
+  if (tokenizer) saveTokenizer(tokenizer, dir);
+}
+
+/**
+ * The config.json transformers loads `model` with: the loaded config.json, its architecture and
+ * label keys set for the model's head.
+ * @throws UnsupportedConfigError when no model_type is known.
+ */
+export function hfConfigJson(model: TransformerModel): Record<string, any> {
   // The loaded config.json, minus our pooling key: toHfConfig writes it again if the model still uses it.
   const { peft_lab_pooling: _pooling, ...source } = (model.config.extra.sourceConfig as Record<string, unknown> | undefined) ?? {};
   const config = { ...source, ...toHfConfig(model.config, model.head) };
@@ -147,7 +158,5 @@ export function saveHfModel(model: TransformerModel, tokenizer: HfTokenizer | nu
     delete config.num_labels;
   }
   if (!config.model_type) throw new UnsupportedConfigError('model_type', config.model_type);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  writeSafetensors(join(dir, 'model.safetensors'), hfStateDict(model));
-  if (tokenizer) saveTokenizer(tokenizer, dir);
+  return config;
 }
