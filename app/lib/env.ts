@@ -12,6 +12,10 @@ const appEnvSchema = z.object({
   PEFT_LAB_TOKEN: optional,
   /** next build / start output directory (default .next): a test or a second engineer builds elsewhere. */
   PEFT_LAB_NEXT_DIST_DIR: optional,
+  /** A running `peft-lab serve` the playground calls instead of starting one per sweep. */
+  PEFT_LAB_SERVE_URL: optional,
+  /** Its token (Authorization: Bearer), when it was started with PEFT_LAB_TOKEN; never sent to the browser. */
+  PEFT_LAB_SERVE_TOKEN: optional,
 });
 
 export type AppEnv = z.output<typeof appEnvSchema>;

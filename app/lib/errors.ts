@@ -32,3 +32,10 @@ export class PayloadTooLargeError extends PeftLabError {
     super('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`);
   }
 }
+
+/** The serve API the playground calls could not be started or reached. → 502 */
+export class ServeUnavailableError extends PeftLabError {
+  constructor(message: string) {
+    super('SERVE_UNAVAILABLE', message);
+  }
+}

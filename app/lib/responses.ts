@@ -29,6 +29,7 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   TRIAL_FINISHED: 409, // @peft-lab/db TrialFinishedError
   SWEEP_STATE: 409, // @peft-lab/db SweepStateError (.lines: resume a running sweep, ask a spent budget)
   PAYLOAD_TOO_LARGE: 413,
+  SERVE_UNAVAILABLE: 502, // app ServeUnavailableError (the playground's serve API)
 };
 
 /** `a.b[2].c` from a zod path. */

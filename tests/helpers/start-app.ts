@@ -10,10 +10,15 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export { APP_DIR };
 const NEXT_BIN = join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 
-/** The app's own build script (`npm run build` in app/) when stale (minutes on a loaded 2-core machine). */
+/**
+ * The app's own build script (`npm run build` in app/) when stale (minutes on a loaded 2-core machine).
+ * With PEFT_LAB_NEXT_DIST_DIR set (next.config.ts reads it, and startApp passes it on to next start),
+ * the build is app/<that dir>, so a test run does not replace the shared app/.next.
+ */
 export function ensureAppBuilt(log: (s: string) => void = () => {}): void {
-  if (!appBuildIsStale()) return;
-  log('building the app (npm run build in app/)…');
+  const distDir = process.env.PEFT_LAB_NEXT_DIST_DIR?.trim() || '.next';
+  if (!appBuildIsStale(distDir)) return;
+  log(`building the app (npm run build in app/, into ${distDir})…`);
   const r = spawnSync('npm', ['run', 'build'], { cwd: APP_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   if (r.status !== 0) throw new Error(`app build failed (exit ${r.status}):\n${(r.stdout ?? '').slice(-4000)}\n${(r.stderr ?? '').slice(-4000)}`);
 }

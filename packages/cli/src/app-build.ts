@@ -19,9 +19,12 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** True when app/.next/BUILD_ID is missing or older than a source of the app or of a workspace package. */
-export function appBuildIsStale(): boolean {
-  const buildId = join(APP_DIR, '.next', 'BUILD_ID');
+/**
+ * True when app/<distDir>/BUILD_ID is missing or older than a source of the app or of a workspace package.
+ * @param distDir the build's directory under app/ (next.config.ts: PEFT_LAB_NEXT_DIST_DIR, default .next)
+ */
+export function appBuildIsStale(distDir = '.next'): boolean {
+  const buildId = join(APP_DIR, distDir, 'BUILD_ID');
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
   const packages = join(REPO_ROOT, 'packages');

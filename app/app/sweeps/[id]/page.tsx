@@ -61,7 +61,7 @@ export default async function SweepPage({ params, searchParams }: { params: Prom
         <li><span>Progress</span><ProgressBar counts={sweep.counts} /></li>
       </ul>
       <LiveRefresh active={active} />
-      <p><Link href={`/compare?sweep=${id}`} prefetch={false}>Compare this sweep with others →</Link></p>
+      <p><Link href={`/compare?sweep=${id}`} prefetch={false}>Compare this sweep with others →</Link>{' · '}<Link href={`/sweeps/${id}/playground`} prefetch={false}>Playground: try its adapters on a text →</Link></p>
       <h2>Charts</h2>
       <Suspense fallback={<p role="status" className="muted">Aggregating charts…</p>}>
         <SweepCharts db={db} sweepId={id} objective={objective} finishedSignature={active ? undefined : `${sweep.status}:${JSON.stringify(sweep.counts)}:${sweep.finishedAt?.toISOString()}`} />
