@@ -177,6 +177,47 @@ export const PROBLEMS: BenchProblem[] = [
       },
     ],
   },
+  // Added after the sampler's departures were chosen (not tuned on): four methods, one clearly
+  // best (prompt tuning, +0.1) but only inside a narrow lr window (0.15 decades wide in 4);
+  // integer, stepped and categorical parameters mixed.
+  {
+    name: 'narrow-prompt-accuracy',
+    direction: 'maximize',
+    noise: 0.01,
+    methods: [
+      { method: 'full', base: 0.8, params: [lr(1e-6, 1e-2)], terms: [peakLr(3e-5, 0.5, 0.06)] },
+      {
+        method: 'lora',
+        base: 0.78,
+        params: [
+          { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } },
+          { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj']] } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [peakLr(8e-4, 0.4, 0.07), { peak: 'r', at: 8, width: 0.5, weight: 0.01, log: true }, { choice: 'targetModules', bonus: { 'c_attn,c_proj': 0.01 } }],
+      },
+      {
+        method: 'adapter',
+        base: 0.75,
+        params: [
+          { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } },
+          { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [peakLr(1e-3, 0.4, 0.1), { peak: 'bottleneck', at: 32, width: 0.5, weight: 0.01, log: true }, { choice: 'activation', bonus: { gelu: 0.01 } }],
+      },
+      {
+        method: 'prompt',
+        base: 0.76,
+        params: [
+          { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } },
+          { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
+          lr(1e-5, 1e-1),
+        ],
+        terms: [peakLr(2e-2, 0.15, 0.19), { peak: 'promptLength', at: 20, width: 12, weight: 0.02 }, { choice: 'init', bonus: { vocab: 0.01 } }],
+      },
+    ],
+  },
 ];
 
 const key = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));

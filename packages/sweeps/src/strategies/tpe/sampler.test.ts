@@ -5,6 +5,8 @@ import { searchEntries } from '../../search-space.js';
 import { suggestTrial, type TrialOutcome } from '../../suggest.js';
 import { sampleEntryValues } from '../sample.js';
 import { searchInputs, tpeDimension, tpeSuggest, type Observation } from './index.js';
+import { chooseEntry, entrySplit, METHOD_STARTUP_TRIALS } from './sampler.js';
+import { splitObservations } from './split.js';
 
 const yaml = `
 name: t
@@ -161,4 +163,50 @@ describe('tpeSuggest', () => {
     expect(new Set(history.map((h) => h.trial.configKey)).size).toBe(40);
     for (const { trial } of history) if (trial.method !== 'lora') expect(trial.hyperparameters).not.toHaveProperty('r');
   });
+
+  describe('departures from Optuna with several method entries (sampler.ts)', () => {
+    const obs = (entry: number, value: number, state: Observation['state'] = 'completed'): Observation => ({ entry, values: {}, objectives: [value], state });
+    const max = ['maximize' as const];
+
+    it('the method choice: an entry never tried first, then best rank minus the count bonus', () => {
+      expect(chooseEntry(3, [obs(0, 0.9), obs(1, 0.5)], max, createRng(0))).toBe(2);
+      // entry 0 has the best trial but 12 trials; entry 1 is second best with 2: revisited
+      const h = [...Array(12).keys()].map((i) => obs(0, i === 0 ? 0.9 : 0.6 - i * 0.001)).concat([obs(1, 0.88), obs(1, 0.5), obs(2, 0.1), obs(2, 0.2)]);
+      expect(chooseEntry(3, h, max, createRng(0))).toBe(1);
+      // with no exploration weight the best-so-far wins
+      expect(chooseEntry(3, h, max, createRng(0), 0)).toBe(0);
+      // an entry whose trials all failed ranks worst, but is not chosen forever
+      const failed = [obs(0, 0.9), obs(0, 0.8), obs(0, 0.85), { ...obs(1, 0), objectives: [null], state: 'failed' as const }, { ...obs(1, 0), objectives: [null], state: 'failed' as const }];
+      expect(chooseEntry(2, failed, max, createRng(0))).toBe(0);
+    });
+
+    it("a method's parameters: the global below trials of it plus its own best", () => {
+      // entry 0 fills the global below set; entry 1's own best (0.7) joins its below set
+      const h = [...Array(20).keys()].map((i) => obs(0, 0.8 + i * 0.001)).concat([obs(1, 0.7), obs(1, 0.2), obs(1, 0.3, 'running')]);
+      const global = splitObservations(h, max);
+      expect(global.below.every((i) => h[i].entry === 0)).toBe(true);
+      expect(entrySplit(h, max, global, 1)).toEqual({ below: [20], above: [21, 22] });
+      expect(entrySplit(h, max, global, 0).below).toEqual(global.below);
+    });
+
+    it(`a method with fewer than ${METHOD_STARTUP_TRIALS} trials of its own gets random values`, () => {
+      const h = drive().slice(0, 12);
+      const observations: Observation[] = h.map((x) => ({
+        entry: entries.findIndex((e) => e.method === x.trial.method && e.entry === x.trial.entry),
+        values: { ...x.trial.training, ...x.trial.hyperparameters },
+        objectives: [x.value],
+        state: 'completed',
+      }));
+      for (let seed = 0; seed < 20; seed++) {
+        const s = tpeSuggest(entries, observations, createRng(seed), opts);
+        const own = observations.filter((o) => o.entry === s.entry).length;
+        if (own >= METHOD_STARTUP_TRIALS) continue;
+        // the same rng: the entry choice's one draw, then the entry's random values
+        const rng = createRng(seed);
+        rng.int(entries.length);
+        expect(s.values).toEqual(sampleEntryValues(entries[s.entry], rng));
+      }
+    });
+  });
 });
+
