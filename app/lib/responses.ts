@@ -29,6 +29,7 @@ const CLIENT_ERROR_CODES: Record<string, number> = {
   TRIAL_FINISHED: 409, // @peft-lab/db TrialFinishedError
   SWEEP_STATE: 409, // @peft-lab/db SweepStateError (.lines: resume a running sweep, ask a spent budget)
   PAYLOAD_TOO_LARGE: 413,
+  EXPORT_UNAVAILABLE: 422, // @peft-lab/export ExportUnavailableError (no such export of that trial: says why and what instead)
   SERVE_UNAVAILABLE: 502, // app ServeUnavailableError (the playground's serve API)
 };
 

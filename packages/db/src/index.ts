@@ -40,3 +40,4 @@ export {
   type AskedTrial, type AskOptions, type TellInput, type TellResult,
 } from './ask-tell';
 export { sweepTrialAdapters, trialAdapter, type TrialAdapter, type TrialAdapterFile, type SweepTrialAdaptersOptions } from './trial-adapters';
+export { trialExportInfo, type TrialExportInfo, type TrialExportFile } from './trial-export';

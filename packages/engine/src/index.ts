@@ -34,5 +34,5 @@ export { createTinyDecoder, type TinyDecoderOptions } from './train/tiny-decoder
 export * from './measure/index.js';
 export { computeBackendLabel, peftKernels, KERNELS_ENV } from './native/kernels.js';
 export { checkHfCheckpoint, CheckpointValidationError, type CheckpointCheck } from './hf/checkpoint-check.js';
-export { mergeAdapterIntoCheckpoint, writeMergedCheckpoint, isMergeableMethod, MERGEABLE_METHODS, CHECKPOINT_SIDE_FILES, type MergeAdapterOptions, type MergedCheckpoint } from './hf/merged-checkpoint.js';
+export { mergeAdapterIntoCheckpoint, writeMergedCheckpoint, CHECKPOINT_SIDE_FILES, type MergeAdapterOptions, type MergedCheckpoint } from './hf/merged-checkpoint.js';
 export type { HeadKind, NormalizedConfig, SequencePooling } from './types.js';

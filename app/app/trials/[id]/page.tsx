@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { Fragment } from 'react';
 import { notFound } from 'next/navigation';
 import { getTrialDetail, getTrialSeries, NotFoundError } from '@peft-lab/db';
+import { isMergeableMethod } from '@peft-lab/engine/methods';
 import { getDb } from '@/lib/db';
 import { formatBytes, formatCount, formatDate, formatNumber, formatPercent, methodLabel } from '@/lib/pages/format';
 import { flatNumbers, trialCosts } from '@/lib/pages/trial-numbers';
@@ -88,6 +89,14 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         </section>
         <section className="panel" aria-labelledby="artifacts-title">
           <h2 id="artifacts-title">Artifacts</h2>
+          {trial.status === 'completed' && (
+            <ul data-testid="trial-exports">
+              {trial.method !== 'full' && <li><a href={`/api/trials/${id}/export?format=adapter-zip`} download>Adapter + model card (zip)</a> <span className="muted">— PEFT format with a README.md model card</span></li>}
+              {trial.method === 'full' || isMergeableMethod(trial.method)
+                ? <li><a href={`/api/trials/${id}/export?format=merged-zip`} download>{trial.method === 'full' ? 'Fine-tuned checkpoint (zip)' : 'Merged Hugging Face checkpoint (zip)'}</a> <span className="muted">— loads with transformers&apos; from_pretrained, no peft needed</span></li>
+                : <li className="muted">No merged checkpoint: {methodLabel(trial.method)} does not fold into the base weights; use the adapter with peft.</li>}
+            </ul>
+          )}
           {trial.artifacts.length === 0 ? <p className="muted">None stored{active ? ' yet' : ''}.</p> : (
             <ul>{trial.artifacts.map((a) => (
               <li key={a.id}><a href={`/api/artifacts/${a.id}`} download>{a.kind === 'adapter' ? 'Adapter (PEFT format)' : a.kind}{a.step !== null ? ` @ step ${a.step}` : ''}</a> — {formatBytes(Number(a.bytes))}, sha256 {a.sha256.slice(0, 12)}…</li>

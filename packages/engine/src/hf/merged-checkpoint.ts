@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { CheckpointFormatError, NotMergeableError, PeftConfigError } from '../errors.js';
 import { registeredPeftMethod } from '../peft/base.js';
-import { METHOD_DECLARATIONS } from '../peft/declarations.js';
+import { isMergeableMethod, METHOD_DECLARATIONS } from '../peft/declarations.js';
 import { CLASSIFIER_MODULE_NAMES, LORA_SAVED_PREFIX } from '../peft/modules-to-save.js';
 import type { HeadKind, PeftAttachment, SequencePooling, TransformerModel } from '../types.js';
 import type { TransformerBase } from '../models/shared/transformer-base.js';
@@ -27,14 +27,6 @@ export const CHECKPOINT_SIDE_FILES = [
   'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json',
   'vocab.json', 'merges.txt', 'vocab.txt', 'tokenizer.model', 'spiece.model', 'chat_template.jinja',
 ] as const;
-
-/** The methods whose adapters fold into the base weights (their attachments implement `merge`). */
-export const MERGEABLE_METHODS = ['lora', 'ia3'] as const;
-
-/** Whether adapters of `method` merge into the base (LoRA and DoRA, (IA)³). */
-export function isMergeableMethod(method: string): boolean {
-  return (MERGEABLE_METHODS as readonly string[]).includes(method);
-}
 
 const HEAD_OF_TASK_TYPE: Record<string, HeadKind> = { CAUSAL_LM: 'causal-lm', SEQ_CLS: 'sequence-classification', TOKEN_CLS: 'token-classification' };
 

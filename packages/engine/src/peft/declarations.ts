@@ -46,4 +46,15 @@ export function methodRecord<T>(f: (d: MethodDeclaration<MethodName>) => T): Rec
   return Object.fromEntries(METHOD_DECLARATIONS.map((d) => [d.name, f(d)])) as Record<MethodName, T>;
 }
 
+/**
+ * The methods whose adapters fold into the base weights (their attachments implement `merge`):
+ * what a merged Hugging Face checkpoint can be made of (`hf/merged-checkpoint.ts`). DoRA is LoRA
+ * with `use_dora`. The others change the forward pass itself (peft has no merge for them either).
+ */
+export const MERGEABLE_METHODS: readonly MethodName[] = ['lora', 'ia3'];
+
+export function isMergeableMethod(name: string): boolean {
+  return (MERGEABLE_METHODS as readonly string[]).includes(name);
+}
+
 export * from './method-declaration.js';
