@@ -6,7 +6,7 @@
 //   loads it and gives the logits of our engine with the stored adapter (Python reference stack,
 //   `.venv-ref/`; skipped with a warning where there is none, which CI installs), for LoRA and IA3;
 // - bad input: unknown trial 404, prefix tuning merged 422, full fine-tuning adapter zip 422, bad format 400.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +21,7 @@ import { writeTrialCheckpoint } from '@peft-lab/export/checkpoint';
 import { pythonPeftAvailable, runPythonJson, warnIfNoPythonPeft } from '../packages/engine/src/peft/python-reference.js';
 import * as trialExportRoute from '../app/app/api/trials/[id]/export/route';
 import { call, callJson, type Handler } from './api-helpers';
+import { runCli } from './helpers/run-cli';
 import { GPT2_TINY_DIR, registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 
 warnIfNoPythonPeft('trial export interop');
@@ -194,4 +195,18 @@ describe('trial exports', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/format/);
   }, 60_000);
+
+  it('the CLI: an adapter zip to --out; prefix tuning merged and --format merged without --out exit 2 saying why', async () => {
+    const env = { DATABASE_URL: t.url };
+    const out = join(tmp, 'cli-adapter.zip');
+    const ok = await runCli(['export', byMethod('lora').id, '--format', 'adapter-zip', '--out', out], env);
+    expect(ok.code).toBe(0);
+    expect([...(await unzip(readFileSync(out))).keys()].map((k) => k.slice(k.indexOf('/') + 1)).sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
+    const prefix = await runCli(['export', byMethod('prefix').id, '--format', 'merged', '--out', join(tmp, 'cli-prefix')], env);
+    expect(prefix.code).toBe(2);
+    expect(prefix.stderr).toMatch(/method prefix cannot be merged into the base weights/);
+    const noOut = await runCli(['export', byMethod('lora').id, '--format', 'merged'], env);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/--out.*is required with --format merged/);
+  }, 120_000);
 });

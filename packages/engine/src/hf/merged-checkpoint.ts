@@ -10,7 +10,7 @@
  * others (bottleneck adapters, prefix and prompt tuning) change the forward pass itself and are
  * refused with NotMergeableError.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointFormatError, NotMergeableError, PeftConfigError } from '../errors.js';
 import { registeredPeftMethod } from '../peft/base.js';
@@ -180,12 +180,25 @@ class BaseCheckpoint {
     return d && d in TORCH_DTYPE ? d : this.common;
   }
 
+  /** The tensor's bytes as stored (only its own range is read, not the file). */
   raw(name: string): { dtype: string; shape: number[]; bytes: Uint8Array } {
     const path = this.where.get(name)!;
     const e = this.entry(name)!;
-    const all = readFileSync(path);
-    const headerLen = Number(all.readBigUInt64LE(0));
-    return { dtype: e.dtype, shape: e.shape, bytes: all.subarray(8 + headerLen + e.data_offsets[0], 8 + headerLen + e.data_offsets[1]) };
+    const fd = openSync(path, 'r');
+    try {
+      const len = Buffer.alloc(8);
+      readSync(fd, len, 0, 8, 0);
+      const start = 8 + Number(len.readBigUInt64LE(0)) + e.data_offsets[0];
+      const bytes = Buffer.alloc(e.data_offsets[1] - e.data_offsets[0]);
+      for (let done = 0; done < bytes.length;) {
+        const n = readSync(fd, bytes, done, bytes.length - done, start + done);
+        if (n === 0) throw new CheckpointFormatError(`${path}: file ends inside tensor ${name}`);
+        done += n;
+      }
+      return { dtype: e.dtype, shape: e.shape, bytes };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private entry(name: string): TensorEntry | undefined {
