@@ -4,7 +4,7 @@
 // base lacked. The Python checks need torch + transformers (`../peft/python-reference.ts`:
 // PEFT_LAB_PYTHON, else <repo>/.venv-ref/bin/python, which .ci/run installs); without one they
 // are skipped and say why. The dtype / name / refusal checks run everywhere.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +22,7 @@ import { saveAttachment } from '../peft/save-attachment.js';
 import type { HeadKind } from '../types.js';
 import { mergeAdapterIntoCheckpoint } from './merged-checkpoint.js';
 import { loadHfModel } from './model-io.js';
-import { SafetensorsFile } from './safetensors.js';
+import { SafetensorsFile, writeSafetensors } from './safetensors.js';
 
 warnIfNoPythonPeft('merged-checkpoint interop');
 
@@ -113,6 +113,20 @@ describe.skipIf(!available)(`transformers (peft ${pythonPeftVersion} stack) load
   }, 120_000);
 });
 
+/** A perturbed LoRA on c_attn of the model in `base`, saved; returns its directory. */
+function trainedAdapterOn(base: string): { dir: string } {
+  const model = loadHfModel(base).model;
+  try {
+    const a = attachPeft(model, 'lora', { r: 2, alpha: 4, targetModules: ['c_attn'] }) as LoraAttachment;
+    perturb(a, 2);
+    const dir = `${base}-lora`;
+    saveLoraAdapter(a, dir);
+    return { dir };
+  } finally {
+    model.dispose();
+  }
+}
+
 describe('merged checkpoint files', () => {
   it("keeps a BF16 sharded base's dtype and names in one model.safetensors; the merged weights change, the others are bit-identical", () => {
     const base = join(FIXTURES, 'llama-tiny-bf16-sharded');
@@ -137,6 +151,22 @@ describe('merged checkpoint files', () => {
       model.dispose();
     }
   }, 60_000);
+
+  it('copies a base tensor the engine does not hold (an old GPT-2 attn.bias buffer) byte for byte', () => {
+    const base = join(tmp, 'gpt2-with-buffer');
+    cpSync(join(FIXTURES, 'gpt2-tiny'), base, { recursive: true });
+    const file = SafetensorsFile.read(join(base, 'model.safetensors'));
+    const tensors = new Map([...file.entries.keys()].map((n) => [n, file.get(n)]));
+    const mask = { shape: [1, 1, 2, 2], data: Float32Array.from([1, 0, 1, 1]) };
+    tensors.set('h.0.attn.bias', mask);
+    writeSafetensors(join(base, 'model.safetensors'), tensors);
+    const { dir } = trainedAdapterOn(base);
+    const out = join(tmp, 'gpt2-with-buffer-merged');
+    mergeAdapterIntoCheckpoint(base, dir, out);
+    const merged = SafetensorsFile.read(join(out, 'model.safetensors'));
+    expect(merged.entries.get('h.0.attn.bias')).toMatchObject({ dtype: 'F32', shape: [1, 1, 2, 2] });
+    expect(Array.from(merged.get('h.0.attn.bias').data)).toEqual([1, 0, 1, 1]);
+  });
 
   it('refuses prefix tuning with NotMergeableError saying why and offering the adapter export; writes nothing', async () => {
     const base = join(FIXTURES, 'qwen2-tiny');
