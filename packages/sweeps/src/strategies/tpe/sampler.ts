@@ -24,9 +24,10 @@
  * methods' parameters are never tuned — and lost to random search (adapter-prompt-loss, 20
  * seeds, best after 30 / 60 trials: ours 0.653 / 0.627, Optuna 0.659 / 0.626, random
  * 0.639 / 0.613). Three changes, which give 0.627 / 0.600 there and keep the other two original
- * objectives where they were (README, "The search benchmark", has every figure). They do not
+ * objectives where they were, within noise (README, "The search benchmark", has every figure). They do not
  * make TPE beat random on narrow-prompt-accuracy, the objective added afterwards to check them
- * (60 seeds: 0.882 / 0.900 against random's 0.899 / 0.911; ours with Optuna's method choice 0.886 / 0.897):
+ * (60 seeds: 0.882 / 0.900 against random's 0.899 / 0.911; ours with Optuna's method choice 0.886 / 0.897,
+ * Optuna 0.887 / 0.896):
  * a best method whose lr window is narrow is still dropped before its window is found.
  *
  * 1. Method choice by optimism, not l/g (`chooseEntry`): a UCB over the entries' best-so-far —
