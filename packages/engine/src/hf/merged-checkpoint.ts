@@ -20,7 +20,7 @@ import type { HeadKind, PeftAttachment, SequencePooling, TransformerModel } from
 import type { TransformerBase } from '../models/shared/transformer-base.js';
 import { headFromHfConfig } from '../models/registry.js';
 import { hfConfigJson, hfStateDict, loadHfModel, readHfConfig } from './model-io.js';
-import { SafetensorsFile, type HostTensor, type TensorEntry } from './safetensors.js';
+import { SafetensorsFile, encodeSafetensors, type HostTensor, type TensorEntry } from './safetensors.js';
 
 /** Files besides config.json and the weights that a model directory carries and a merge keeps. */
 export const CHECKPOINT_SIDE_FILES = [
@@ -251,36 +251,13 @@ function toF16(data: Float32Array): Uint16Array {
   return out;
 }
 
-/** safetensors bytes of tensors in their own dtypes (keys sorted, header padded to 8 like the Rust writer). */
+/** safetensors bytes of tensors in their own dtypes (float data encoded to BF16/F16 where the base has it). */
 function serializeTyped(tensors: OutTensor[]): Uint8Array {
-  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const bodies = sorted.map((t) => {
-    if ('bytes' in t) return t.bytes;
+  return encodeSafetensors(tensors.map((t) => {
+    if ('bytes' in t) return { name: t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes };
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== t.data.length) throw new PeftConfigError(`tensor ${t.name}: shape [${t.shape}] needs ${size} values, got ${t.data.length}`);
     const encoded = t.dtype === 'BF16' ? toBf16(t.data) : t.dtype === 'F16' ? toF16(t.data) : t.data;
-    return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-  });
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-  let offset = 0;
-  sorted.forEach((t, i) => {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bodies[i].byteLength] };
-    offset += bodies[i].byteLength;
-  });
-  let headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(headerBytes.length / 8) * 8;
-  if (padded !== headerBytes.length) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(headerBytes);
-    headerBytes = p;
-  }
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
-  for (const b of bodies) {
-    out.set(b, at);
-    at += b.byteLength;
-  }
-  return out;
+    return { name: t.name, dtype: t.dtype, shape: t.shape, bytes: new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength) };
+  }), { format: 'pt' });
 }

@@ -143,26 +143,27 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
+/** One tensor already encoded in its dtype, for `encodeSafetensors`. */
+export interface EncodedTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
 /**
- * Serializes float32 tensors (F32, keys sorted like the Python writer) with
- * optional string metadata (`{format: 'pt'}` makes transformers accept it).
+ * safetensors bytes of tensors already encoded (keys sorted like the Python writer; the
+ * header padded with spaces so the data section starts 8-byte aligned, as the Rust writer does).
  */
-export function serializeSafetensors(
-  tensors: Map<string, HostTensor>,
-  metadata: Record<string, string> = { format: 'pt' },
-): Uint8Array {
-  const names = [...tensors.keys()].sort();
+export function encodeSafetensors(tensors: readonly EncodedTensor[], metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
-  for (const name of names) {
-    const t = tensors.get(name)!;
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size !== t.data.length) throw new CheckpointFormatError(`tensor ${name}: shape [${t.shape}] needs ${size} values, got ${t.data.length}`);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + size * 4] };
-    offset += size * 4;
+  for (const t of sorted) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    offset += t.bytes.byteLength;
   }
   let headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  // Pad the header with spaces so the data section starts 8-byte aligned (as the Rust writer does).
   const padded = Math.ceil(headerBytes.length / 8) * 8;
   if (padded !== headerBytes.length) {
     const p = new Uint8Array(padded).fill(0x20);
@@ -173,12 +174,27 @@ export function serializeSafetensors(
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors.get(name)!.data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
-    at += d.byteLength;
+  for (const t of sorted) {
+    out.set(t.bytes, at);
+    at += t.bytes.byteLength;
   }
   return out;
+}
+
+/**
+ * Serializes float32 tensors (F32) with optional string metadata (`{format: 'pt'}` makes
+ * transformers accept it).
+ */
+export function serializeSafetensors(
+  tensors: Map<string, HostTensor>,
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array {
+  const encoded = [...tensors].map(([name, t]): EncodedTensor => {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (size !== t.data.length) throw new CheckpointFormatError(`tensor ${name}: shape [${t.shape}] needs ${size} values, got ${t.data.length}`);
+    return { name, dtype: 'F32', shape: t.shape, bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+  });
+  return encodeSafetensors(encoded, metadata);
 }
 
 export function writeSafetensors(path: string, tensors: Map<string, HostTensor>, metadata?: Record<string, string>): void {
