@@ -292,6 +292,17 @@ describe('sequence-classification pooling', () => {
     });
   }
 
+  it('last-token pooling of a one-token input (tf.oneHot refuses depth 1) equals the token padded to two', () => {
+    const model = createModel({ ...normalizeHfConfig(rawConfig('gpt2-tiny')), numLabels: 2 }, 'sequence-classification', 2);
+    try {
+      const one = batchLogits(model, [[42]])[0];
+      expect(one).toHaveLength(2);
+      expect(maxAbsError(one, batchLogits(model, [[42], [7, 8]])[0])).toBeLessThan(1e-6);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('survives save and load; BERT refuses mean pooling naming the field', () => {
     const config = { ...normalizeHfConfig(rawConfig('gpt2-tiny')), numLabels: 2, pooling: 'mean' as const };
     const model = createModel(config, 'sequence-classification', 2);

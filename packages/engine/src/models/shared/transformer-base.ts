@@ -237,7 +237,9 @@ export abstract class TransformerBase implements TransformerModel {
       const weights = mask.cast('float32').expandDims(2);
       return tf.div(tf.sum(tf.mul(tokens, weights), 1), tf.maximum(tf.sum(weights, 1), 1)) as tf.Tensor2D;
     }
-    const [, seq] = mask.shape;
+    const [batch, seq] = mask.shape;
+    // tf.oneHot refuses depth 1 (a one-token input): the only token is the last one
+    if (seq === 1) return tokens.reshape([batch, tokens.shape[2]]) as tf.Tensor2D;
     const last = tf.maximum(tf.sub(tf.sum(mask, 1), 1), 0).cast('int32');
     // A one-hot weighted sum instead of gather: differentiable on every backend.
     const pick = tf.oneHot(last, seq).cast('float32').expandDims(2);
