@@ -44,9 +44,7 @@ function read<T>(f: () => tf.Tensor): T {
 
 /** [batch, seq] right-padded ids and mask. */
 function batchInputs(rows: number[][], padId: number) {
-  // At least 2 columns: the engine's decoder pooling (one-hot over seq) refuses a depth of 1;
-  // a masked pad column changes no output.
-  const len = Math.max(2, ...rows.map((r) => r.length));
+  const len = Math.max(...rows.map((r) => r.length));
   const ids = rows.map((r) => [...r, ...new Array(len - r.length).fill(padId)]);
   const mask = rows.map((r) => [...new Array(r.length).fill(1), ...new Array(len - r.length).fill(0)]);
   return { inputIds: tf.tensor2d(ids, [rows.length, len], 'int32'), attentionMask: tf.tensor2d(mask, [rows.length, len], 'int32') };
