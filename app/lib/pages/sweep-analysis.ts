@@ -1,6 +1,7 @@
 // The sweep page's analysis charts as narrow props: @peft-lab/db reads the optimisation
 // history (downsampled in SQL) and the completed trials; here they become hyperparameter
-// importance (PED-ANOVA of @peft-lab/sweeps, over all methods and per method) and, for a
+// importance (PED-ANOVA of @peft-lab/sweeps, over all methods and per method, each parameter on
+// the range and scale the sweep's spec declares) and, for a
 // multi-objective spec, its first two objectives with the non-dominated front marked.
 import { sweepAnalysisRows, type Db, type SweepAnalysisRows } from '@peft-lab/db';
 import { objectiveValue, paretoFront2d, parameterImportance, parameterImportanceByMethod, sweepObjectives, type ImportanceResult, type ImportanceTrial } from '@peft-lab/sweeps';
@@ -18,9 +19,11 @@ function scope(name: string, r: ImportanceResult): ImportanceScope {
   };
 }
 
-export function importanceScopes(rows: SweepAnalysisRows['completed'], direction: Objective['direction']): ImportanceScope[] {
+/** @param spec the sweep's stored spec: each parameter is read on its declared range and scale (inferred from the trials without one) */
+export function importanceScopes(rows: SweepAnalysisRows['completed'], direction: Objective['direction'], spec?: unknown): ImportanceScope[] {
   const trials: ImportanceTrial[] = rows.map((t) => ({ method: t.method, hyperparameters: t.hyperparameters as Record<string, unknown>, value: t.value }));
-  return [scope('all', parameterImportance(trials, { direction })), ...parameterImportanceByMethod(trials, { direction }).map((m) => scope(m.method, m.result))];
+  const opts = { direction, spec };
+  return [scope('all', parameterImportance(trials, opts)), ...parameterImportanceByMethod(trials, opts).map((m) => scope(m.method, m.result))];
 }
 
 function objectivesData(rows: SweepAnalysisRows): ObjectivesData | null {
@@ -59,7 +62,7 @@ export interface SweepAnalysis {
 export async function loadSweepAnalysis(db: Db, sweepId: string, objective: Objective, label = ''): Promise<SweepAnalysis> {
   const rows = await sweepAnalysisRows(db, sweepId, { summaryKey: objective.key, direction: objective.direction, maxHistoryPoints: MAX_HISTORY_POINTS });
   return {
-    importance: importanceScopes(rows.completed, objective.direction),
+    importance: importanceScopes(rows.completed, objective.direction, rows.spec),
     history: { label, strategy: rows.strategy, total: rows.total, points: rows.history.map(([index, value, best]) => ({ index, value, best })) },
     objectives: objectivesData(rows),
   };

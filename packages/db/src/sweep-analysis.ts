@@ -19,7 +19,7 @@ export interface SweepAnalysisOptions {
 export interface SweepAnalysisRows {
   /** The spec's strategy type (grid | random | tpe); grid when the spec names none. */
   strategy: string;
-  /** The sweep's spec (its `objectives`, for multi-objective charts). */
+  /** The sweep's spec (its `objectives`, for multi-objective charts; its search space, for importance's domains). */
   spec: unknown;
   /** Trials of the sweep (any status). */
   total: number;

@@ -67,7 +67,8 @@ function table(scope: string, r: ImportanceResult): ImportanceTable {
 /** One table over all trials (the method is a parameter), then one per method over its own trials. */
 export function importanceTables(input: ReportInput): ImportanceTable[] {
   const trials = importanceTrials(input);
-  const opts = { direction: input.objective.direction };
+  // the stored spec: each parameter on its declared range and scale (inferred from the trials when absent)
+  const opts = { direction: input.objective.direction, spec: input.sweep.spec };
   return [
     table('All methods', parameterImportance(trials, opts)),
     ...parameterImportanceByMethod(trials, opts).map((m) => table(METHOD_NAMES[m.method as Method] ?? m.method, m.result)),

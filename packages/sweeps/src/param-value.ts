@@ -146,6 +146,18 @@ export interface Dimension {
   readonly size: number;
   at(i: number): HyperValue;
   sample(rng: Rng): HyperValue;
+  /** Set when the spec gives a range { min, max, … } (read-only, for analysis): its bounds, scale, kind and step. Absent for a value or a list. */
+  readonly range?: DimensionRange;
+}
+
+/** A range dimension's declaration, defaults applied (scale linear, type the hyperparameter's kind). */
+export interface DimensionRange {
+  readonly min: number;
+  readonly max: number;
+  readonly log: boolean;
+  readonly int: boolean;
+  /** linear: the additive step; log: the multiplicative factor; undefined: continuous (or every integer). */
+  readonly step?: number;
 }
 
 /** Rounds away float noise from min + i·step (0.1 + 2·0.1 = 0.30000000000000004). */
@@ -172,7 +184,8 @@ export function dimensionFor(def: ParamDefinition, input: unknown): Dimension {
   const { min, max, step } = r;
   const isInt = (r.type ?? def.kind) === 'int';
   const log = (r.scale ?? 'linear') === 'log';
-  if (min === max) return { name, size: 1, at: () => min, sample: () => min };
+  const range: DimensionRange = { min, max, log, int: isInt, ...(step !== undefined ? { step } : {}) };
+  if (min === max) return { name, size: 1, at: () => min, sample: () => min, range };
   if (step !== undefined && log) {
     const points: number[] = [];
     for (let v = min; v <= max * (1 + 1e-9); v *= step) {
@@ -180,7 +193,7 @@ export function dimensionFor(def: ParamDefinition, input: unknown): Dimension {
       if (points[points.length - 1] !== p) points.push(p);
       if (points.length > MAX_LOG_POINTS) throw new Error(`range of ${name} has more than ${MAX_LOG_POINTS} points`);
     }
-    return { name, size: points.length, at: (i) => points[i], sample: (rng) => points[rng.int(points.length)] };
+    return { name, size: points.length, at: (i) => points[i], sample: (rng) => points[rng.int(points.length)], range };
   }
   if (step !== undefined || isInt) {
     const s = step ?? 1;
@@ -188,9 +201,9 @@ export function dimensionFor(def: ParamDefinition, input: unknown): Dimension {
     const at = (i: number): number => tidy(min + i * s);
     if (isInt && log) {
       // log-uniform over integers: floor of a log-uniform draw on [min, max + 1)
-      return { name, size, at, sample: (rng) => Math.min(max, Math.floor(Math.exp(Math.log(min) + rng.next() * (Math.log(max + 1) - Math.log(min))))) };
+      return { name, size, at, sample: (rng) => Math.min(max, Math.floor(Math.exp(Math.log(min) + rng.next() * (Math.log(max + 1) - Math.log(min))))), range };
     }
-    return { name, size, at, sample: (rng) => at(rng.int(size)) };
+    return { name, size, at, sample: (rng) => at(rng.int(size)), range };
   }
   const sample = (rng: Rng): number => {
     const u = rng.next();
@@ -198,7 +211,7 @@ export function dimensionFor(def: ParamDefinition, input: unknown): Dimension {
     // 6 significant digits keep trial tables readable; clamp so rounding never leaves the range
     return Math.min(max, Math.max(min, Number(v.toPrecision(6))));
   };
-  return { name, size: Infinity, at: () => min, sample };
+  return { name, size: Infinity, at: () => min, sample, range };
 }
 
 /** Stable key of a value or configuration (object keys sorted), for de-duplication and grouping seeds. */

@@ -9,4 +9,6 @@ export {
   type MethodImportance,
 } from './ped-anova.js';
 export { trialParameters } from './parameters.js';
+export { searchSpaceDomains, storedSpecDomains } from './space.js';
+export type { ParamDomain } from './parzen.js';
 export { quantileFilter, trialsNeeded } from './quantile-filter.js';

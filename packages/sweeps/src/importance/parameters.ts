@@ -9,7 +9,8 @@ export type ParamScalar = number | string;
 
 const BOOKKEEPING = new Set(TRIAL_BOOKKEEPING_KEYS);
 
-function scalar(v: unknown): ParamScalar | undefined {
+/** A stored value as importance reads it: numbers, strings, booleans as "true"/"false", string lists joined with "+". */
+export function scalar(v: unknown): ParamScalar | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return String(v);

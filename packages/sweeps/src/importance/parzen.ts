@@ -5,7 +5,11 @@
 
 /** A parameter's domain: a grid of numbers (log-spaced for log parameters) or its choices. */
 export type ParamDomain =
-  | { kind: 'numeric'; log: boolean; integer: boolean; low: number; high: number }
+  | {
+    kind: 'numeric'; log: boolean; integer: boolean; low: number; high: number;
+    /** Grid points when the space declares them (a range with step: its points, at most GRID_STEPS); else the rules below. */
+    steps?: number;
+  }
   | { kind: 'categorical'; choices: readonly string[] };
 
 /** Grid cells of a numeric domain (Optuna's n_steps = 50 for floats). */
@@ -14,13 +18,15 @@ export const GRID_STEPS = 50;
 /**
  * The grid points of a numeric domain, in its own scale (log values for log domains), as
  * Optuna 5 lays them: 50 points; an integer domain with fewer values gets one per value, a
- * log-scaled integer domain ceil(log2(high − low + 1)) + 1.
+ * log-scaled integer domain ceil(log2(high − low + 1)) + 1; a domain with `steps` (a range with
+ * a step, whose points are evenly spaced on its scale) that many.
  */
 export function numericGrid(d: Extract<ParamDomain, { kind: 'numeric' }>): number[] {
   const lo = d.log ? Math.log(d.low) : d.low;
   const hi = d.log ? Math.log(d.high) : d.high;
   let n = GRID_STEPS;
-  if (d.integer && d.log) n = Math.min(GRID_STEPS, Math.ceil(Math.log2(d.high - d.low + 1)) + 1);
+  if (d.steps !== undefined) n = Math.max(2, Math.min(GRID_STEPS, d.steps));
+  else if (d.integer && d.log) n = Math.min(GRID_STEPS, Math.ceil(Math.log2(d.high - d.low + 1)) + 1);
   else if (d.integer) n = Math.min(GRID_STEPS, d.high - d.low + 1);
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../prng.js';
 import { parameterImportance, parameterImportanceByMethod, type ImportanceTrial } from './ped-anova.js';
 import { quantileFilter, trialsNeeded } from './quantile-filter.js';
-import { cellCounts, parzenPmf } from './parzen.js';
+import { cellCounts, numericGrid, parzenPmf, type ParamDomain } from './parzen.js';
+import { domainOf } from './parameters.js';
+import { coverValues, searchSpaceDomains, storedSpecDomains } from './space.js';
+import { validateSweepSpec } from '../spec.js';
 // Optuna 5.0.0's numbers for a fixed study (x float [0, 1], r int log [1, 64], c categorical,
 // y float [0, 10] set only when c = a): made by the script in its `$comment`, run with
 // `.venv-ref/bin/pip install optuna==5.0.0`.
@@ -150,5 +153,86 @@ describe('the pieces, against Optuna', () => {
     const p = parzenPmf(cat, cellCounts(cat, ['a', 'a', 'a']));
     expect(p[0]).toBeCloseTo(0.75 * 0.6 + 0.25 / 3, 10);
     expect(p[1]).toBeCloseTo(0.75 * 0.2 + 0.25 / 3, 10);
+  });
+});
+
+describe('the search space from the spec', () => {
+  // lr declared log over [1e-5, 0.1]; the trials happen to take only 1e-3..1.5e-2 (a factor 15 < 50)
+  const spec = {
+    name: 's', task: 'spam', strategy: { type: 'random', count: 50 }, training: { maxSteps: 10, lr: { min: 1e-5, max: 0.1, scale: 'log' } },
+    methods: [
+      { method: 'lora', space: { r: { min: 1, max: 64, scale: 'log', step: 2 }, dropout: { min: 0, max: 0.3, step: 0.05 }, targetModules: { choices: [['q', 'v'], ['q', 'k', 'v', 'o']] } } },
+      { method: 'prefix', space: { prefixLength: [4, 8, 16] } },
+    ],
+  };
+  const TAKEN = [1e-3, 2e-3, 4e-3, 8e-3, 1.5e-2];
+  /** lr planted (best at 4e-3), r and dropout noise. */
+  function lrSweep(n: number, seed = 5): ImportanceTrial[] {
+    const rng = createRng(seed);
+    return Array.from({ length: n }, () => {
+      const lr = pick(rng, TAKEN);
+      const r = pick(rng, [1, 2, 4, 8, 16, 32, 64]);
+      const dropout = pick(rng, [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
+      const value = 0.9 - 0.1 * Math.abs(Math.log(lr / 4e-3)) + 0.01 * (rng.next() - 0.5);
+      return { method: 'lora', hyperparameters: { r, dropout, targetModules: ['q', 'v'], training: { lr, maxSteps: 10 } }, value };
+    });
+  }
+
+  it('reads each parameter on its declared range and scale, choices as declared', () => {
+    const d = searchSpaceDomains(validateSweepSpec(spec));
+    expect(d.get('lr')).toEqual({ kind: 'numeric', log: true, integer: false, low: 1e-5, high: 0.1 });
+    // inferred from the trials alone it would be linear over what they took
+    expect(domainOf(TAKEN)).toEqual({ kind: 'numeric', log: false, integer: false, low: 1e-3, high: 1.5e-2 });
+    // a log step's points (1, 2, …, 64) and a linear step's (0, 0.05, …, 0.3) are the grid
+    expect(d.get('lora.r')).toEqual({ kind: 'numeric', log: true, integer: true, low: 1, high: 64, steps: 7 });
+    expect(numericGrid(d.get('lora.r') as Extract<ParamDomain, { kind: 'numeric' }>).map((x) => Math.round(Math.exp(x)))).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(d.get('lora.dropout')).toEqual({ kind: 'numeric', log: false, integer: false, low: 0, high: 0.3, steps: 7 });
+    expect(d.get('lora.targetModules')).toEqual({ kind: 'categorical', choices: ['q+v', 'q+k+v+o'] });
+    expect(d.get('prefix.prefixLength')).toEqual({ kind: 'categorical', choices: ['4', '8', '16'] });
+    // the full fine-tuning baseline (the spec's default) is a method too
+    expect(d.get('method')).toEqual({ kind: 'categorical', choices: ['full', 'lora', 'prefix'] });
+    // fixed values (maxSteps) are no domain
+    expect(d.has('maxSteps')).toBe(false);
+  });
+
+  it('scores a log-range parameter on the log scale though its trials span less than ×50; the planted one ranks first', () => {
+    const trials = lrSweep(200);
+    const withSpec = parameterImportance(trials, { direction: 'maximize', spec });
+    expect(withSpec.ok).toBe(true);
+    if (!withSpec.ok) return;
+    expect(withSpec.importances[0].param).toBe('lr');
+    expect(withSpec.importances[0].importance).toBeGreaterThan(0.5);
+    // the same numbers as a log domain over the declared range gives, not the inferred linear one
+    const logSpec = parameterImportance(trials, { direction: 'maximize', spec: { ...spec, training: { ...spec.training, lr: { min: 1e-5, max: 0.1, scale: 'log' } } } });
+    expect(logSpec).toEqual(withSpec);
+    const linear = { ...spec, training: { ...spec.training, lr: { min: 1e-5, max: 0.1 } } };
+    expect(storedSpecDomains(linear)?.get('lr')).toEqual({ kind: 'numeric', log: false, integer: false, low: 1e-5, high: 0.1 });
+    const linearSpec = parameterImportance(trials, { direction: 'maximize', spec: linear });
+    expect(linearSpec.ok && linearSpec.importances.find((p) => p.param === 'lr')!.importance).not.toBeCloseTo(withSpec.importances[0].importance, 3);
+    const inferred = parameterImportance(trials, { direction: 'maximize' });
+    expect(inferred.ok && inferred.importances.find((p) => p.param === 'lr')!.importance).not.toBeCloseTo(withSpec.importances[0].importance, 3);
+    // a parameter that took one value (targetModules) is not scored though the space has two choices
+    expect(withSpec.importances.map((p) => p.param).sort()).toEqual(['lora.dropout', 'lora.r', 'lr']);
+    // per method too, and the method (one per scope) is no parameter there
+    const byMethod = parameterImportanceByMethod(trials, { direction: 'maximize', spec });
+    expect(byMethod[0].result).toEqual(withSpec);
+  });
+
+  it('keeps the planted parameter first with the spec in the plain and the conditional sweep', () => {
+    const plainSpec = { name: 'p', task: 'spam', training: { maxSteps: 60, batchSize: 16, lr: LRS }, methods: [{ method: 'lora', space: { r: [1, 2, 4, 8, 16, 32, 64], dropout: [0, 0.05, 0.1, 0.2], alpha: 16 } }] };
+    const r = parameterImportance(plainSweep(200), { direction: 'maximize', spec: plainSpec });
+    expect(r.ok && r.importances[0].param).toBe('lora.r');
+  });
+
+  it('widens the declared domain to values outside it; infers without a valid spec', () => {
+    const trials = lrSweep(60);
+    (trials[0].hyperparameters!.training as Record<string, unknown>).lr = 0.5;
+    const d = searchSpaceDomains(validateSweepSpec(spec)).get('lr')!;
+    expect(coverValues(d, [1e-3, 0.5])).toEqual({ kind: 'numeric', log: true, integer: false, low: 1e-5, high: 0.5 });
+    expect(coverValues({ kind: 'categorical', choices: ['a', 'b'] }, ['c', 'a'])).toEqual({ kind: 'categorical', choices: ['a', 'b', 'c'] });
+    expect(parameterImportance(trials, { direction: 'maximize', spec }).ok).toBe(true);
+    const none = parameterImportance(trials, { direction: 'maximize' });
+    expect(parameterImportance(trials, { direction: 'maximize', spec: { name: 'broken' } })).toEqual(none);
+    expect(parameterImportance(trials, { direction: 'maximize', spec: null })).toEqual(none);
   });
 });

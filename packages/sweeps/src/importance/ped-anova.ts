@@ -19,15 +19,24 @@
  * forest must impute. PED-ANOVA is closed-form and deterministic, costs O(trials × grid), needs
  * no forest and handles conditional parameters exactly, as above.
  *
- * Departures from Optuna, because stored trials carry no search space: a parameter's domain is
- * the range (or the set) of values its completed trials took (parameters.ts domainOf), a number
- * spanning a factor 50 or more is read on a log scale, integers count as an integer domain.
- * And the top must hold at least `minTopTrials` (2) by the quantile alone: with fewer trials
- * the result says how many are needed instead of giving numbers.
+ * A parameter's domain — the grid its estimators live on — comes from the sweep's spec when the
+ * caller passes it (`spec`, as stored with the sweep; space.ts searchSpaceDomains), as Optuna
+ * takes it from the trial's distribution: a range is read over its declared min..max on its
+ * declared scale (log or linear; int; a step's points), a list as a categorical over its
+ * choices, widened only to cover a trial value outside it (an earlier spec). Without a spec (or
+ * one that no longer validates), and for a parameter the spec does not declare, it is inferred
+ * from the values the completed trials took (parameters.ts domainOf): their least to greatest,
+ * a number spanning a factor 50 or more read on a log scale, integers as an integer domain.
+ * A parameter whose trials all took one value is not scored, whatever its domain.
+ *
+ * Departure from Optuna: the top must hold at least `minTopTrials` (2) by the quantile alone:
+ * with fewer trials the result says how many are needed instead of giving numbers.
  */
 import { METHOD_NAMES } from '../hyperparameters.js';
 import { cellCounts, parzenPmf } from './parzen.js';
+import type { ParamDomain } from './parzen.js';
 import { domainOf, trialParameters, type ParamScalar } from './parameters.js';
+import { coverValues, storedSpecDomains } from './space.js';
 import { quantileFilter, trialsNeeded } from './quantile-filter.js';
 
 /** A regime (the trials that have a parameter) is scored when it holds this many (Optuna's min_n_trials_in_regime). */
@@ -54,6 +63,11 @@ export interface ImportanceOptions {
   minTopTrials?: number;
   /** Weight of each estimator's prior kernel (Optuna's prior_weight). */
   priorWeight?: number;
+  /**
+   * The sweep's spec as stored (validated here): each parameter's domain is its declared range or
+   * choices. Absent, null or not a valid spec: domains are inferred from the trials' values.
+   */
+  spec?: unknown;
 }
 
 export interface ParameterImportance {
@@ -90,6 +104,10 @@ export type ImportanceResult =
  * else r.message;             // 'not enough trials: needs 11 completed, has 6'
  */
 export function parameterImportance(trials: readonly ImportanceTrial[], opts: ImportanceOptions): ImportanceResult {
+  return importanceIn(trials, opts, storedSpecDomains(opts.spec));
+}
+
+function importanceIn(trials: readonly ImportanceTrial[], opts: ImportanceOptions, declared: ReadonlyMap<string, ParamDomain> | null): ImportanceResult {
   const targetQuantile = opts.targetQuantile ?? 0.1;
   const regionQuantile = opts.regionQuantile ?? 1;
   const minTop = opts.minTopTrials ?? 2;
@@ -114,8 +132,12 @@ export function parameterImportance(trials: readonly ImportanceTrial[], opts: Im
   const scored: ParameterImportance[] = [];
   const unscored: { param: string; trials: number; message: string }[] = [];
   for (const param of names) {
-    const domain = domainOf(done.filter((t) => t.params.has(param)).map((t) => t.params.get(param) as ParamScalar));
-    if (!domain) continue;
+    const taken = done.filter((t) => t.params.has(param)).map((t) => t.params.get(param) as ParamScalar);
+    // one value taken (or none): nothing to explain, whatever the space allowed
+    const inferred = domainOf(taken);
+    if (!inferred) continue;
+    const fromSpec = declared?.get(param);
+    const domain = (fromSpec && coverValues(fromSpec, taken)) ?? inferred;
     // the active regime: region trials that have the parameter
     const regime = done.map((t, i) => ({ t, top: target[i] })).filter(({ t }, i) => region[i] && t.params.has(param));
     if (regime.length < MIN_TRIALS_IN_REGIME) {
@@ -162,5 +184,6 @@ export function parameterImportanceByMethod(trials: readonly ImportanceTrial[], 
   const order: readonly string[] = METHOD_NAMES;
   const rank = (m: string) => (order.indexOf(m) + 1 || order.length + 1);
   const methods = [...new Set(trials.map((t) => t.method))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return methods.map((method) => ({ method, result: parameterImportance(trials.filter((t) => t.method === method), opts) }));
+  const declared = storedSpecDomains(opts.spec);
+  return methods.map((method) => ({ method, result: importanceIn(trials.filter((t) => t.method === method), opts, declared) }));
 }
