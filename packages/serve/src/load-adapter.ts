@@ -1,9 +1,8 @@
 /**
  * Reading a PEFT-format adapter directory (adapter_config.json + adapter_model.safetensors) onto
  * a served model: the method is picked by `peft_type` from the method declarations' save
- * formats, and the registered loader runs where the method has one (LoRA / DoRA, (IA)³). The
- * methods without one (bottleneck adapters, prefix and prompt tuning) save their trainables as
- * held, so they are re-created from their adapter_config.json and the saved tensors assigned.
+ * formats, and the method's registered loader in the engine reads it (`peft/<method>/adapter-io.ts`:
+ * LoRA / DoRA, (IA)³, bottleneck adapters, prefix and prompt tuning), checking tensor names and shapes.
  *
  * Before any tensor is read, the config is checked against the served model (its task type, its
  * base model name, prefix/prompt token sizes): an adapter for another base is refused with the
@@ -11,10 +10,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
-  METHOD_DECLARATIONS, registerAttachment, registeredPeftMethod, SafetensorsFile, CLASSIFIER_MODULE_NAMES,
-  type HeadKind, type HostTensor, type MethodName,
+  METHOD_DECLARATIONS, registeredPeftMethod, SafetensorsFile, CLASSIFIER_MODULE_NAMES,
+  type HeadKind, type MethodName, type registerAttachment,
 } from '@peft-lab/engine';
 import { isPeftLabError } from '@peft-lab/errors';
 import { AdapterFormatError, AdapterMismatchError } from './errors.js';
@@ -102,56 +100,6 @@ export function checkAdapterFitsBase(name: string, info: AdapterDirInfo, model: 
   if (info.method === 'prefix' && info.config.num_layers != null && info.config.num_layers !== c.numLayers) throw new AdapterMismatchError(name, `num_layers=${info.config.num_layers}, the served model has ${c.numLayers} layers`);
 }
 
-/** Engine config of a method without a registered loader, from its own adapter_config.json (see each method's `adapterConfigJson`). */
-function engineConfig(method: MethodName, json: Record<string, any>): Record<string, unknown> {
-  // null: no head was saved, so none is created (a saved head's copy replaces the base's otherwise).
-  const modulesToSave = json.modules_to_save ?? [];
-  switch (method) {
-    case 'adapter':
-      return { placement: json.placement, bottleneck: json.bottleneck, nonLinearity: json.non_linearity, modulesToSave };
-    case 'prefix':
-      // Saved folded (`beforeSave`): the table only, whatever prefix_projection trained with.
-      return { numVirtualTokens: json.num_virtual_tokens, prefixProjection: false, modulesToSave };
-    case 'prompt':
-      // The saved table replaces any init, so the cheapest one is used.
-      return { numVirtualTokens: json.num_virtual_tokens, init: 'random', modulesToSave };
-    default:
-      throw new Error(`no adapter_config.json mapping for method ${method}`);
-  }
-}
-
-/** Saved heads (`base_model.<module>.weight`) are stored [out, in]; the attachment holds them [in, out] like the base. */
-const isSavedHeadWeight = (key: string, rank: number) => rank === 2 && key.startsWith('base_model.') && key.endsWith('.weight');
-
-/** Creates `method` from its config and assigns the saved tensors to its trainables, checking each name and shape. */
-function loadByAssignment(model: TransformerModel, info: AdapterDirInfo, adapterName: string): PeftAttachment {
-  const impl = registeredPeftMethod(info.method);
-  if (!impl) throw new AdapterFormatError(adapterName, `method ${info.method} is not registered in this engine`);
-  const weightsPath = join(info.dir, 'adapter_model.safetensors');
-  const file = SafetensorsFile.read(weightsPath);
-  const attachment = impl.create(model, engineConfig(info.method, info.config), adapterName);
-  try {
-    const extra = [...file.entries.keys()].filter((k) => !attachment.trainable.has(k));
-    if (extra.length) throw new AdapterMismatchError(adapterName, `${weightsPath} holds ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}, which a ${info.method} adapter on this model does not have`);
-    for (const [key, v] of attachment.trainable) {
-      if (!file.entries.has(key)) throw new AdapterMismatchError(adapterName, `${weightsPath} has no ${key}`);
-      const t: HostTensor = file.get(key);
-      const want = isSavedHeadWeight(key, v.rank) ? [...v.shape].reverse() : v.shape;
-      if (t.shape.length !== want.length || t.shape.some((n, i) => n !== want[i])) {
-        throw new AdapterMismatchError(adapterName, `tensor ${key}: the served model needs [${want.join(', ')}], the adapter has [${t.shape.join(', ')}]`);
-      }
-      tf.tidy(() => {
-        const value = tf.tensor(t.data, t.shape);
-        v.assign(isSavedHeadWeight(key, v.rank) ? value.transpose() : value);
-      });
-    }
-  } catch (err) {
-    attachment.dispose();
-    throw err;
-  }
-  return registerAttachment(model, attachment);
-}
-
 /**
  * Loads the adapter in `info.dir` onto `model` as `adapterName`, leaving the model's active
  * adapter as it was (the server switches per batch).
@@ -161,7 +109,8 @@ export function loadAdapterOnto(model: TransformerModel, info: AdapterDirInfo, a
   const active = model.hooks;
   try {
     const load = registeredPeftMethod(info.method)?.load;
-    return load ? load(model, info.dir, adapterName) : loadByAssignment(model, info, adapterName);
+    if (!load) throw new AdapterFormatError(adapterName, `method ${info.method} has no adapter loader in this engine`);
+    return load(model, info.dir, adapterName);
   } catch (err) {
     if (err instanceof AdapterMismatchError || err instanceof AdapterFormatError) throw err;
     const code = isPeftLabError(err) ? (err as { code: string }).code : '';

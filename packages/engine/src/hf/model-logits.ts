@@ -1,7 +1,8 @@
 /**
  * `peft-lab model logits`: tokenize a text with a local HF model directory's
- * tokenizer, optionally apply a peft adapter (any registered method with a loader, picked by
- * adapter_config.json's peft_type: LoRA / DoRA, (IA)³), return ids and logits.
+ * tokenizer, optionally apply a peft adapter (any registered method's loader, picked by
+ * adapter_config.json's peft_type: LoRA / DoRA, (IA)³, bottleneck adapters, prefix and prompt
+ * tuning), return ids and logits.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -13,7 +13,9 @@
  *     - optional `merge`/`unmerge` when it can fold into the base weights;
  *     - `dispose()` frees its variables (never the base weights).
  *   Base weights stay frozen (`trainable = false`) unless the method is `full`.
- * - `index.ts`: one `registerPeftMethod({ name, create, configSchema, load? })` call, imported by `methods.ts`.
+ * - `adapter-io.ts`: `load…Adapter(model, dir, adapterName)`, reading the directory it saves
+ *   (`peft-adapter-dir.ts` does the files; `loadHeldAdapter` for trainables saved as held);
+ * - `index.ts`: one `registerPeftMethod({ name, create, configSchema, load })` call, imported by `methods.ts`.
  *
  * A model can hold several attachments at once, keyed by adapter name; one is
  * active (`model.hooks`). `setActiveAdapter` switches, `detachPeft` removes.
@@ -28,7 +30,7 @@ export interface PeftMethod {
   create(model: TransformerModel, config: unknown, adapterName: string): PeftAttachment;
   /** The config's zod schema (`config.ts`; its defaults come from the declaration); absent when the method takes no config. */
   configSchema?: z.ZodType;
-  /** Reads an adapter directory this method saved (LoRA: `loadLoraAdapter`) and attaches it; absent when the method has no loader. */
+  /** Reads an adapter directory this method saved (LoRA: `loadLoraAdapter`; `<method>/adapter-io.ts`) and attaches it; absent for `full` (a checkpoint, not an adapter). */
   load?(model: TransformerModel, dir: string, adapterName: string): PeftAttachment;
 }
 

@@ -1,15 +1,18 @@
 /**
  * peft adapter directories, as `PeftModel.save_pretrained` writes and `from_pretrained` reads them:
- * adapter_model.safetensors + adapter_config.json. The method's adapter-io (`lora/`, `ia3/`) says
- * what the config means and which tensors must be there; this module does the files and the
- * dispose-on-failure around the attachment, once for every method stored in peft's format.
+ * adapter_model.safetensors + adapter_config.json. The method's adapter-io (`lora/`, `ia3/`,
+ * `adapter/`, `prefix/`, `prompt/`) says what the config means and which tensors must be there;
+ * this module does the files and the dispose-on-failure around the attachment, once for every
+ * method stored in peft's format, and the loading of the methods saved as held (`loadHeldAdapter`).
  */
+import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointFormatError, PeftConfigError } from '../errors.js';
 import { SafetensorsFile, writeSafetensors, type HostTensor } from '../hf/safetensors.js';
 import type { PeftAttachment, TransformerModel } from '../types.js';
 import { registerAttachment } from './base.js';
+import { PROMPT_SAVED_PREFIX } from './modules-to-save.js';
 
 /** An attachment that gives its tensors in peft's layout and its adapter_config.json. */
 export interface PeftDirAttachment extends PeftAttachment {
@@ -80,4 +83,42 @@ export function registerLoadedAdapter<A extends PeftAttachment>(model: Transform
   }
   registerAttachment(model, attachment);
   return attachment;
+}
+
+/** Saved heads (`base_model.<head>.weight`) are stored [out, in]; the attachment holds them [in, out] like the base. */
+const isSavedHeadWeight = (key: string, rank: number) => rank === 2 && key.startsWith(PROMPT_SAVED_PREFIX) && key.endsWith('.weight');
+
+/** What keeps `tensors` from being `attachment`'s trainables as held (every name, every shape), or undefined. */
+function heldTensorsProblem(attachment: PeftAttachment, tensors: ReadonlyMap<string, HostTensor>): string | undefined {
+  const extra = [...tensors.keys()].filter((k) => !attachment.trainable.has(k));
+  if (extra.length) return `holds ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}, which a ${attachment.method} adapter on this model does not have`;
+  for (const [key, v] of attachment.trainable) {
+    const t = tensors.get(key);
+    if (!t) return `no tensor ${key}, which a ${attachment.method} adapter on this model has`;
+    const want = isSavedHeadWeight(key, v.rank) ? [...v.shape].reverse() : v.shape;
+    if (t.shape.length !== want.length || t.shape.some((n, i) => n !== want[i])) return `tensor ${key} is [${t.shape.join(', ')}], this model needs [${want.join(', ')}]`;
+  }
+  return undefined;
+}
+
+/**
+ * Loads an adapter directory of a method that saves its trainables as held (bottleneck adapters,
+ * prefix and prompt tuning; saved heads in nn.Linear's [out, in]): the attachment is created from
+ * the config `configFromPeft` reads, every tensor checked by name and shape, then assigned.
+ * @throws CheckpointFormatError naming the file and the missing, extra or misshapen tensor.
+ */
+export function loadHeldAdapter<C>(model: TransformerModel, dir: string, configFromPeft: (json: Record<string, any>) => C, create: (model: TransformerModel, config: C, adapterName: string) => PeftAttachment, adapterName: string): PeftAttachment {
+  const { config, weightsPath, tensors } = readPeftAdapterDir(dir, configFromPeft, (key) => key);
+  const attachment = create(model, config, adapterName);
+  const problem = heldTensorsProblem(attachment, tensors);
+  if (problem === undefined) {
+    for (const [key, v] of attachment.trainable) {
+      const t = tensors.get(key)!;
+      tf.tidy(() => {
+        const value = tf.tensor(t.data, t.shape);
+        v.assign(isSavedHeadWeight(key, v.rank) ? value.transpose() : value);
+      });
+    }
+  }
+  return registerLoadedAdapter(model, attachment, weightsPath, problem);
 }
