@@ -16,6 +16,17 @@ const appEnvSchema = z.object({
   PEFT_LAB_SERVE_URL: optional,
   /** Its token (Authorization: Bearer), when it was started with PEFT_LAB_TOKEN; never sent to the browser. */
   PEFT_LAB_SERVE_TOKEN: optional,
+  /**
+   * 1: the playground form's Serve URL may be any http(s) URL. Unset / 0: only a loopback or
+   * private address, or PEFT_LAB_SERVE_URL's origin (lib/playground/serve-url.ts).
+   */
+  PEFT_LAB_PLAYGROUND_ANY_URL: optional
+    .pipe(z.enum(['0', '1'], { message: 'must be 0 or 1' }).optional())
+    .transform((v) => v === '1'),
+  /** Minutes without a request after which a serve process the dashboard started is stopped (restarted by the next request); 0: never. Default 15. */
+  PEFT_LAB_PLAYGROUND_IDLE_MINUTES: optional
+    .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of minutes ≥ 0').optional())
+    .transform((v) => (v === undefined ? 15 : Number(v))),
 });
 
 export type AppEnv = z.output<typeof appEnvSchema>;

@@ -14,7 +14,7 @@ export const playgroundRequestSchema = z.object({
   trialIds: z.array(z.string().min(1)).max(16).default([]),
   topK: z.number().int().min(1).max(20).default(5),
   maxNewTokens: z.number().int().min(0).max(32).default(8),
-  /** A running `peft-lab serve` to call instead of the dashboard's own (PEFT_LAB_SERVE_URL's place). */
+  /** A running `peft-lab serve` to call instead of the dashboard's own (PEFT_LAB_SERVE_URL's place); the route allows only serve-url.ts's addresses. */
   serveUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   /** That server's token (Authorization: Bearer). */
   serveToken: z.string().min(1).optional(),
@@ -59,7 +59,8 @@ async function callServe(target: ServeTarget, path: string, body?: unknown, meth
   if (target.token) headers.authorization = `Bearer ${target.token}`;
   let res: Response;
   try {
-    res = await fetch(new URL(path, target.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(120_000) });
+    // redirect: error: serve never redirects, and following one would leave the address the route allowed (serve-url.ts)
+    res = await fetch(new URL(path, target.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'error', signal: AbortSignal.timeout(120_000) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new ServeUnavailableError(`serve: could not reach ${target.url} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
