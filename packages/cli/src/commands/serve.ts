@@ -83,8 +83,9 @@ export function register(program: Command): void {
         if (err instanceof ServeRequestError) throw new CliInputError('--adapter/--sweep', undefined, err.message);
         throw err;
       }
-      console.error(`peft-lab serve: ${modelName} (${modelDir}) on ${running.url}${token ? ' (token required)' : ''}`);
-      for (const a of running.adapters) console.error(`  ${a.name}: ${a.method}, ${a.head}${a.source.kind === 'artifact' ? `, trial ${a.source.ref}` : `, ${a.source.ref}`}`);
+      // One write, URL line first: whoever waits for the URL (the playground, scripts) sees the adapters with it.
+      const adapterLines = running.adapters.map((a) => `\n  ${a.name}: ${a.method}, ${a.head}${a.source.kind === 'artifact' ? `, trial ${a.source.ref}` : `, ${a.source.ref}`}`);
+      process.stderr.write(`peft-lab serve: ${modelName} (${modelDir}) on ${running.url}${token ? ' (token required)' : ''}${adapterLines.join('')}\n`);
       // Artifacts' temporary directories go even when something else ends the process.
       process.once('exit', () => running.pool.dispose());
       await new Promise<void>((resolve) => {
