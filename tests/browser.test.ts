@@ -95,6 +95,21 @@ describe('dashboard in Chromium', () => {
     expect(await page.getByLabel(/same spec as YAML/).inputValue()).not.toContain('lora wide');
   });
 
+  it('picks TPE in the form: its fields, the budget it needs, the adaptive trial count', async () => {
+    await page.goto(`${app.url}/sweeps/new`);
+    await page.getByRole('button', { name: /Quick check/ }).click();
+    await page.locator('#lora-r').fill('2, 4, 8');
+    await page.getByLabel('Strategy').selectOption('tpe');
+    await expect.poll(() => page.locator('.error-box').innerText()).toContain('budget.maxTrials: required for strategy tpe');
+    await page.getByLabel(/Startup trials/).fill('3');
+    await page.getByLabel('Budget: at most this many trials').fill('12');
+    await expect.poll(() => page.getByTestId('trial-count').innerText()).toContain('Trials (adaptive, at most): 12');
+    const yaml = await page.getByLabel(/same spec as YAML/).inputValue();
+    expect(yaml).toMatch(/type: tpe[\s\S]*startupTrials: 3/);
+    expect(yaml).toMatch(/maxTrials: 12/);
+    expect(await unlabelledControls(page)).toEqual([]);
+  });
+
   it('creates a sweep through the form (fields and YAML agree, expected trial count shown)', async () => {
     await page.goto(`${app.url}/sweeps/new`);
     await page.getByRole('button', { name: /Quick check/ }).click();

@@ -95,7 +95,7 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
   }
 
   const lengthKey = training.maxSteps !== undefined ? 'maxSteps' : 'epochs';
-  const strategy = (spec.strategy as { type?: string; count?: number; seed?: number } | undefined) ?? { type: 'grid' };
+  const strategy = (spec.strategy as { type?: string; count?: number; seed?: number; startupTrials?: number } | undefined) ?? { type: 'grid' };
   const early = (spec.earlyStopping as Record<string, unknown> | undefined) ?? { type: 'none' };
   const budget = (spec.budget as Record<string, unknown> | undefined) ?? {};
   const num = (s: string) => (s.trim() === '' ? undefined : Number.isFinite(Number(s)) ? Number(s) : s);
@@ -215,7 +215,8 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
               {errorsAt(errors, 'seeds').map((x) => <small key={x} className="error-text" role="alert">{x}</small>)}
             </div>
             <div className="field"><label htmlFor="sweep-strategy">Strategy</label>
-              <select id="sweep-strategy" value={strategy.type ?? 'grid'} onChange={(e) => set('strategy', e.target.value === 'random' ? { type: 'random', count: strategy.count ?? 10, seed: strategy.seed ?? 0 } : { type: e.target.value })}>
+              <select id="sweep-strategy" value={strategy.type ?? 'grid'} onChange={(e) => set('strategy', e.target.value === 'random' ? { type: 'random', count: strategy.count ?? 10, seed: strategy.seed ?? 0 }
+                : e.target.value === 'tpe' ? { type: 'tpe', seed: strategy.seed ?? 0, startupTrials: strategy.startupTrials ?? 10 } : { type: e.target.value })}>
                 {form.strategies.map((s) => <option key={s.type} value={s.type} disabled={!s.supported}>{s.type}{s.supported ? '' : ' (not yet supported)'}</option>)}
               </select></div>
             {strategy.type === 'random' && (<>
@@ -223,6 +224,13 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
                 <input id="strategy-count" type="number" min={1} value={String(strategy.count ?? '')} onChange={(e) => set('strategy', { ...strategy, count: num(e.target.value) })} /></div>
               <div className="field"><label htmlFor="strategy-seed">Search seed</label>
                 <input id="strategy-seed" type="number" value={String(strategy.seed ?? '')} onChange={(e) => set('strategy', { ...strategy, seed: num(e.target.value) })} /></div>
+            </>)}
+            {strategy.type === 'tpe' && (<>
+              <div className="field"><label htmlFor="strategy-startup">Startup trials (one per method, then random, before TPE takes over)</label>
+                <input id="strategy-startup" type="number" min={1} value={String(strategy.startupTrials ?? '')} onChange={(e) => set('strategy', { ...strategy, startupTrials: num(e.target.value) })} /></div>
+              <div className="field"><label htmlFor="strategy-seed">Search seed</label>
+                <input id="strategy-seed" type="number" value={String(strategy.seed ?? '')} onChange={(e) => set('strategy', { ...strategy, seed: num(e.target.value) })} /></div>
+              <small>TPE suggests each trial from the finished ones, up to the budget below (required).</small>
             </>)}
             {errorsAt(errors, 'strategy').map((x) => <small key={x} className="error-text" role="alert">{x}</small>)}
             <div className="field"><label htmlFor="budget-max-trials">Budget: at most this many trials</label>
@@ -256,7 +264,7 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
           <div role="alert" className="error-box"><strong>The spec is not valid:</strong><ul>{errors.map((e) => <li key={e}>{e}</li>)}</ul></div>
         )}
         {!yamlError && counts && (
-          <p className="trial-count" data-testid="trial-count">Expected trials: <strong>{counts.total}</strong>
+          <p className="trial-count" data-testid="trial-count">{counts.byEntry.some((e) => e.adaptive) ? 'Trials (adaptive, at most)' : 'Expected trials'}: <strong>{counts.total}</strong>
             {' '}({counts.byEntry.map((e) => `${e.method}${e.label ? ` ${e.label}` : ''}: ${e.trials}`).join(', ')})</p>
         )}
       </div>
