@@ -257,6 +257,56 @@ export const PROBLEMS: BenchProblem[] = [
       },
     ],
   },
+  // The sixth, written and committed before any measurement against it (a guard for the
+  // trap a parameter-count-aware method choice falls into): a small model where full
+  // fine-tuning is the best method by a margin (~0.94 against ~0.90 for the best PEFT method
+  // tuned) inside its own lr window (0.3 decades wide around 3e-5, in a 4-decade range), and
+  // full searches ONE parameter (its lr) while LoRA, adapters and prompt tuning search 3-4.
+  // A sampler that explores methods by their number of parameters starves it.
+  {
+    name: 'small-model-full-accuracy',
+    direction: 'maximize',
+    noise: 0.01,
+    methods: [
+      { method: 'full', base: 0.8, params: [lr(1e-6, 1e-2)], terms: [peakLr(3e-5, 0.3, 0.14)] },
+      {
+        method: 'lora',
+        base: 0.78,
+        params: [
+          { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } },
+          { name: 'alpha', group: 'method', space: { min: 1, max: 128, scale: 'log' } },
+          { name: 'dropout', group: 'method', space: { min: 0, max: 0.3 } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [
+          peakLr(8e-4, 0.4, 0.08),
+          { peak: 'r', at: 16, width: 0.5, weight: 0.02, log: true },
+          { ratio: ['alpha', 'r'], at: 2, width: 0.4, weight: 0.02 },
+          { peak: 'dropout', at: 0.05, width: 0.1, weight: 0.005 },
+        ],
+      },
+      {
+        method: 'adapter',
+        base: 0.78,
+        params: [
+          { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } },
+          { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [peakLr(1e-3, 0.4, 0.09), { peak: 'bottleneck', at: 64, width: 0.5, weight: 0.02, log: true }, { choice: 'activation', bonus: { gelu: 0.01 } }],
+      },
+      {
+        method: 'prompt',
+        base: 0.74,
+        params: [
+          { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } },
+          { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
+          lr(1e-5, 1e-1),
+        ],
+        terms: [peakLr(1e-2, 0.4, 0.1), { peak: 'promptLength', at: 32, width: 16, weight: 0.02 }, { choice: 'init', bonus: { vocab: 0.01 } }],
+      },
+    ],
+  },
 ];
 
 const key = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
