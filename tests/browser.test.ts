@@ -6,12 +6,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSweepWithTrials } from '@peft-lab/db';
-import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
+import type { TestDatabase } from '@peft-lab/db/testing';
 import { registerBaseModel, runWorker, silentLogger } from '@peft-lab/worker';
-import { REPO_ROOT, ensureAppBuilt, launchChromium, startApp, type RunningApp } from './helpers/start-app';
+import { REPO_ROOT, startApp, type RunningApp } from './helpers/start-app';
+import { openDashboard, type Dashboard } from './helpers/open-dashboard';
 import { registerTinyFixtures } from './helpers/worker-fixtures';
 import { copyFixture } from './helpers/checkpoint-fixtures';
 
@@ -20,28 +21,18 @@ mkdirSync(OUT, { recursive: true });
 
 let t: TestDatabase;
 let app: RunningApp;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let context: BrowserContext;
+let chromium: Dashboard['chromium'];
 let page: Page;
 let sweepUrl = '';
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let dash: Dashboard | undefined;
 
 beforeAll(async () => {
-  ensureAppBuilt((s) => console.log(s));
-  t = await createTestDatabase();
-  await registerTinyFixtures(t.db);
-  app = await startApp({ databaseUrl: t.url });
-  chromium = await launchChromium({ width: 1280, height: 800 });
-  context = chromium.context;
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  dash = await openDashboard({ beforeApp: (d) => registerTinyFixtures(d.db) });
+  ({ database: t, app, chromium, page, pageErrors } = dash);
 }, 900_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await app?.stop();
-  await t?.cleanup();
-});
+afterAll(() => dash?.close());
 
 const shot = (name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
@@ -347,7 +338,7 @@ describe('dashboard with PEFT_LAB_TOKEN set', () => {
   });
 
   it('asks for the token once, then creates the sweep and can cancel it from the same browser', async () => {
-    const p = await context.newPage();
+    const p = await chromium.context.newPage();
     try {
       await p.goto(`${locked.url}/sweeps/new`);
       await p.getByRole('button', { name: /Quick check/ }).click();

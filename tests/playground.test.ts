@@ -6,37 +6,35 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitSweep } from '@peft-lab/db';
-import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
+import type { TestDatabase } from '@peft-lab/db/testing';
 import { runWorker, silentLogger } from '@peft-lab/worker';
-import { ensureAppBuilt, freePort, launchChromium, REPO_ROOT, startApp, type RunningApp } from './helpers/start-app';
+import { freePort, REPO_ROOT, startApp, type RunningApp } from './helpers/start-app';
+import { openDashboard, type Dashboard } from './helpers/open-dashboard';
 import { registerTinyFixtures, tinySpec } from './helpers/worker-fixtures';
 
 let t: TestDatabase;
 let app: RunningApp;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let chromium: Dashboard['chromium'];
 let page: Page;
 let sweepId: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let dash: Dashboard | undefined;
 
 beforeAll(async () => {
-  ensureAppBuilt((s) => console.log(s));
-  t = await createTestDatabase();
-  await registerTinyFixtures(t.db);
-  const { sweep } = await submitSweep(t.db, tinySpec('playground', [{ method: 'lora', space: { r: 2 } }, { method: 'prefix', space: { prefixLength: 4, reparameterize: false } }]));
-  sweepId = sweep.id;
-  const summary = await runWorker({ db: t.db, once: true, log: silentLogger(), leaseMs: 3_000, progress: 'off', handleSignals: false, pollMs: 200 });
-  expect(summary.outcomes.completed).toBe(3);
-  app = await startApp({ databaseUrl: t.url });
-  chromium = await launchChromium({ width: 1280, height: 900 });
-  page = await chromium.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  dash = await openDashboard({
+    viewport: { width: 1280, height: 900 },
+    beforeApp: async ({ db }) => {
+      await registerTinyFixtures(db);
+      const { sweep } = await submitSweep(db, tinySpec('playground', [{ method: 'lora', space: { r: 2 } }, { method: 'prefix', space: { prefixLength: 4, reparameterize: false } }]));
+      sweepId = sweep.id;
+      const summary = await runWorker({ db, once: true, log: silentLogger(), leaseMs: 3_000, progress: 'off', handleSignals: false, pollMs: 200 });
+      expect(summary.outcomes.completed).toBe(3);
+    },
+  });
+  ({ database: t, app, chromium, page, pageErrors } = dash);
 }, 900_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await app?.stop();
-  await t?.cleanup();
-});
+afterAll(() => dash?.close());
 
 const column = (name: string) => page.locator(`section[aria-label=Predictions] article[data-adapter="${name}"]`);
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };

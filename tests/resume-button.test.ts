@@ -4,31 +4,21 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitSweep, TrialQueue, type Db } from '@peft-lab/db';
-import { createTestDatabase, type TestDatabase } from '@peft-lab/db/testing';
-import { ensureAppBuilt, launchChromium, startApp, type RunningApp } from './helpers/start-app';
+import type { RunningApp } from './helpers/start-app';
+import { openDashboard, type Dashboard } from './helpers/open-dashboard';
 
-let t: TestDatabase;
 let db: Db;
 let app: RunningApp;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let dash: Dashboard | undefined;
 
 beforeAll(async () => {
-  ensureAppBuilt((s) => console.log(s));
-  t = await createTestDatabase();
-  db = t.db;
-  app = await startApp({ databaseUrl: t.url });
-  chromium = await launchChromium({ width: 1280, height: 800 });
-  page = await chromium.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  dash = await openDashboard();
+  ({ database: { db }, app, page, pageErrors } = dash);
 }, 900_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await app?.stop();
-  await t?.cleanup();
-});
+afterAll(() => dash?.close());
 
 /** Runs every claimable trial to the outcome `plan` gives its index. */
 async function runAll(plan: (index: number) => 'complete' | 'fail' | 'cancel') {
