@@ -5,7 +5,8 @@
 // optuna installed), Optuna's TPESampler and RandomSampler run the same problems
 // (bench/search_optuna.py) and appear in the same JSON. Target: our TPE beats random on every
 // problem at 30 and 60 trials (narrow-prompt-accuracy, the fourth, and ratio-lora-f1, the fifth,
-// were added as checks on problems the sampler was not tuned on; README, "The search benchmark").
+// were added as checks on problems the sampler was not tuned on; small-model-full-accuracy, the
+// sixth, guards a best method with one parameter; README, "The search benchmark").
 // --only runs the named problems alone.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

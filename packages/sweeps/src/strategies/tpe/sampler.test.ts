@@ -5,7 +5,7 @@ import { searchEntries } from '../../search-space.js';
 import { suggestTrial, type TrialOutcome } from '../../suggest.js';
 import { sampleEntryValues } from '../sample.js';
 import { searchInputs, tpeDimension, tpeSuggest, type Observation } from './index.js';
-import { chooseEntry, entrySplit, METHOD_STARTUP_TRIALS } from './sampler.js';
+import { chooseEntry, entrySplit, METHOD_EXPLORATION, METHOD_STARTUP_TRIALS } from './sampler.js';
 import { splitObservations } from './split.js';
 
 const yaml = `
@@ -178,6 +178,21 @@ describe('tpeSuggest', () => {
       // an entry whose trials all failed ranks worst, but is not chosen forever
       const failed = [obs(0, 0.9), obs(0, 0.8), obs(0, 0.85), { ...obs(1, 0), objectives: [null], state: 'failed' as const }, { ...obs(1, 0), objectives: [null], state: 'failed' as const }];
       expect(chooseEntry(2, failed, max, createRng(0))).toBe(0);
+    });
+
+    it('the method choice: a raised bonus while a method has fewer than 2 trials per searched parameter, never a lowered one', () => {
+      // entry 0 is best so far; both have 3 trials
+      const h = [obs(0, 0.9), obs(0, 0.8), obs(0, 0.7), obs(1, 0.85), obs(1, 0.5), obs(1, 0.4)];
+      expect(chooseEntry(2, h, max, createRng(0))).toBe(0);
+      expect(chooseEntry(2, h, max, createRng(0), METHOD_EXPLORATION, [1, 1])).toBe(0);
+      // entry 1 searches 6 parameters: 3 trials say little about it, it is revisited
+      expect(chooseEntry(2, h, max, createRng(0), METHOD_EXPLORATION, [1, 6])).toBe(1);
+      // a one-parameter method keeps the plain bonus (no starving full fine-tuning): the best stays chosen
+      expect(chooseEntry(2, h, max, createRng(0), METHOD_EXPLORATION, [6, 1])).toBe(0);
+      // once a method has 2 trials per parameter its bonus is the plain one again
+      const many = [...Array(12).keys()].map((i) => obs(1, 0.85 - i * 0.01));
+      const h2 = [...Array(12).keys()].map((i) => obs(0, 0.9 - i * 0.01)).concat(many);
+      expect(chooseEntry(2, h2, max, createRng(0), METHOD_EXPLORATION, [1, 6])).toBe(chooseEntry(2, h2, max, createRng(0)));
     });
 
     it("a method's parameters: the global below trials of it plus its own best", () => {
