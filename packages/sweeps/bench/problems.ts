@@ -45,6 +45,14 @@ export interface BenchProblem {
 const lr = (min: number, max: number): BenchParam => ({ name: 'lr', group: 'training', space: { min, max, scale: 'log' } });
 const peakLr = (at: number, width: number, weight: number): Term => ({ peak: 'lr', at, width, weight, log: true });
 
+// The method parameters several problems search over the same ranges.
+const loraR: BenchParam = { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } };
+const loraAlpha: BenchParam = { name: 'alpha', group: 'method', space: { min: 1, max: 128, scale: 'log' } };
+const loraDropout: BenchParam = { name: 'dropout', group: 'method', space: { min: 0, max: 0.3 } };
+const bottleneck: BenchParam = { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } };
+const activation: BenchParam = { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } };
+const promptLength: BenchParam = { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } };
+
 export const PROBLEMS: BenchProblem[] = [
   {
     name: 'lora-prefix-accuracy',
@@ -56,9 +64,9 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'lora',
         base: 0.8,
         params: [
-          { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } },
-          { name: 'alpha', group: 'method', space: { min: 1, max: 128, scale: 'log' } },
-          { name: 'dropout', group: 'method', space: { min: 0, max: 0.3 } },
+          loraR,
+          loraAlpha,
+          loraDropout,
           lr(1e-6, 1e-2),
         ],
         terms: [
@@ -95,14 +103,14 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'lora',
         base: 1.2,
-        params: [{ name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } }, lr(1e-6, 1e-2)],
+        params: [loraR, lr(1e-6, 1e-2)],
         terms: [peakLr(1e-3, 0.4, -0.55), { peak: 'r', at: 8, width: 0.6, weight: -0.05, log: true }],
       },
       {
         method: 'adapter',
         base: 1.2,
         params: [
-          { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } },
+          bottleneck,
           { name: 'placement', group: 'method', space: { choices: ['houlsby', 'pfeiffer'] } },
           lr(1e-6, 1e-2),
         ],
@@ -112,7 +120,7 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'prompt',
         base: 1.2,
         params: [
-          { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } },
+          promptLength,
           { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
           lr(1e-5, 1e-1),
         ],
@@ -158,7 +166,7 @@ export const PROBLEMS: BenchProblem[] = [
         base: 0.72,
         params: [
           { name: 'bottleneck', group: 'method', space: { min: 2, max: 512, scale: 'log', type: 'int' } },
-          { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } },
+          activation,
           lr(1e-5, 1e-1),
           { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } },
         ],
@@ -190,7 +198,7 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'lora',
         base: 0.78,
         params: [
-          { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } },
+          loraR,
           { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj']] } },
           lr(1e-6, 1e-2),
         ],
@@ -200,8 +208,8 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'adapter',
         base: 0.75,
         params: [
-          { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } },
-          { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } },
+          bottleneck,
+          activation,
           lr(1e-6, 1e-2),
         ],
         terms: [peakLr(1e-3, 0.4, 0.1), { peak: 'bottleneck', at: 32, width: 0.5, weight: 0.01, log: true }, { choice: 'activation', bonus: { gelu: 0.01 } }],
@@ -210,7 +218,7 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'prompt',
         base: 0.76,
         params: [
-          { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } },
+          promptLength,
           { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
           lr(1e-5, 1e-1),
         ],
@@ -273,9 +281,9 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'lora',
         base: 0.78,
         params: [
-          { name: 'r', group: 'method', space: { min: 1, max: 64, scale: 'log', type: 'int' } },
-          { name: 'alpha', group: 'method', space: { min: 1, max: 128, scale: 'log' } },
-          { name: 'dropout', group: 'method', space: { min: 0, max: 0.3 } },
+          loraR,
+          loraAlpha,
+          loraDropout,
           lr(1e-6, 1e-2),
         ],
         terms: [
@@ -289,8 +297,8 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'adapter',
         base: 0.78,
         params: [
-          { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } },
-          { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } },
+          bottleneck,
+          activation,
           lr(1e-6, 1e-2),
         ],
         terms: [peakLr(1e-3, 0.4, 0.09), { peak: 'bottleneck', at: 64, width: 0.5, weight: 0.02, log: true }, { choice: 'activation', bonus: { gelu: 0.01 } }],
@@ -299,7 +307,7 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'prompt',
         base: 0.74,
         params: [
-          { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } },
+          promptLength,
           { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
           lr(1e-5, 1e-1),
         ],
