@@ -2,28 +2,20 @@
 // child process, not in this one: merging runs the engine (TensorFlow.js), which the dashboard's
 // build must never bundle or load (next.config.ts). The CLI runs under tsx (`node --import tsx`).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cliNodeArgs, findRepoRoot } from '../cli-process';
 import { PeftLabError } from '../errors';
 
 /** Writing a tiny model takes seconds; a real one a few minutes (read, merge, encode, write). */
 const WRITE_TIMEOUT_MS = 15 * 60_000;
-
-/** The repository root, found from the dashboard's working directory (app/ under `next start`). */
-function repoRoot(): string {
-  for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'packages', 'cli', 'src', 'main.ts'))) return dir;
-    if (dirname(dir) === dir) throw new PeftLabError('EXPORT_FAILED', `export: cannot find packages/cli/src/main.ts above ${process.cwd()}`);
-  }
-}
 
 /**
  * Runs the CLI's merged export of `trialId` into `outDir`.
  * @throws PeftLabError EXPORT_FAILED (a 500) with the end of what the CLI printed
  */
 export function writeCheckpointInChild(trialId: string, outDir: string): Promise<void> {
-  const root = repoRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages', 'cli', 'src', 'main.ts'), 'export', trialId, '--format', 'merged', '--out', outDir], {
+  const root = findRepoRoot();
+  if (!root) throw new PeftLabError('EXPORT_FAILED', `export: cannot find packages/cli/src/main.ts above ${process.cwd()}`);
+  const child = spawn(process.execPath, cliNodeArgs(root, ['export', trialId, '--format', 'merged', '--out', outDir]), {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -5,8 +5,7 @@
 // build must never bundle or load (next.config.ts). The CLI runs under tsx (`node --import tsx`,
 // one process: a kill reaches the server itself, not a wrapper).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cliNodeArgs, findRepoRoot } from '../cli-process';
 import { ServeUnavailableError } from '../errors';
 
 /** How long a start may take: tsx compiling the CLI, the model loading, the sweep's adapters written from PostgreSQL. */
@@ -64,14 +63,6 @@ function armIdle(sweepId: string, entry: Entry): void {
 const registry = ((globalThis as { __peftLabServes?: Map<string, Entry> }).__peftLabServes ??= new Map());
 let exitHookInstalled = false;
 
-/** The repository root, found from the dashboard's working directory (app/ under `next start`). */
-function repoRoot(): string {
-  for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'packages', 'cli', 'src', 'main.ts'))) return dir;
-    if (dirname(dir) === dir) throw new ServeUnavailableError(`serve: cannot find packages/cli/src/main.ts above ${process.cwd()} to start peft-lab serve`);
-  }
-}
-
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -124,11 +115,10 @@ function entryFor(sweepId: string, model: string, opts: ServeOptions): Entry {
     return known;
   }
   installExitHook();
-  const root = repoRoot();
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', '--import', EXIT_WITH_PARENT, join(root, 'packages', 'cli', 'src', 'main.ts'),
-    'serve', '--model', model, '--sweep', sweepId, '--best-per-method', '--port', '0',
-  ], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const root = findRepoRoot();
+  if (!root) throw new ServeUnavailableError(`serve: cannot find packages/cli/src/main.ts above ${process.cwd()} to start peft-lab serve`);
+  const child = spawn(process.execPath, cliNodeArgs(root, ['serve', '--model', model, '--sweep', sweepId, '--best-per-method', '--port', '0'], [EXIT_WITH_PARENT]),
+    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => { out = (out + d.toString('utf8')).slice(-8000); };
   child.stdout!.on('data', keep);
