@@ -44,6 +44,19 @@ export function artifactLocation(id: string, file: string): string {
   return `pg:artifact/${id}/${file}`;
 }
 
+/**
+ * Artifacts by file name, the newest of each (a trial resumed after a crash may have stored one
+ * twice), from rows oldest first; `file` is the last part of the location.
+ */
+export function newestPerFile<A extends { location: string }>(oldestFirst: readonly A[]): (A & { file: string })[] {
+  const byFile = new Map<string, A & { file: string }>();
+  for (const a of oldestFirst) {
+    const file = a.location.slice(a.location.lastIndexOf('/') + 1);
+    byFile.set(file, { ...a, file });
+  }
+  return [...byFile.values()];
+}
+
 /** The artifact id in a `pg:artifact/<id>/<file>` location (or a bare id), else null. */
 export function artifactIdOf(locationOrId: string): string | null {
   const m = /^(?:pg:artifact\/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/.exec(locationOrId);

@@ -3,6 +3,7 @@
 // for each the adapter files the worker stored (kind 'adapter': adapter_model.safetensors,
 // adapter_config.json) with what a server needs beside them (method, seed, the trial's
 // hyperparameters, the sweep's task and base model, the imported dataset's labels).
+import { newestPerFile } from './artifacts';
 import type { Db } from './client';
 import { InvalidArgumentError, NotFoundError } from './errors';
 import { getSweepObjective } from './objective';
@@ -69,19 +70,14 @@ export async function sweepTrialAdapters(db: Db, sweepId: string, opts: SweepTri
   const labels = Array.isArray(sweep.dataset?.labels) ? (sweep.dataset!.labels as string[]) : null;
   const out: TrialAdapter[] = [];
   for (const t of trials) {
-    // The newest artifact of each file name (a trial resumed after a crash may have stored one twice).
-    const byFile = new Map<string, TrialAdapterFile>();
-    for (const a of t.artifacts) {
-      const file = a.location.slice(a.location.lastIndexOf('/') + 1);
-      byFile.set(file, { file, location: a.location, bytes: Number(a.bytes) });
-    }
-    if (!byFile.size) {
+    const files: TrialAdapterFile[] = newestPerFile(t.artifacts).map((a) => ({ file: a.file, location: a.location, bytes: Number(a.bytes) }));
+    if (!files.length) {
       if (opts.trialIds) throw new InvalidArgumentError('trial', t.id, `stored no adapter (method ${t.method}${t.method === 'full' ? ': full fine-tuning stores a model' : ''})`);
       continue;
     }
     out.push({
       trialId: t.id, sweepId, index: t.index, method: t.method, seed: t.seed, hyperparameters: t.hyperparameters, summary: t.summary,
-      task: sweep.task, spec: sweep.spec, baseModelName: spec.baseModel ?? 'builtin', baseModelId: sweep.baseModelId, datasetLabels: labels, files: [...byFile.values()],
+      task: sweep.task, spec: sweep.spec, baseModelName: spec.baseModel ?? 'builtin', baseModelId: sweep.baseModelId, datasetLabels: labels, files,
     });
   }
   return out;

@@ -3,6 +3,7 @@
 // backend that produced them; its sweep's name, task, spec and base model; the imported
 // dataset's name and labels; and the files it stored, by kind (adapter files, or the full model
 // for full fine-tuning), the newest of each file name.
+import { newestPerFile } from './artifacts';
 import type { Db } from './client';
 import { NotFoundError } from './errors';
 
@@ -43,15 +44,8 @@ export async function trialExportInfo(db: Db, trialId: string): Promise<TrialExp
     },
   }).catch(() => null);
   if (!t) throw new NotFoundError('trial', trialId);
-  const byKind = (kind: string) => {
-    // The newest artifact of each file name (a trial resumed after a crash may have stored one twice).
-    const byFile = new Map<string, TrialExportFile>();
-    for (const a of t.artifacts.filter((x) => x.kind === kind)) {
-      const file = a.location.slice(a.location.lastIndexOf('/') + 1);
-      byFile.set(file, { file, location: a.location, bytes: Number(a.bytes), sha256: a.sha256 });
-    }
-    return [...byFile.values()];
-  };
+  const byKind = (kind: string): TrialExportFile[] =>
+    newestPerFile(t.artifacts.filter((x) => x.kind === kind)).map((a) => ({ file: a.file, location: a.location, bytes: Number(a.bytes), sha256: a.sha256 }));
   const { sweep, artifacts: _artifacts, ...trial } = t;
   const spec = sweep.spec as { baseModel?: string };
   const labels = sweep.dataset && Array.isArray(sweep.dataset.labels) ? (sweep.dataset.labels as string[]) : null;
