@@ -1,7 +1,7 @@
 // `npm run bench:search -- --json [--python .venv-ref/bin/python] [--seeds 20] [--only a,b]`: TPE against
 // random search on the synthetic conditional objectives of bench/problems.ts — the best value
 // after 30 and 60 trials, mean and standard error over 20 seeds (--seeds N for more). Random search is the same
-// spec through the same code path with startupTrials = maxTrials. With --python (a Python with
+// space drawn uniformly (runRandom). With --python (a Python with
 // optuna installed), Optuna's TPESampler and RandomSampler run the same problems
 // (bench/search_optuna.py) and appear in the same JSON. Target: our TPE beats random on every
 // problem at 30 and 60 trials (narrow-prompt-accuracy, the fourth, and ratio-lora-f1, the fifth,
@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSweepSpec, suggestTrial, type TrialOutcome } from '../src/index.js';
 import { createRng, hashSeed } from '../src/prng.js';
+import { searchEntries } from '../src/search-space.js';
+import { sampleEntryValues } from '../src/strategies/sample.js';
 import { PROBLEMS, trueValue, type BenchProblem } from './problems.js';
 
 const args = process.argv.slice(2);
@@ -62,8 +64,9 @@ function gaussian(rng: { next(): number }): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
 
-function runOurs(p: BenchProblem, seed: number, startupTrials: number): Run {
-  const spec = specFor(p, seed, startupTrials);
+/** Our TPE: the spec through suggestTrial, as a worker drives it. */
+function runOurs(p: BenchProblem, seed: number): Run {
+  const spec = specFor(p, seed, STARTUP);
   const noise = createRng(hashSeed(`bench-noise:${p.name}:${seed}`));
   const history: TrialOutcome[] = [];
   const out: Run = [];
@@ -73,6 +76,26 @@ function runOurs(p: BenchProblem, seed: number, startupTrials: number): Run {
     const observed = tv + p.noise * gaussian(noise);
     history.push({ trial: t, value: observed, state: 'completed' });
     out.push([observed, tv]);
+  }
+  return out;
+}
+
+/**
+ * Random search over the same space: one trial per method entry first, then a method at random,
+ * every value drawn uniformly as random search draws it (the draws TPE's startup made before
+ * the initial design was stratified, so the figures are comparable across versions).
+ */
+function runRandom(p: BenchProblem, seed: number): Run {
+  const spec = specFor(p, seed, MAX_TRIALS);
+  const entries = searchEntries(spec);
+  const noise = createRng(hashSeed(`bench-noise:${p.name}:${seed}`));
+  const out: Run = [];
+  for (let index = 0; index < MAX_TRIALS; index++) {
+    const rng = createRng(hashSeed(`${seed}:suggest:${index}`));
+    const entry = index < entries.length ? index : rng.int(entries.length);
+    const values = sampleEntryValues(entries[entry], rng);
+    const tv = trueValue(p.methods[entry], values);
+    out.push([tv + p.noise * gaussian(noise), tv]);
   }
   return out;
 }
@@ -98,8 +121,8 @@ function summarise(p: BenchProblem, runs: Run[]) {
 const t0 = performance.now();
 const results: Record<string, Record<string, Run[]>> = { random: {}, tpe: {} };
 for (const p of SELECTED) {
-  results.random[p.name] = SEEDS.map((s) => runOurs(p, s, MAX_TRIALS));
-  results.tpe[p.name] = SEEDS.map((s) => runOurs(p, s, STARTUP));
+  results.random[p.name] = SEEDS.map((s) => runRandom(p, s));
+  results.tpe[p.name] = SEEDS.map((s) => runOurs(p, s));
   log(`${p.name}: ours done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 const oursSeconds = (performance.now() - t0) / 1000;
@@ -112,6 +135,27 @@ if (python) {
   if (r.status !== 0) throw new Error(`${python} ${script} failed (exit ${r.status}): ${r.stderr}`);
   Object.assign(results, JSON.parse(r.stdout));
   optunaVersion = spawnSync(python, ['-c', 'import optuna; print(optuna.__version__)'], { encoding: 'utf8' }).stdout.trim();
+}
+
+/**
+ * Per problem and trial count: our TPE's lead over random search in the better direction
+ * (tpe − random when maximising), with the standard error of that difference; "ahead" only
+ * when the lead is positive. A lead within one s.e. is noise, whichever its sign.
+ */
+function verdict(p: BenchProblem) {
+  const sign = p.direction === 'maximize' ? 1 : -1;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const se = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1) / xs.length);
+  const best = (runs: Run[], k: number) => runs.map((r) => sign * Math.max(...r.slice(0, k).map((x) => sign * x[0])));
+  return Object.fromEntries(
+    CHECKPOINTS.map((k) => {
+      const ours = best(results.tpe[p.name], k);
+      const rnd = best(results.random[p.name], k);
+      const lead = sign * (mean(ours) - mean(rnd));
+      const leadSe = Math.sqrt(se(ours) ** 2 + se(rnd) ** 2);
+      return [k, { lead: round(lead), se: round(leadSe), ahead: lead > 0 }];
+    }),
+  );
 }
 
 const report = {
@@ -127,10 +171,18 @@ const report = {
     direction: p.direction,
     noise: p.noise,
     samplers: Object.fromEntries(Object.entries(results).map(([name, byProblem]) => [name, summarise(p, byProblem[p.name])])),
+    tpeVsRandom: verdict(p),
   })),
 };
+const cells = report.problems.flatMap((p) => CHECKPOINTS.map((k) => ({ name: p.name, k, ...p.tpeVsRandom[k] })));
+const behind = cells.filter((c) => !c.ahead);
+const summary = {
+  cells: cells.length,
+  ahead: cells.length - behind.length,
+  behind: behind.map((c) => `${c.name} @${c.k}: ${c.lead} (${(c.lead / c.se).toFixed(1)} s.e.)`),
+};
 
-if (json) console.log(JSON.stringify(report, null, 1));
+if (json) console.log(JSON.stringify({ ...report, summary }, null, 1));
 else {
   for (const p of report.problems) {
     console.log(`${p.name} (${p.direction}, noise ${p.noise})`);
@@ -138,4 +190,5 @@ else {
       console.log(`  ${name.padEnd(24)} ${CHECKPOINTS.map((k) => `@${k}: ${s[k].best.mean} ± ${s[k].best.se}`).join('   ')}`);
     }
   }
+  console.log(`TPE ahead of random in ${summary.ahead} of ${summary.cells} cells${behind.length ? `; behind: ${summary.behind.join(', ')}` : ''}`);
 }

@@ -5,8 +5,9 @@
  *
  * - grid / random: the next trial of the expansion (`expandSweep(spec)[history.length]`).
  * - tpe: `startupTrials` trials first — one per method entry in order (so the full
- *   fine-tuning baseline always runs), then at random — and from then on the TPE sampler
- *   over the method (a categorical choice) and that method's own parameters.
+ *   fine-tuning baseline always runs), then of a method at random, each with the initial
+ *   design's stratified values (strategies/tpe/initial-design.ts) — and from then on the TPE
+ *   sampler over the method and that method's own parameters (strategies/tpe/sampler.ts).
  *
  * Deterministic: the same spec (same `strategy.seed`) and the same history give the same trial.
  *
@@ -22,6 +23,7 @@ import { configurationCount, searchEntries, seedsOf, type SearchEntry } from './
 import { expandSweep, trialOf, type Trial } from './expand.js';
 import { toConfiguration } from './strategies/configuration.js';
 import { sampleEntryValues } from './strategies/sample.js';
+import { initialDesignSuggestion } from './strategies/tpe/initial-design.js';
 import { searchInputs, tpeSuggest, type Observation, type Suggestion } from './strategies/tpe/index.js';
 import { sweepObjectives, type ObjectiveTask } from './objective.js';
 import type { HyperValue } from './hyperparameters.js';
@@ -78,7 +80,7 @@ export function suggestTrial(spec: SweepSpec, history: TrialHistory, opts: Sugge
   const draw = (attempt: number): Suggestion => {
     if (index < strategy.startupTrials) {
       const entry = index < entries.length && attempt === 0 ? index : rng.int(entries.length);
-      return { entry, values: sampleEntryValues(entries[entry], rng) };
+      return initialDesignSuggestion(entries, observations, entry, inputs, rng);
     }
     // a repeat of a tried configuration is drawn again at random: TPE would propose it again
     if (attempt > 0) return randomSuggestion(entries, rng);

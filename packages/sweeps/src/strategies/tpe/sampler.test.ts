@@ -4,6 +4,7 @@ import { parseSweepSpec } from '../../spec.js';
 import { searchEntries } from '../../search-space.js';
 import { suggestTrial, type TrialOutcome } from '../../suggest.js';
 import { sampleEntryValues } from '../sample.js';
+import { initialDesignSuggestion } from './initial-design.js';
 import { searchInputs, tpeDimension, tpeSuggest, type Observation } from './index.js';
 import { chooseEntry, entrySplit, METHOD_EXPLORATION, METHOD_STARTUP_TRIALS } from './sampler.js';
 import { splitObservations } from './split.js';
@@ -204,22 +205,26 @@ describe('tpeSuggest', () => {
       expect(entrySplit(h, max, global, 0).below).toEqual(global.below);
     });
 
-    it(`a method with fewer than ${METHOD_STARTUP_TRIALS} trials of its own gets random values`, () => {
-      const h = drive().slice(0, 12);
-      const observations: Observation[] = h.map((x) => ({
-        entry: entries.findIndex((e) => e.method === x.trial.method && e.entry === x.trial.entry),
+    it(`the initial design: the least-tried method, stratified values, until each has ${METHOD_STARTUP_TRIALS} trials`, () => {
+      const h = drive();
+      const entryOf = (x: TrialOutcome) => entries.findIndex((e) => e.method === x.trial.method && e.entry === x.trial.entry);
+      const counts = entries.map((_, k) => h.slice(0, entries.length * METHOD_STARTUP_TRIALS).filter((x) => entryOf(x) === k).length);
+      expect(counts).toEqual(entries.map(() => METHOD_STARTUP_TRIALS));
+      // the same rng: the tie between the least-tried ones, then the design's draws
+      const observations: Observation[] = h.slice(0, 7).map((x) => ({
+        entry: entryOf(x),
         values: { ...x.trial.training, ...x.trial.hyperparameters },
         objectives: [x.value],
         state: 'completed',
       }));
-      for (let seed = 0; seed < 20; seed++) {
+      const own = entries.map((_, k) => observations.filter((o) => o.entry === k).length);
+      const fewest = own.flatMap((n, k) => (n === Math.min(...own) ? [k] : []));
+      for (let seed = 0; seed < 10; seed++) {
         const s = tpeSuggest(entries, observations, createRng(seed), opts);
-        const own = observations.filter((o) => o.entry === s.entry).length;
-        if (own >= METHOD_STARTUP_TRIALS) continue;
-        // the same rng: the entry choice's one draw, then the entry's random values
+        expect(fewest).toContain(s.entry);
         const rng = createRng(seed);
-        rng.int(entries.length);
-        expect(s.values).toEqual(sampleEntryValues(entries[s.entry], rng));
+        rng.int(fewest.length);
+        expect(s).toEqual(initialDesignSuggestion(entries, observations, s.entry, inputs, rng));
       }
     });
   });

@@ -17,73 +17,34 @@
  * and push each method towards the other's optimum. (In Optuna's terms: `lr_lora`, `lr_full`.)
  *
  * Departures from Optuna (single objective, several method entries only; one entry, or several
- * objectives (MOTPE), is Optuna's sampler unchanged). Measured on the search benchmark
- * (bench/search.ts): with several methods of similar quality Optuna's TPE, and ours when it did
- * the same, settled on the first method whose learning-rate ridge it hit — every below trial is
- * that method's, the method categorical's l/g picks it for nearly every candidate, and the other
- * methods' parameters are never tuned — and lost to random search (adapter-prompt-loss, 20
- * seeds, best after 30 / 60 trials: ours 0.653 / 0.627, Optuna 0.659 / 0.626, random
- * 0.639 / 0.613). Three changes, which give 0.627 / 0.600 there and keep the other two original
- * objectives where they were, within noise (README, "The search benchmark", has every figure). They do not
- * make TPE beat random on narrow-prompt-accuracy, the objective added afterwards to check them
- * (60 seeds: 0.882 / 0.900 against random's 0.899 / 0.911; ours with Optuna's method choice 0.886 / 0.897,
- * Optuna 0.887 / 0.896):
- * a best method whose lr window is narrow is still dropped before its window is found.
+ * objectives (MOTPE), is Optuna's sampler unchanged). With several methods of similar quality
+ * Optuna's TPE — and ours when it did the same — settled on the first method whose learning-rate
+ * ridge it hit (every below trial is that method's, so the method categorical's l/g picks it for
+ * nearly every candidate) and lost to random search on the benchmark (bench/search.ts). Three
+ * changes; README, "The search benchmark", has every variant measured and its figures.
  *
  * 1. Method choice by optimism, not l/g (`chooseEntry`): a UCB over the entries' best-so-far —
  *    each entry's best rank among the completed trials (0 best, 1 worst) minus
  *    1.2·sqrt(ln N · u / n_entry) (`METHOD_EXPLORATION`), u = max(1, 2·d / n_entry) with d the
- *    entry's number of searched parameters (`METHOD_TRIALS_PER_PARAMETER`), the smallest wins; an
- *    entry never tried goes first. A method not yet tuned keeps being revisited until it has had
- *    trials enough for its best to mean something, and "enough" grows with its dimensionality —
- *    but u is floored at 1, so a method with few parameters (full fine-tuning: its lr) keeps
- *    the plain bonus instead of losing it to the many-parameter ones.
- *    (Tried instead: a larger prior weight on the categorical (5, 20), drawing the method from
- *    l(x) alone, a floor on each method's share of the trials; each traded the 30-trial figure
- *    for the 60-trial one.)
- * 2. Per-method startup (`METHOD_STARTUP_TRIALS`): a method's own parameters are drawn at random
- *    until it has 6 completed or pruned trials of its own; before that its best trial is noise
- *    and l(x) around it sends the search to the wrong learning rate (round-robin methods with
- *    TPE from the first trial of each: 0.676 after 30 trials, worse than random). Raising the
- *    global startupTrials instead (5 per entry) helped here but cost on lora-adapter-targets
- *    (0.938 against 0.946 at 60 trials).
+ *    entry's number of searched parameters (`METHOD_TRIALS_PER_PARAMETER`), the smallest wins.
+ *    A method not yet tuned keeps being revisited until its best means something, and "enough"
+ *    grows with its dimensionality; u is floored at 1, so a method with one parameter (full
+ *    fine-tuning: its lr) keeps the plain bonus (dividing the count by d starved it, and lost to
+ *    random where full fine-tuning is the best method).
+ * 2. An initial design per method (`METHOD_STARTUP_TRIALS`, 8): while some method has fewer than
+ *    8 trials (any state), the least-tried one gets the next, its values stratified
+ *    (initial-design.ts: each parameter in the emptiest of n + 1 strata of its range); and a
+ *    method is modelled only once it has 8 completed or pruned trials. Before that its best is
+ *    noise: TPE from a method's 3-5 trials lost to the stratified draws even where exploiting
+ *    early pays (adapter-prompt-loss), and a best method whose lr window is narrow
+ *    (narrow-prompt-accuracy) is dropped before its window is found. At 30 trials there, behind
+ *    random: the previous rule (6 uniform draws, the UCB choosing the method) by 3.5 s.e. at 400
+ *    seeds; the UCB choosing in a stratified design 2.7 s.e., 6 design trials instead of 8
+ *    1.5 s.e., a maximin design (which favours the range ends) 0.7 s.e. (200 seeds).
  * 3. A method's parameters are fitted from the global below trials of that method plus its own
  *    best gamma(n_method) (`entrySplit`), so a method the UCB revisits is modelled from its own
  *    best trials, not from the prior alone; the method that fills the global below set keeps it.
- *
- * The weights 1.5 and 6 (were 1 and 4) came later, from narrow-prompt-accuracy and a fifth
- * objective written before any tuning (ratio-lora-f1: LoRA best only in a 0.12-decade alpha/r
- * window). 60 seeds, best @30 / @60, before -> now (random): narrow-prompt-accuracy
- * 0.882 / 0.900 -> 0.891 / 0.925 (0.899 / 0.911; at 30 still 1.8 s.e. behind), ratio-lora-f1
- * 0.885 / 0.901 -> 0.886 / 0.905 (0.881 / 0.892), adapter-prompt-loss 0.639 / 0.599 ->
- * 0.639 / 0.587; lora-prefix-accuracy and lora-adapter-targets give ~1 s.e. back
- * (0.938 / 0.951 -> 0.935 / 0.948, 0.927 / 0.946 -> 0.922 / 0.944). Measured and not kept
- * (README, "The search benchmark", has the figures): a random trial with a decaying probability
- * p0·10/n; a random draw of the chosen method's parameters with probability 1/n_method; a
- * heavier prior weight (3) in l(x), and in l and g, while a method has < 10 trials; round-robin
- * until each method has 6-8; space-filling per-method startup draws (best of 8 by distance
- * to the method's earlier values); the per-method startup scaled with the method's parameter
- * count; and the UCB's count divided by the method's number of searched parameters, which was
- * best on all five (narrow 0.894 / 0.930, ratio 0.898 / 0.917) but only because full fine-tuning
- * (one parameter) is never the best method there: on a variant where it is, it lost to random
- * (0.958 / 0.969 against 0.966 / 0.989; the kept setting 0.979 / 1.000).
- *
- * The dimensionality-aware bonus (u above; c 1.5 -> 1.2) came after a sixth objective was
- * committed to guard that trap (small-model-full-accuracy: full fine-tuning, one parameter, best
- * by ~0.04 in a 0.3-decade lr window). 60 seeds, best @30 / @60, before (c 1.5, u 1) -> now
- * (random): lora-prefix-accuracy 0.9345 / 0.9483 -> 0.9351 / 0.9502 (0.9208 / 0.9308),
- * adapter-prompt-loss 0.6392 / 0.5872 -> 0.6456 / 0.5941 (0.6440 / 0.6169), lora-adapter-targets
- * 0.9216 / 0.9436 -> 0.9288 / 0.9504 (0.9132 / 0.9265), narrow-prompt-accuracy 0.8905 / 0.9253 ->
- * 0.8988 / 0.9195 (0.8986 / 0.9114), ratio-lora-f1 0.8862 / 0.9047 -> 0.8848 / 0.8995
- * (0.8806 / 0.8916), small-model-full-accuracy 0.9248 / 0.9466 -> 0.9247 / 0.9456
- * (0.9126 / 0.9280). Not every cell beats random: adapter-prompt-loss @30 is 0.0016 (0.2 s.e.)
- * behind and narrow @30 level (+0.0002); before, narrow @30 was 0.0081 (1.1 s.e.) behind. At 120
- * seeds now: every cell ahead except narrow @30 (0.8956 against 0.8986, 0.6 s.e.; before 0.8902,
- * 1.7 s.e.). Kept as the best worst case, not as a clean win. Measured and not kept (README has
- * the rows): u = d (dividing the count: loses small-model-full 0.904 / 0.912), u = max(d, 2 or 3),
- * u = sqrt(d), u = max(1, 4·d / n), c 1 or 1.5 with them, per-method startup max(2, 2·d) alone or
- * with them (small-model-full up to 0.932 / 0.951 but adapter-prompt @30 0.650).
-  */
+ */
 import type { Rng } from '../../prng.js';
 import { applies, type SearchEntry } from '../../search-space.js';
 import type { HyperValue } from '../../hyperparameters.js';
@@ -92,11 +53,11 @@ import { DEFAULT_PARZEN_PARAMETERS, fitParzenEstimator, parzenLogPdf, sampleParz
 import { isComplete, lossOf, splitObservations, type Split } from './split.js';
 import { hypervolumeWeights } from './multi-objective.js';
 import { tpeDimension } from './space.js';
-import { sampleEntryValues } from '../sample.js';
+import { initialDesignSuggestion } from './initial-design.js';
 import type { Observation, Suggestion, TpeOptions } from './observation.js';
 
-/** Completed or pruned trials a method needs of its own before its parameters are modelled (departure 2). */
-export const METHOD_STARTUP_TRIALS = 6;
+/** Trials of each method in the initial design, and completed or pruned ones a method needs before its parameters are modelled (departure 2). */
+export const METHOD_STARTUP_TRIALS = 8;
 /** The UCB's exploration weight on the method choice (departure 1). */
 export const METHOD_EXPLORATION = 1.2;
 /** Trials per searched parameter below which a method's UCB bonus is raised (departure 1). */
@@ -217,6 +178,16 @@ export function tpeSuggest(entries: readonly SearchEntry[], observations: readon
   // Optuna's sampler for one entry or several objectives; the departures above otherwise
   const optuna = entries.length === 1 || directions.length > 1;
 
+  if (!optuna) {
+    // departure 2: the initial design, the least-tried method first, until each has METHOD_STARTUP_TRIALS trials (every state)
+    const count = entries.map(() => 0);
+    for (const o of observations) count[o.entry] += 1;
+    const least = Math.min(...count);
+    if (least < METHOD_STARTUP_TRIALS) {
+      const fewest = count.flatMap((n, k) => (n === least ? [k] : []));
+      return initialDesignSuggestion(entries, observations, fewest[rng.int(fewest.length)], opts.inputs, rng);
+    }
+  }
   const entry = entries.length === 1
     ? 0
     : optuna
@@ -225,7 +196,8 @@ export function tpeSuggest(entries: readonly SearchEntry[], observations: readon
 
   if (!optuna) {
     const own = observations.filter((o) => o.entry === entry && (o.state === 'pruned' || isComplete(o, directions))).length;
-    if (own < METHOD_STARTUP_TRIALS) return { entry, values: sampleEntryValues(entries[entry], rng) };
+    // its trials failed or are still running: its best is not known yet
+    if (own < METHOD_STARTUP_TRIALS) return initialDesignSuggestion(entries, observations, entry, opts.inputs, rng);
   }
   const { below, above } = optuna ? global : entrySplit(observations, directions, global, entry);
 
