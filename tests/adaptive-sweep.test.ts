@@ -74,6 +74,8 @@ describe('adaptive sweep with a worker', () => {
     writeFileSync(file, JSON.stringify(spec));
     const created = await runCli(['sweep', 'create', file], env);
     expect(created.code, created.stderr).toBe(0);
+    // valid, so created; but 3 trials with 2 entries are all initial design, and stderr says so
+    expect(created.stderr).toMatch(/tpe\.json: note: budget\.maxTrials: 3 trials with 2 method entries are all TPE's initial design/);
     const id = created.stdout.trim();
     const status = await runCli(['sweep', 'status', id], env);
     expect(status.stdout, status.stderr).toMatch(/: queued — 0\/3 completed, 0 running, 0 queued/);

@@ -87,6 +87,17 @@ describe('sweeps: create, list, get', () => {
     expect(a.body.trials).toBe(1);
     const b = await callJson(H(sweepsRoute.POST), 'POST', '/api/sweeps', { rawBody: yaml.replace('from-yaml', 'raw-yaml'), headers: { 'content-type': 'application/yaml' } });
     expect(b.status).toBe(201);
+    expect(a.body.notes).toEqual([]);
+  });
+
+  it('a tpe budget that is all initial design is created, with a note saying so', async () => {
+    const yaml = [
+      'name: all-design', 'task: spam', 'methods:', '  - method: lora', '  - method: prefix',
+      'training: { maxSteps: 5, lr: { min: 1.0e-4, max: 1.0e-2, scale: log } }', 'strategy: { type: tpe, startupTrials: 2 }', 'budget: { maxTrials: 10 }',
+    ].join('\n');
+    const r = await callJson(H(sweepsRoute.POST), 'POST', '/api/sweeps', { body: { yaml } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.notes).toEqual([expect.stringMatching(/^budget\.maxTrials: 10 trials with 3 method entries are all TPE's initial design .*above 24/)]);
   });
 
   it('lists newest first with counts, searches by name, filters by status, pages', async () => {

@@ -40,6 +40,7 @@ export {
   type TrialResultRecord,
 } from './objective.js';
 export { suggestTrial, isAdaptive, type TrialOutcome, type TrialHistory } from './suggest.js';
+export { sweepNotes } from './sweep-notes.js';
 export {
   parameterImportance,
   parameterImportanceByMethod,

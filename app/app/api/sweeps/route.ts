@@ -1,5 +1,6 @@
 // GET /api/sweeps — list (search, status, paging, newest first); POST /api/sweeps — create from a spec.
 import { z } from 'zod';
+import { sweepNotes } from '@peft-lab/sweeps';
 import { listSweeps, SweepStatus, submitExternalSweep, submitSweep } from '@peft-lab/db';
 import { getDb } from '../../../lib/db';
 import { csvList, intParam, parseQuery } from '../../../lib/query';
@@ -29,10 +30,11 @@ export const POST = route(async (request) => {
   const spec = await readSpecBody(request);
   if (external === 'true') {
     const { sweep } = await submitExternalSweep(getDb(), spec);
-    return json({ id: sweep.id, trials: 0, external: true }, { status: 201, headers: { location: `/api/sweeps/${sweep.id}` } });
+    return json({ id: sweep.id, trials: 0, external: true, notes: sweepNotes(spec) }, { status: 201, headers: { location: `/api/sweeps/${sweep.id}` } });
   }
   checkedTrialCount(spec);
   // The same submission as `peft-lab sweep create`: model and task resolved, the parsed spec stored.
   const { sweep, trialIds } = await submitSweep(getDb(), spec);
-  return json({ id: sweep.id, trials: trialIds.length }, { status: 201, headers: { location: `/api/sweeps/${sweep.id}` } });
+  // notes: valid, but maybe not what was meant (a tpe budget that is all initial design)
+  return json({ id: sweep.id, trials: trialIds.length, notes: sweepNotes(spec) }, { status: 201, headers: { location: `/api/sweeps/${sweep.id}` } });
 });

@@ -21,8 +21,8 @@ export function register(program: Command): void {
     .action(async (file: string, o) => {
       const text = readInputFile('FILE', file);
       await withDatabase(o, async ({ db }) => {
-        const { sweep: s, trialIds } = await submitSweepFile(db, file, text, { external: o.external === true });
-        console.log(o.json ? JSON.stringify({ id: s.id, name: s.name, trials: trialIds.length, external: s.external }) : s.id);
+        const { sweep: s, trialIds, notes } = await submitSweepFile(db, file, text, { external: o.external === true, quiet: o.json === true });
+        console.log(o.json ? JSON.stringify({ id: s.id, name: s.name, trials: trialIds.length, external: s.external, notes }) : s.id);
       });
     });
 
@@ -182,11 +182,15 @@ function leaseHours(raw: string): number {
   return Math.round(h * 3_600_000);
 }
 
-async function submitSweepFile(db: Db, file: string, text: string, opts: { external?: boolean } = {}) {
+/** Submits the spec in `file`; the sweep's notes (sweepNotes: valid, but maybe not what was meant) go to stderr. */
+async function submitSweepFile(db: Db, file: string, text: string, opts: { external?: boolean; quiet?: boolean } = {}) {
   const { submitSweep, submitExternalSweep } = await import('@peft-lab/db');
+  const { sweepNotes } = await import('@peft-lab/sweeps');
   try {
-    if (opts.external) return { ...(await submitExternalSweep(db, text)), trialIds: [] as string[] };
-    return await submitSweep(db, text);
+    const submitted = opts.external ? { ...(await submitExternalSweep(db, text)), trialIds: [] as string[] } : await submitSweep(db, text);
+    const notes = sweepNotes(submitted.sweep.spec as Parameters<typeof sweepNotes>[0]);
+    if (!opts.quiet) for (const n of notes) console.error(`${file}: note: ${n}`);
+    return { ...submitted, notes };
   } catch (err) {
     // Spec and resource errors name the path inside the file; prefix the file so each line stands alone.
     if (err instanceof Error && 'lines' in err && Array.isArray((err as { lines: unknown }).lines)) {
