@@ -52,6 +52,14 @@ const loraDropout: BenchParam = { name: 'dropout', group: 'method', space: { min
 const bottleneck: BenchParam = { name: 'bottleneck', group: 'method', space: { min: 4, max: 256, scale: 'log', type: 'int' } };
 const activation: BenchParam = { name: 'activation', group: 'method', space: { choices: ['relu', 'gelu', 'tanh', 'swish'] } };
 const promptLength: BenchParam = { name: 'promptLength', group: 'method', space: { min: 4, max: 100, step: 4, type: 'int' } };
+const promptInit: BenchParam = { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } };
+// a prompt-tuning entry's and an adapter entry's whole search space, where problems share it
+const promptParams: BenchParam[] = [promptLength, promptInit, lr(1e-5, 1e-1)];
+const adapterParams: BenchParam[] = [bottleneck, activation, lr(1e-6, 1e-2)];
+const prefixLength64: BenchParam = { name: 'prefixLength', group: 'method', space: { min: 1, max: 64, type: 'int' } };
+const warmupRatio: BenchParam = { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } };
+const gpt2Targets: BenchParam = { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj'], ['c_attn', 'c_fc', 'c_proj']] } };
+const ia3Targets: BenchParam = { name: 'targetModules', group: 'method', space: { choices: [['k_proj', 'v_proj'], ['k_proj', 'v_proj', 'down_proj']] } };
 
 export const PROBLEMS: BenchProblem[] = [
   {
@@ -80,7 +88,7 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'prefix',
         base: 0.78,
         params: [
-          { name: 'prefixLength', group: 'method', space: { min: 1, max: 64, type: 'int' } },
+          prefixLength64,
           { name: 'reparameterize', group: 'method', space: { choices: [true, false] } },
           { name: 'reparamHidden', group: 'method', space: { choices: [64, 128, 256, 512] }, when: { param: 'reparameterize', equals: true } },
           lr(1e-6, 1e-2),
@@ -119,11 +127,7 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'prompt',
         base: 1.2,
-        params: [
-          promptLength,
-          { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
-          lr(1e-5, 1e-1),
-        ],
+        params: promptParams,
         terms: [peakLr(3e-2, 0.3, -0.4), { peak: 'promptLength', at: 40, width: 20, weight: -0.1 }, { choice: 'init', bonus: { vocab: -0.05 } }],
       },
     ],
@@ -136,7 +140,7 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'full',
         base: 0.78,
-        params: [lr(1e-6, 1e-2), { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } }],
+        params: [lr(1e-6, 1e-2), warmupRatio],
         terms: [peakLr(2e-5, 0.3, 0.12), { peak: 'warmupRatio', at: 0.1, width: 0.1, weight: 0.02 }],
       },
       {
@@ -146,10 +150,10 @@ export const PROBLEMS: BenchProblem[] = [
           { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } },
           { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } },
           { name: 'dropout', group: 'method', space: { min: 0, max: 0.5, step: 0.05 } },
-          { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj'], ['c_attn', 'c_fc', 'c_proj']] } },
+          gpt2Targets,
           { name: 'useRslora', group: 'method', space: { choices: [true, false] } },
           lr(1e-5, 1e-1),
-          { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } },
+          warmupRatio,
         ],
         terms: [
           peakLr(1e-3, 0.3, 0.15),
@@ -168,7 +172,7 @@ export const PROBLEMS: BenchProblem[] = [
           { name: 'bottleneck', group: 'method', space: { min: 2, max: 512, scale: 'log', type: 'int' } },
           activation,
           lr(1e-5, 1e-1),
-          { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } },
+          warmupRatio,
         ],
         terms: [
           peakLr(2e-3, 0.3, 0.15),
@@ -207,21 +211,13 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'adapter',
         base: 0.75,
-        params: [
-          bottleneck,
-          activation,
-          lr(1e-6, 1e-2),
-        ],
+        params: adapterParams,
         terms: [peakLr(1e-3, 0.4, 0.1), { peak: 'bottleneck', at: 32, width: 0.5, weight: 0.01, log: true }, { choice: 'activation', bonus: { gelu: 0.01 } }],
       },
       {
         method: 'prompt',
         base: 0.76,
-        params: [
-          promptLength,
-          { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
-          lr(1e-5, 1e-1),
-        ],
+        params: promptParams,
         terms: [peakLr(2e-2, 0.15, 0.19), { peak: 'promptLength', at: 20, width: 12, weight: 0.02 }, { choice: 'init', bonus: { vocab: 0.01 } }],
       },
     ],
@@ -237,12 +233,12 @@ export const PROBLEMS: BenchProblem[] = [
     direction: 'maximize',
     noise: 0.008,
     methods: [
-      { method: 'full', base: 0.8, params: [lr(1e-6, 1e-2), { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } }], terms: [peakLr(3e-5, 0.5, 0.06), { peak: 'warmupRatio', at: 0.06, width: 0.08, weight: 0.01 }] },
+      { method: 'full', base: 0.8, params: [lr(1e-6, 1e-2), warmupRatio], terms: [peakLr(3e-5, 0.5, 0.06), { peak: 'warmupRatio', at: 0.06, width: 0.08, weight: 0.01 }] },
       {
         method: 'ia3',
         base: 0.78,
         params: [
-          { name: 'targetModules', group: 'method', space: { choices: [['k_proj', 'v_proj'], ['k_proj', 'v_proj', 'down_proj']] } },
+          ia3Targets,
           lr(1e-5, 1e-1),
         ],
         terms: [peakLr(4e-3, 0.5, 0.07), { choice: 'targetModules', bonus: { 'k_proj,v_proj,down_proj': 0.02 } }],
@@ -296,21 +292,13 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'adapter',
         base: 0.78,
-        params: [
-          bottleneck,
-          activation,
-          lr(1e-6, 1e-2),
-        ],
+        params: adapterParams,
         terms: [peakLr(1e-3, 0.4, 0.09), { peak: 'bottleneck', at: 64, width: 0.5, weight: 0.02, log: true }, { choice: 'activation', bonus: { gelu: 0.01 } }],
       },
       {
         method: 'prompt',
         base: 0.74,
-        params: [
-          promptLength,
-          { name: 'init', group: 'method', space: { choices: ['random', 'vocab'] } },
-          lr(1e-5, 1e-1),
-        ],
+        params: promptParams,
         terms: [peakLr(1e-2, 0.4, 0.1), { peak: 'promptLength', at: 32, width: 16, weight: 0.02 }, { choice: 'init', bonus: { vocab: 0.01 } }],
       },
     ],
@@ -324,7 +312,7 @@ export const PROBLEMS: BenchProblem[] = [
     direction: 'maximize',
     noise: 0.008,
     methods: [
-      { method: 'full', base: 0.78, params: [lr(1e-6, 1e-2), { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } }], terms: [peakLr(4e-5, 0.4, 0.09), { peak: 'warmupRatio', at: 0.1, width: 0.1, weight: 0.01 }] },
+      { method: 'full', base: 0.78, params: [lr(1e-6, 1e-2), warmupRatio], terms: [peakLr(4e-5, 0.4, 0.09), { peak: 'warmupRatio', at: 0.1, width: 0.1, weight: 0.01 }] },
       {
         method: 'lora',
         base: 0.76,
@@ -332,7 +320,7 @@ export const PROBLEMS: BenchProblem[] = [
           loraR,
           loraAlpha,
           loraDropout,
-          { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj'], ['c_attn', 'c_fc', 'c_proj']] } },
+          gpt2Targets,
           lr(1e-6, 1e-2),
         ],
         terms: [
@@ -363,7 +351,7 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'ia3',
         base: 1.4,
-        params: [{ name: 'targetModules', group: 'method', space: { choices: [['k_proj', 'v_proj'], ['k_proj', 'v_proj', 'down_proj']] } }, lr(1e-5, 1e-1)],
+        params: [ia3Targets, lr(1e-5, 1e-1)],
         terms: [peakLr(5e-3, 0.4, -0.55), { choice: 'targetModules', bonus: { 'k_proj,v_proj,down_proj': -0.04 } }],
       },
       {
@@ -376,7 +364,7 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'prefix',
         base: 1.4,
         params: [
-          { name: 'prefixLength', group: 'method', space: { min: 1, max: 64, type: 'int' } },
+          prefixLength64,
           { name: 'reparameterize', group: 'method', space: { choices: [true, false] } },
           lr(1e-5, 1e-1),
         ],

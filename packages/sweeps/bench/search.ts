@@ -101,16 +101,27 @@ function runRandom(p: BenchProblem, seed: number): Run {
 
 const round = (x: number) => Number(x.toPrecision(5));
 
-function summarise(p: BenchProblem, runs: Run[]) {
+/** Mean and standard error. */
+function meanSe(xs: number[]): { mean: number; se: number } {
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1));
+  return { mean, se: sd / Math.sqrt(xs.length) };
+}
+
+/** Per run, the trial with the best observed value among the first k. */
+function bestsAt(p: BenchProblem, runs: Run[], k: number): [number, number][] {
   const better = (a: number, b: number) => (p.direction === 'maximize' ? a > b : a < b);
+  return runs.map((r) => r.slice(0, k).reduce((b, x) => (better(x[0], b[0]) ? x : b)));
+}
+
+function summarise(p: BenchProblem, runs: Run[]) {
   const stats = (xs: number[]) => {
-    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-    const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1));
-    return { mean: round(mean), se: round(sd / Math.sqrt(xs.length)) };
+    const { mean, se } = meanSe(xs);
+    return { mean: round(mean), se: round(se) };
   };
   const out: Record<string, unknown> = {};
   for (const k of CHECKPOINTS) {
-    const bests = runs.map((r) => r.slice(0, k).reduce((b, x) => (better(x[0], b[0]) ? x : b)));
+    const bests = bestsAt(p, runs, k);
     // best: the best observed value; trueOfBest: the noise-free value of that trial (what picking it gives)
     out[k] = { best: stats(bests.map((b) => b[0])), trueOfBest: stats(bests.map((b) => b[1])) };
   }
@@ -143,16 +154,12 @@ if (python) {
  */
 function verdict(p: BenchProblem) {
   const sign = p.direction === 'maximize' ? 1 : -1;
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const se = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1) / xs.length);
-  const best = (runs: Run[], k: number) => runs.map((r) => sign * Math.max(...r.slice(0, k).map((x) => sign * x[0])));
   return Object.fromEntries(
     CHECKPOINTS.map((k) => {
-      const ours = best(results.tpe[p.name], k);
-      const rnd = best(results.random[p.name], k);
-      const lead = sign * (mean(ours) - mean(rnd));
-      const leadSe = Math.sqrt(se(ours) ** 2 + se(rnd) ** 2);
-      return [k, { lead: round(lead), se: round(leadSe), ahead: lead > 0 }];
+      const ours = meanSe(bestsAt(p, results.tpe[p.name], k).map((b) => b[0]));
+      const rnd = meanSe(bestsAt(p, results.random[p.name], k).map((b) => b[0]));
+      const lead = sign * (ours.mean - rnd.mean);
+      return [k, { lead: round(lead), se: round(Math.sqrt(ours.se ** 2 + rnd.se ** 2)), ahead: lead > 0 }];
     }),
   );
 }
