@@ -42,14 +42,11 @@ function drawOne(space: ParamSpace, taken: readonly number[], rng: Rng): number 
     return choices[rng.int(choices.length)];
   }
   const { low, high, log, step } = space;
-  if (log) {
-    const v = Math.exp(stratifiedDraw(taken.map(Math.log), Math.log(low), Math.log(high), rng));
-    return step === null ? Math.min(high, Math.max(low, v)) : Math.min(high, Math.max(low, low + Math.round((v - low) / step) * step));
-  }
-  if (step === null) return stratifiedDraw(taken, low, high, rng);
+  const onGrid = (v: number) => Math.min(high, Math.max(low, step === null ? v : low + Math.round((v - low) / step) * step));
+  if (log) return onGrid(Math.exp(stratifiedDraw(taken.map(Math.log), Math.log(low), Math.log(high), rng)));
   // a grid point: strata over [low − step/2, high + step/2], each point owning its cell, as Optuna's discrete kernels do
-  const v = stratifiedDraw(taken, low - step / 2, high + step / 2, rng);
-  return Math.min(high, Math.max(low, low + Math.round((v - low) / step) * step));
+  const half = step === null ? 0 : step / 2;
+  return onGrid(stratifiedDraw(taken, low - half, high + half, rng));
 }
 
 /**
