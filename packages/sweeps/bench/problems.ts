@@ -372,6 +372,82 @@ export const PROBLEMS: BenchProblem[] = [
       },
     ],
   },
+  // The ninth and tenth, written and committed before any measurement against them (session 8's
+  // holdouts for a per-method design sized by the method's number of parameters). Ninth: the trap
+  // such a design sets — (IA)³ (two parameters) the best method (~0.94) inside a narrow lr window
+  // (0.25 decades), against a seven-parameter LoRA that tops out near 0.90 and would get the
+  // larger share of the early trials.
+  {
+    name: 'ia3-among-wide-accuracy',
+    direction: 'maximize',
+    noise: 0.01,
+    methods: [
+      { method: 'full', base: 0.8, params: [lr(1e-6, 1e-2), warmupRatio], terms: [peakLr(3e-5, 0.4, 0.06), { peak: 'warmupRatio', at: 0.1, width: 0.1, weight: 0.01 }] },
+      {
+        method: 'ia3',
+        base: 0.8,
+        params: [ia3Targets, lr(1e-5, 1e-1)],
+        terms: [peakLr(3e-3, 0.25, 0.12), { choice: 'targetModules', bonus: { 'k_proj,v_proj,down_proj': 0.02 } }],
+      },
+      {
+        method: 'lora',
+        base: 0.74,
+        params: [
+          { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } },
+          { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } },
+          { name: 'dropout', group: 'method', space: { min: 0, max: 0.5, step: 0.05 } },
+          gpt2Targets,
+          { name: 'useRslora', group: 'method', space: { choices: [true, false] } },
+          lr(1e-5, 1e-1),
+          warmupRatio,
+        ],
+        terms: [
+          peakLr(1e-3, 0.4, 0.1),
+          { ratio: ['alpha', 'r'], at: 2, width: 0.4, weight: 0.04 },
+          { peak: 'r', at: 16, width: 0.5, weight: 0.01, log: true },
+          { choice: 'targetModules', bonus: { 'c_attn,c_fc,c_proj': 0.01 } },
+        ],
+      },
+      {
+        method: 'prompt',
+        base: 0.76,
+        params: promptParams,
+        terms: [peakLr(1e-2, 0.4, 0.08), { peak: 'promptLength', at: 32, width: 16, weight: 0.02 }],
+      },
+    ],
+  },
+  // Tenth: a loss where the best method's window is not its lr but a method parameter — adapters
+  // best (~0.60 against ~0.65 for LoRA) only with the bottleneck near 24 (0.15 decades wide in 2.4);
+  // LoRA and prefix tuning each with an easy lr ridge.
+  {
+    name: 'adapter-bottleneck-loss',
+    direction: 'minimize',
+    noise: 0.02,
+    methods: [
+      {
+        method: 'adapter',
+        base: 1.1,
+        params: [
+          { name: 'bottleneck', group: 'method', space: { min: 2, max: 512, scale: 'log', type: 'int' } },
+          { name: 'placement', group: 'method', space: { choices: ['houlsby', 'pfeiffer'] } },
+          lr(1e-6, 1e-2),
+        ],
+        terms: [peakLr(1e-3, 0.5, -0.35), { peak: 'bottleneck', at: 24, width: 0.15, weight: -0.15, log: true }, { choice: 'placement', bonus: { pfeiffer: -0.01 } }],
+      },
+      {
+        method: 'lora',
+        base: 1.1,
+        params: [loraR, loraAlpha, lr(1e-6, 1e-2)],
+        terms: [peakLr(6e-4, 0.5, -0.4), { ratio: ['alpha', 'r'], at: 2, width: 0.5, weight: -0.05 }],
+      },
+      {
+        method: 'prefix',
+        base: 1.15,
+        params: [prefixLength64, lr(1e-5, 1e-1)],
+        terms: [peakLr(5e-3, 0.5, -0.4), { peak: 'prefixLength', at: 20, width: 12, weight: -0.05 }],
+      },
+    ],
+  },
 ];
 
 const key = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
