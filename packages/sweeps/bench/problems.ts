@@ -418,12 +418,14 @@ export const PROBLEMS: BenchProblem[] = [
   },
   // Tenth: a loss where the best method's window is not its lr but a method parameter — adapters
   // best (~0.60 against ~0.65 for LoRA) only with the bottleneck near 24 (0.15 decades wide in 2.4);
-  // LoRA and prefix tuning each with an easy lr ridge.
+  // LoRA, prefix tuning and the full baseline (~0.75) each with an easy lr ridge.
   {
     name: 'adapter-bottleneck-loss',
     direction: 'minimize',
     noise: 0.02,
     methods: [
+      // a sweep always has the full baseline (parseSweepSpec adds it first when a spec leaves it out)
+      { method: 'full', base: 1.2, params: [lr(1e-6, 1e-2)], terms: [peakLr(2e-5, 0.5, -0.45)] },
       {
         method: 'adapter',
         base: 1.1,
