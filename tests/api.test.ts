@@ -97,7 +97,7 @@ describe('sweeps: create, list, get', () => {
     ].join('\n');
     const r = await callJson(H(sweepsRoute.POST), 'POST', '/api/sweeps', { body: { yaml } });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body.notes).toEqual([expect.stringMatching(/^budget\.maxTrials: 10 trials with 3 method entries are all TPE's initial design .*above 24/)]);
+    expect(r.body.notes).toEqual([expect.stringMatching(/^budget\.maxTrials: 10 trials with 3 method entries are all TPE's initial design \(7 \+ 7 \+ 7 = 21: .*above 21/)]);
   });
 
   it('lists newest first with counts, searches by name, filters by status, pages', async () => {

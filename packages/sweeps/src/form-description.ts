@@ -4,7 +4,7 @@
  * help) — derived from the same tables the schema uses, so they cannot drift.
  */
 import { METHOD_DESCRIPTIONS, METHOD_HYPERPARAMETERS, METHOD_NAMES, TRAINING_PARAMETERS, describeRule, type MethodName, type ParamDefinition } from './hyperparameters.js';
-import { METHOD_STARTUP_TRIALS } from './strategies/tpe/sampler.js';
+import { LEADER_MODELLED_FROM, METHOD_DESIGN_MIN, methodDesignTrials } from './strategies/tpe/sampler.js';
 
 export interface FieldDescription extends ParamDefinition {
   /** The validation rule in words, as errors print it ("must be an integer ≥ 1"). */
@@ -36,7 +36,7 @@ export function describeSpecForm(): SpecFormDescription {
     strategies: [
       { type: 'grid', supported: true, fields: [], help: 'Every configuration of every method × every seed.' },
       { type: 'random', supported: true, fields: ['count', 'seed'], help: 'count distinct configurations per method, from a seeded PRNG.' },
-      { type: 'tpe', supported: true, fields: ['seed', 'startupTrials', 'candidates'], help: `Model-based search (TPE): each trial is suggested from the finished ones, up to budget.maxTrials; the method is one of the choices. With several methods, each first gets ${METHOD_STARTUP_TRIALS} trials spread over its ranges, so give the budget room (4 methods: ${4 * METHOD_STARTUP_TRIALS} trials before the model steers).` },
+      { type: 'tpe', supported: true, fields: ['seed', 'startupTrials', 'candidates'], help: `Model-based search (TPE): each trial is suggested from the finished ones, up to budget.maxTrials; the method is one of the choices. With several methods, each first gets trials spread over its ranges (2 per searched parameter plus 2, at least ${METHOD_DESIGN_MIN}; the leading method's come from the model once it has ${LEADER_MODELLED_FROM}), so give the budget room (4 methods of 3 parameters: ${4 * methodDesignTrials(3)} trials before the model chooses the method).` },
     ],
     earlyStopping: [
       { type: 'none', fields: {}, help: 'Every trial runs to the end.' },

@@ -1,6 +1,6 @@
 /**
  * The initial design: the draws a method gets before its parameters are modelled (the sweep's
- * startup trials, and each method's first `METHOD_STARTUP_TRIALS` in sampler.ts). Stratified,
+ * startup trials, and each method's share of the first trials, `methodDesignTrials` in sampler.ts). Stratified,
  * not uniform: each parameter on its own is drawn from the emptiest of n + 1 equal strata of its
  * range (n: that method's earlier trials that have it; model space, so log ranges by decade),
  * uniformly inside the stratum; a categorical takes one of its least-used choices.

@@ -6,7 +6,7 @@ import { suggestTrial, type TrialOutcome } from '../../suggest.js';
 import { sampleEntryValues } from '../sample.js';
 import { initialDesignSuggestion } from './initial-design.js';
 import { searchInputs, tpeDimension, tpeSuggest, type Observation } from './index.js';
-import { chooseEntry, entrySplit, METHOD_EXPLORATION, METHOD_STARTUP_TRIALS } from './sampler.js';
+import { chooseEntry, designTrials, entrySplit, LEADER_MODELLED_FROM, METHOD_EXPLORATION, methodDesignTrials } from './sampler.js';
 import { splitObservations } from './split.js';
 
 const yaml = `
@@ -205,12 +205,19 @@ describe('tpeSuggest', () => {
       expect(entrySplit(h, max, global, 0).below).toEqual(global.below);
     });
 
-    it(`the initial design: the least-tried method, stratified values, until each has ${METHOD_STARTUP_TRIALS} trials`, () => {
+    it('the design share: 2 per searched parameter plus 2, at least 7', () => {
+      expect([0, 1, 2, 3, 5, 7].map(methodDesignTrials)).toEqual([7, 7, 7, 8, 12, 16]);
+      // full searches lr; LoRA r, alpha, dropout, useRslora and lr; prefix its three and lr
+      expect(designTrials(entries, inputs)).toEqual(entries.map((e) => (e.method === 'lora' ? 12 : e.method === 'prefix' ? 10 : 7)));
+    });
+
+    it('the initial design: the method furthest from its share, stratified values, until each has its share', () => {
       const h = drive();
       const entryOf = (x: TrialOutcome) => entries.findIndex((e) => e.method === x.trial.method && e.entry === x.trial.entry);
-      const counts = entries.map((_, k) => h.slice(0, entries.length * METHOD_STARTUP_TRIALS).filter((x) => entryOf(x) === k).length);
-      expect(counts).toEqual(entries.map(() => METHOD_STARTUP_TRIALS));
-      // the same rng: the tie between the least-tried ones, then the design's draws
+      const shares = designTrials(entries, inputs);
+      const total = shares.reduce((a, b) => a + b, 0);
+      expect(entries.map((_, k) => h.slice(0, total).filter((x) => entryOf(x) === k).length)).toEqual(shares);
+      // the same rng: the tie between the furthest ones, then the design's draws (no method has 4 trials yet)
       const observations: Observation[] = h.slice(0, 7).map((x) => ({
         entry: entryOf(x),
         values: { ...x.trial.training, ...x.trial.hyperparameters },
@@ -218,13 +225,39 @@ describe('tpeSuggest', () => {
         state: 'completed',
       }));
       const own = entries.map((_, k) => observations.filter((o) => o.entry === k).length);
-      const fewest = own.flatMap((n, k) => (n === Math.min(...own) ? [k] : []));
+      expect(Math.max(...own)).toBeLessThan(LEADER_MODELLED_FROM);
+      const share = own.map((n, k) => n / shares[k]);
+      const furthest = share.flatMap((f, k) => (f === Math.min(...share) ? [k] : []));
       for (let seed = 0; seed < 10; seed++) {
         const s = tpeSuggest(entries, observations, createRng(seed), opts);
-        expect(fewest).toContain(s.entry);
+        expect(furthest).toContain(s.entry);
         const rng = createRng(seed);
-        rng.int(fewest.length);
+        rng.int(furthest.length);
         expect(s).toEqual(initialDesignSuggestion(entries, observations, s.entry, inputs, rng));
+      }
+    });
+
+    it(`the initial design: the leading method is modelled in its slots once it has ${LEADER_MODELLED_FROM} judged trials`, () => {
+      const at = (entry: number, lr: number, value: number, state: Observation['state'] = 'completed'): Observation => {
+        const values: Record<string, unknown> = { lr };
+        if (entry === LORA) Object.assign(values, { r: 8, alpha: 16, dropout: 0.1, useRslora: true });
+        if (entry === PREFIX) Object.assign(values, { prefixLength: 8, reparameterize: false });
+        return { entry, values: values as Observation['values'], objectives: [value], state };
+      };
+      const FULL = entries.findIndex((e) => e.method === 'full');
+      // LoRA leads (0.9) and is furthest from its share (4 of 12, against 3 of 7 and 4 of 10)
+      const others = [at(FULL, 1e-4, 0.6), at(FULL, 1e-3, 0.6), at(FULL, 1e-2, 0.6), ...[1e-5, 1e-4, 1e-3, 1e-2].map((lr) => at(PREFIX, lr, 0.5))];
+      const lora = [at(LORA, 1e-3, 0.9), at(LORA, 1e-5, 0.4), at(LORA, 1e-2, 0.4), at(LORA, 3e-5, 0.4)];
+      const running = [...lora.slice(0, 3), { ...lora[3], objectives: [null], state: 'running' as const }];
+      for (let seed = 0; seed < 10; seed++) {
+        const modelled = tpeSuggest(entries, [...others, ...lora], createRng(seed), opts);
+        expect(modelled.entry).toBe(LORA);
+        expect(modelled).not.toEqual(initialDesignSuggestion(entries, [...others, ...lora], LORA, inputs, createRng(seed)));
+        // with one of its four still running it has 3 judged trials: a design draw
+        const design = tpeSuggest(entries, [...others, ...running], createRng(seed), opts);
+        const rng = createRng(seed);
+        rng.int(1); // the tie-break among the furthest, here LoRA alone
+        expect(design).toEqual(initialDesignSuggestion(entries, [...others, ...running], LORA, inputs, rng));
       }
     });
   });

@@ -34,16 +34,21 @@
  *    design (2) took over the exploring; after it, 1.2 kept the methods close to round-robin
  *    (a bonus of ~0.8 against best ranks 0-0.3), and 0.6 gave lora-adapter-targets @60
  *    0.9447 against 0.9420 (200 seeds), the other cells level.
- * 2. An initial design per method (`METHOD_STARTUP_TRIALS`, 8): while some method has fewer than
- *    8 trials (any state), the least-tried one gets the next, its values stratified
- *    (initial-design.ts: each parameter in the emptiest of n + 1 strata of its range); and a
- *    method is modelled only once it has 8 completed or pruned trials. Before that its best is
- *    noise: TPE from a method's 3-5 trials lost to the stratified draws even where exploiting
- *    early pays (adapter-prompt-loss), and a best method whose lr window is narrow
- *    (narrow-prompt-accuracy) is dropped before its window is found. At 30 trials there, behind
- *    random: the previous rule (6 uniform draws, the UCB choosing the method) by 3.5 s.e. at 400
- *    seeds; the UCB choosing in a stratified design 2.7 s.e., 6 design trials instead of 8
- *    1.5 s.e., a maximin design (which favours the range ends) 0.7 s.e. (200 seeds).
+ * 2. An initial design per method: each method gets a share of the first trials,
+ *    `methodDesignTrials` — 2 per searched parameter plus 2, at least 7 (`METHOD_DESIGN_MIN`), so
+ *    8 for a three-parameter method and 16 for a seven-parameter LoRA. While some method is short
+ *    of its share (trials of every state), the one furthest from it (fewest trials / share) gets
+ *    the next, its values stratified (initial-design.ts: each parameter in the emptiest of n + 1
+ *    strata of its range) — except the leading method (the best completed trial's), which once
+ *    it has 4 completed or pruned trials (`LEADER_MODELLED_FROM`) fills its design slots from
+ *    the model. A method is chosen by the UCB and modelled only once it has its share completed
+ *    or pruned. Why: a method's first few trials are noise (TPE from a method's 3-5 trials lost
+ *    to the stratified draws, and a best method whose lr window is narrow —
+ *    narrow-prompt-accuracy — was dropped before its window was found), so every method gets
+ *    an even look first; a method with more parameters needs more trials for that look, and the
+ *    share sized by the parameter count is what lets a clearly best many-parameter method
+ *    (lora-adapter-targets) get the trials Optuna's concentration gives it, while the leader's
+ *    modelled slots exploit without taking a trial from any other method.
  * 3. A method's parameters are fitted from the global below trials of that method plus its own
  *    best gamma(n_method) (`entrySplit`), so a method the UCB revisits is modelled from its own
  *    best trials, not from the prior alone; the method that fills the global below set keeps it.
@@ -59,8 +64,10 @@ import { tpeDimension } from './space.js';
 import { initialDesignSuggestion } from './initial-design.js';
 import type { Observation, Suggestion, TpeOptions } from './observation.js';
 
-/** Trials of each method in the initial design, and completed or pruned ones a method needs before its parameters are modelled (departure 2). */
-export const METHOD_STARTUP_TRIALS = 8;
+/** The fewest trials a method gets in the initial design (departure 2). */
+export const METHOD_DESIGN_MIN = 7;
+/** From this many completed or pruned trials of its own, the leading method is modelled in its design slots (departure 2). */
+export const LEADER_MODELLED_FROM = 4;
 /** The UCB's exploration weight on the method choice (departure 1). */
 export const METHOD_EXPLORATION = 0.6;
 /** Trials per searched parameter below which a method's UCB bonus is raised (departure 1). */
@@ -69,6 +76,34 @@ export const METHOD_TRIALS_PER_PARAMETER = 2;
 /** Per entry, how many of its dimensions are searched (not a single fixed value). */
 export function searchedCounts(entries: readonly SearchEntry[], opts: Pick<TpeOptions, 'inputs'>): number[] {
   return entries.map((e, k) => e.dims.filter((d) => tpeDimension(d, opts.inputs[k]?.[d.def.name]).space !== null).length);
+}
+
+/**
+ * A method's trials in the initial design, and the completed or pruned ones it needs before its
+ * parameters are modelled (departure 2): 2 per searched parameter plus 2, at least 7 — so
+ * 8 for a three-parameter method, 16 for LoRA searching seven.
+ */
+export function methodDesignTrials(searched: number): number {
+  return Math.max(METHOD_DESIGN_MIN, METHOD_TRIALS_PER_PARAMETER * (searched + 1));
+}
+
+/** Per entry of a spec's search, its trials in the initial design (methodDesignTrials of its searched parameters). */
+export function designTrials(entries: readonly SearchEntry[], inputs: TpeOptions['inputs']): number[] {
+  return searchedCounts(entries, { inputs }).map(methodDesignTrials);
+}
+
+/** The completed or pruned trials of `entry`: what it is judged by. */
+function judged(observations: readonly Observation[], directions: readonly MetricDirection[], entry: number): number {
+  return observations.filter((o) => o.entry === entry && (o.state === 'pruned' || isComplete(o, directions))).length;
+}
+
+/** The entry of the best completed trial, or null before any. */
+function leadingEntry(observations: readonly Observation[], directions: readonly MetricDirection[]): number | null {
+  let best: Observation | null = null;
+  for (const o of observations) {
+    if (isComplete(o, directions) && (best === null || lossOf(o, directions)[0] < lossOf(best, directions)[0])) best = o;
+  }
+  return best === null ? null : best.entry;
 }
 
 /** One parameter: fit l and g from the observations `valueOf` maps (null: not in this parameter), draw, compare. */
@@ -181,28 +216,45 @@ export function tpeSuggest(entries: readonly SearchEntry[], observations: readon
   // Optuna's sampler for one entry or several objectives; the departures above otherwise
   const optuna = entries.length === 1 || directions.length > 1;
 
+  const searched = searchedCounts(entries, opts);
+  const design = designTrials(entries, opts.inputs);
   if (!optuna) {
-    // departure 2: the initial design, the least-tried method first, until each has METHOD_STARTUP_TRIALS trials (every state)
-    const count = entries.map(() => 0);
-    for (const o of observations) count[o.entry] += 1;
-    const least = Math.min(...count);
-    if (least < METHOD_STARTUP_TRIALS) {
-      const fewest = count.flatMap((n, k) => (n === least ? [k] : []));
-      return initialDesignSuggestion(entries, observations, fewest[rng.int(fewest.length)], opts.inputs, rng);
+    // departure 2: the initial design, the method furthest from its share first (trials of every state), until each has its share
+    const tried = entries.map(() => 0);
+    for (const o of observations) tried[o.entry] += 1;
+    const share = tried.map((n, k) => n / design[k]);
+    const least = Math.min(...share);
+    if (least < 1) {
+      const fewest = share.flatMap((f, k) => (f === least ? [k] : []));
+      const entry = fewest[rng.int(fewest.length)];
+      // the leading method, once its best means something, fills its design slots from the model
+      if (entry === leadingEntry(observations, directions) && judged(observations, directions, entry) >= LEADER_MODELLED_FROM) {
+        return modelledSuggestion(entries, observations, entry, rng, opts, entrySplit(observations, directions, global, entry), null);
+      }
+      return initialDesignSuggestion(entries, observations, entry, opts.inputs, rng);
     }
   }
   const entry = entries.length === 1
     ? 0
     : optuna
       ? sampleParameter({ type: 'categorical', choices: entries.length }, global.below, global.above, (i) => observations[i].entry, rng, candidates, belowWeights)
-      : chooseEntry(entries.length, observations, directions, rng, METHOD_EXPLORATION, searchedCounts(entries, opts));
+      : chooseEntry(entries.length, observations, directions, rng, METHOD_EXPLORATION, searched);
 
-  if (!optuna) {
-    const own = observations.filter((o) => o.entry === entry && (o.state === 'pruned' || isComplete(o, directions))).length;
-    // its trials failed or are still running: its best is not known yet
-    if (own < METHOD_STARTUP_TRIALS) return initialDesignSuggestion(entries, observations, entry, opts.inputs, rng);
-  }
-  const { below, above } = optuna ? global : entrySplit(observations, directions, global, entry);
+  // its trials failed or are still running: its best is not known yet
+  if (!optuna && judged(observations, directions, entry) < design[entry]) return initialDesignSuggestion(entries, observations, entry, opts.inputs, rng);
+  return modelledSuggestion(entries, observations, entry, rng, opts, optuna ? global : entrySplit(observations, directions, global, entry), belowWeights);
+}
+
+/** The values of `entry`'s dimensions that apply, each drawn by sampleParameter from `split`. */
+function modelledSuggestion(
+  entries: readonly SearchEntry[],
+  observations: readonly Observation[],
+  entry: number,
+  rng: Rng,
+  opts: TpeOptions,
+  { below, above }: Split,
+  belowWeights: ReadonlyMap<number, number> | null,
+): Suggestion {
 
   const values: Record<string, HyperValue> = {};
   entries[entry].dims.forEach((d) => {
@@ -217,7 +269,7 @@ export function tpeSuggest(entries: readonly SearchEntry[], observations: readon
       const v = o.entry === entry ? o.values[d.def.name] : undefined;
       return v === undefined ? null : t.toModel(v);
     };
-    values[d.def.name] = t.fromModel(sampleParameter(t.space, below, above, valueOf, rng, candidates, belowWeights));
+    values[d.def.name] = t.fromModel(sampleParameter(t.space, below, above, valueOf, rng, opts.candidates, belowWeights));
   });
   return { entry, values };
 }
