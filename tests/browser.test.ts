@@ -95,10 +95,14 @@ describe('dashboard in Chromium', () => {
     await page.getByLabel(/Startup trials/).fill('3');
     await page.getByLabel('Budget: at most this many trials').fill('12');
     await expect.poll(() => page.getByTestId('trial-count').innerText()).toContain('Trials (adaptive, at most): 12');
+    // 12 trials are all TPE's initial design (7 per method entry): the form says so, as the API would
+    await expect.poll(() => page.getByTestId('spec-notes').innerText()).toMatch(/budget\.maxTrials: 12 trials with \d method entries are all TPE's initial design/);
     const yaml = await page.getByLabel(/same spec as YAML/).inputValue();
     expect(yaml).toMatch(/type: tpe[\s\S]*startupTrials: 3/);
     expect(yaml).toMatch(/maxTrials: 12/);
     expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByLabel('Budget: at most this many trials').fill('40');
+    await expect.poll(() => page.getByTestId('spec-notes').count()).toBe(0);
   });
 
   it('creates a sweep through the form (fields and YAML agree, expected trial count shown)', async () => {

@@ -5,7 +5,7 @@
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { checkSweepSpec, countTrials, countTrialsByEntry, type SpecFormDescription } from '@peft-lab/sweeps';
+import { checkSweepSpec, countTrials, countTrialsByEntry, sweepNotes, type SpecFormDescription } from '@peft-lab/sweeps';
 import { FieldInput } from './field-input';
 import { presets } from './presets';
 import { SessionUnlock } from '../session-unlock';
@@ -55,6 +55,8 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
     if (!check.ok) return null;
     try { return { total: countTrials(check.spec), byEntry: countTrialsByEntry(check.spec) }; } catch { return null; }
   }, [check]);
+  // advice on a valid spec (the same notes POST /api/sweeps returns): shown, never blocking
+  const notes = useMemo(() => (check.ok ? sweepNotes(check.spec) : []), [check]);
 
   const methods = spec.methods ?? [];
   // Every registered method but the full fine-tuning baseline (its own checkbox), in registry order.
@@ -266,6 +268,9 @@ export function SweepForm({ form, baseModels, tasks }: { form: SpecFormDescripti
         {!yamlError && counts && (
           <p className="trial-count" data-testid="trial-count">{counts.byEntry.some((e) => e.adaptive) ? 'Trials (adaptive, at most)' : 'Expected trials'}: <strong>{counts.total}</strong>
             {' '}({counts.byEntry.map((e) => `${e.method}${e.label ? ` ${e.label}` : ''}: ${e.trials}`).join(', ')})</p>
+        )}
+        {!yamlError && notes.length > 0 && (
+          <div className="note-box" data-testid="spec-notes"><strong>Note (the sweep can still be created):</strong><ul>{notes.map((n) => <li key={n}>{n}</li>)}</ul></div>
         )}
       </div>
       {submitErrors.length > 0 && (
