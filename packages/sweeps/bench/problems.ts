@@ -60,6 +60,18 @@ const prefixLength64: BenchParam = { name: 'prefixLength', group: 'method', spac
 const warmupRatio: BenchParam = { name: 'warmupRatio', group: 'training', space: { min: 0, max: 0.3 } };
 const gpt2Targets: BenchParam = { name: 'targetModules', group: 'method', space: { choices: [['c_attn'], ['c_attn', 'c_proj'], ['c_attn', 'c_fc', 'c_proj']] } };
 const ia3Targets: BenchParam = { name: 'targetModules', group: 'method', space: { choices: [['k_proj', 'v_proj'], ['k_proj', 'v_proj', 'down_proj']] } };
+// LoRA's wider ranges, and its whole seven-parameter space where two problems search it
+const loraWideR: BenchParam = { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } };
+const loraWideAlpha: BenchParam = { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } };
+const loraSevenParams: BenchParam[] = [
+  loraWideR,
+  loraWideAlpha,
+  { name: 'dropout', group: 'method', space: { min: 0, max: 0.5, step: 0.05 } },
+  gpt2Targets,
+  { name: 'useRslora', group: 'method', space: { choices: [true, false] } },
+  lr(1e-5, 1e-1),
+  warmupRatio,
+];
 
 export const PROBLEMS: BenchProblem[] = [
   {
@@ -146,15 +158,7 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'lora',
         base: 0.7,
-        params: [
-          { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } },
-          { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } },
-          { name: 'dropout', group: 'method', space: { min: 0, max: 0.5, step: 0.05 } },
-          gpt2Targets,
-          { name: 'useRslora', group: 'method', space: { choices: [true, false] } },
-          lr(1e-5, 1e-1),
-          warmupRatio,
-        ],
+        params: loraSevenParams,
         terms: [
           peakLr(1e-3, 0.3, 0.15),
           { ratio: ['alpha', 'r'], at: 2, width: 0.3, weight: 0.05 },
@@ -247,8 +251,8 @@ export const PROBLEMS: BenchProblem[] = [
         method: 'lora',
         base: 0.77,
         params: [
-          { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } },
-          { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } },
+          loraWideR,
+          loraWideAlpha,
           { name: 'targetModules', group: 'method', space: { choices: [['q_proj', 'v_proj'], ['q_proj', 'k_proj', 'v_proj', 'o_proj'], ['all-linear']] } },
           lr(1e-6, 1e-2),
         ],
@@ -392,15 +396,7 @@ export const PROBLEMS: BenchProblem[] = [
       {
         method: 'lora',
         base: 0.74,
-        params: [
-          { name: 'r', group: 'method', space: { min: 1, max: 128, scale: 'log', type: 'int' } },
-          { name: 'alpha', group: 'method', space: { min: 1, max: 256, scale: 'log' } },
-          { name: 'dropout', group: 'method', space: { min: 0, max: 0.5, step: 0.05 } },
-          gpt2Targets,
-          { name: 'useRslora', group: 'method', space: { choices: [true, false] } },
-          lr(1e-5, 1e-1),
-          warmupRatio,
-        ],
+        params: loraSevenParams,
         terms: [
           peakLr(1e-3, 0.4, 0.1),
           { ratio: ['alpha', 'r'], at: 2, width: 0.4, weight: 0.04 },
