@@ -167,7 +167,7 @@ export const strategySchema = z.discriminatedUnion('type', [
     {
       type: z.literal('tpe'),
       seed: seedInt.default(0),
-      /** Trials drawn before the model takes over: first one per method entry (so the baseline always runs), then of a method at random; with several methods each also gets 8 design trials before it is modelled (strategies/tpe/sampler.ts). */
+      /** Trials drawn before the model takes over: first one per method entry (so the baseline always runs), then of a method at random; with several methods each also gets its initial-design share (methodDesignTrials) before it is modelled (strategies/tpe/sampler.ts). */
       startupTrials: z.int().min(1).default(10),
       /** Candidates drawn from the good-trials estimator; the one with the best l(x)/g(x) ratio is suggested. */
       candidates: z.int().min(1).max(10_000).default(24),

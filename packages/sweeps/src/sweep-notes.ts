@@ -4,7 +4,7 @@
  */
 import { searchEntries } from './search-space.js';
 import type { SweepSpec } from './spec.js';
-import { designTrials } from './strategies/tpe/sampler.js';
+import { designTrials, METHOD_DESIGN_MIN } from './strategies/tpe/sampler.js';
 import { searchInputs } from './strategies/tpe/space.js';
 
 export function sweepNotes(spec: SweepSpec): string[] {
@@ -18,7 +18,7 @@ export function sweepNotes(spec: SweepSpec): string[] {
     if (max <= design) {
       notes.push(
         `budget.maxTrials: ${max} trials with ${entries.length} method entries are all TPE's initial design ` +
-          `(${shares.join(' + ')} = ${design}: per method 2 per searched parameter plus 2, at least 7), in which only the leading method is modelled; ` +
+          `(${shares.join(' + ')} = ${design}: per method 2 per searched parameter plus 2, at least ${METHOD_DESIGN_MIN}), in which only the leading method is modelled; ` +
           `raise maxTrials above ${design}, or search fewer methods, for the model to choose the method`,
       );
     }

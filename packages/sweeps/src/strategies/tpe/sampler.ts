@@ -217,7 +217,7 @@ export function tpeSuggest(entries: readonly SearchEntry[], observations: readon
   const optuna = entries.length === 1 || directions.length > 1;
 
   const searched = searchedCounts(entries, opts);
-  const design = designTrials(entries, opts.inputs);
+  const design = searched.map(methodDesignTrials);
   if (!optuna) {
     // departure 2: the initial design, the method furthest from its share first (trials of every state), until each has its share
     const tried = entries.map(() => 0);
@@ -229,7 +229,7 @@ export function tpeSuggest(entries: readonly SearchEntry[], observations: readon
       const entry = fewest[rng.int(fewest.length)];
       // the leading method, once its best means something, fills its design slots from the model
       if (entry === leadingEntry(observations, directions) && judged(observations, directions, entry) >= LEADER_MODELLED_FROM) {
-        return modelledSuggestion(entries, observations, entry, rng, opts, entrySplit(observations, directions, global, entry), null);
+        return modelledSuggestion(entries, observations, entry, rng, opts, entrySplit(observations, directions, global, entry), belowWeights);
       }
       return initialDesignSuggestion(entries, observations, entry, opts.inputs, rng);
     }
@@ -255,7 +255,6 @@ function modelledSuggestion(
   { below, above }: Split,
   belowWeights: ReadonlyMap<number, number> | null,
 ): Suggestion {
-
   const values: Record<string, HyperValue> = {};
   entries[entry].dims.forEach((d) => {
     if (!applies(d, values)) return;
